@@ -1,0 +1,170 @@
+"""The loaded spec: plain JSON-like data that remembers where every node came from.
+
+``load`` (``asyncgen/load.py``) produces a :class:`Document`. Every mapping is a
+:class:`MapNode` (a ``dict``) and every sequence a :class:`SeqNode` (a ``list``),
+so the data works with ``json``, ``jsonschema`` and ordinary code, while
+``node.loc`` gives the file/line/column/JSON pointer of the node and
+``node.key_loc(key)`` the location of one of its keys (for scalars: the key's
+position; the pointer is that of the value).
+
+Two views of the same spec:
+
+* ``Document.raw`` - the root file as written, ``$ref`` objects untouched.
+* ``Document.root`` - the *resolved graph*: every ``{"$ref": ...}`` mapping has
+  been replaced by the very node object it points to (possibly in another file),
+  so identity is meaningful (``op["channel"] is doc.root["channels"]["x"]``) and
+  recursive schemas are Python object cycles, never infinite expansions. Any
+  code walking ``root`` must track visited ``id()``s on its path. Sibling keys
+  next to a ``$ref`` (allowed in OpenAPI 3.1 / JSON Schema 2019+) are kept by
+  replacing the ref with a *new* MapNode that merges the target and the siblings;
+  that node's ``ref_target`` names the target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from asyncgen.errors import Location, join_pointer
+
+
+class MapNode(dict[str, Any]):
+    """A mapping from a spec file. ``loc`` is where it starts."""
+
+    __slots__ = ("key_locs", "loc", "ref", "ref_target")
+
+    def __init__(self, *args: Any, loc: Location | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.loc: Location = loc or Location("<memory>")
+        self.key_locs: dict[str, Location] = {}
+        #: the ``$ref`` string this node was reached through first (resolved graph only)
+        self.ref: str | None = None
+        #: for merged ref+siblings nodes: the node the ref pointed to
+        self.ref_target: MapNode | None = None
+
+    def key_loc(self, key: str) -> Location:
+        """Location of ``key`` inside this mapping (falls back to the mapping's own)."""
+        found = self.key_locs.get(key)
+        if found is not None:
+            return found
+        return Location(self.loc.file, self.loc.line, self.loc.column, join_pointer(self.loc.pointer, key))
+
+    def __reduce__(self) -> Any:  # pickling/copy as a plain dict is never what we want
+        return (dict, (dict(self),))
+
+
+class SeqNode(list[Any]):
+    """A sequence from a spec file. ``loc`` is where it starts."""
+
+    __slots__ = ("item_locs", "loc")
+
+    def __init__(self, *args: Any, loc: Location | None = None) -> None:
+        super().__init__(*args)
+        self.loc: Location = loc or Location("<memory>")
+        self.item_locs: list[Location] = []
+
+    def item_loc(self, index: int) -> Location:
+        if 0 <= index < len(self.item_locs):
+            return self.item_locs[index]
+        return Location(self.loc.file, self.loc.line, self.loc.column, join_pointer(self.loc.pointer, index))
+
+    def __reduce__(self) -> Any:
+        return (list, (list(self),))
+
+
+def loc_of(node: Any, fallback: Location) -> Location:
+    """The location of ``node`` if it carries one, else ``fallback``."""
+    loc = getattr(node, "loc", None)
+    return loc if isinstance(loc, Location) else fallback
+
+
+def child_loc(parent: MapNode | SeqNode, key: str | int) -> Location:
+    """Best location for ``parent[key]``: the child's own if a container, else the key's."""
+    value = parent[key]  # type: ignore[index]
+    own = getattr(value, "loc", None)
+    if isinstance(own, Location):
+        return own
+    if isinstance(parent, MapNode):
+        return parent.key_loc(str(key))
+    return parent.item_loc(int(key))
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """Knobs of ``load`` (CLI flags / config map onto these)."""
+
+    allow_remote: bool = False
+    #: (url prefix, local directory) pairs; a remote ref starting with prefix is read from dir
+    map_urls: tuple[tuple[str, Path], ...] = ()
+    #: extra directories refs may point into besides the root spec's folder
+    allow_outside: tuple[Path, ...] = ()
+    max_bytes: int = 50 * 1024 * 1024
+    max_depth: int = 400
+    #: total nodes after alias expansion (alias-bomb guard)
+    max_nodes: int = 5_000_000
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded, ref-resolved spec (not yet validated)."""
+
+    path: Path
+    raw: MapNode
+    root: MapNode
+    #: "asyncapi" | "openapi" | "unknown"
+    family: str
+    #: the version string as written, e.g. "2.6.0", "3.0.0", "3.1.0"; "" if missing
+    version: str
+    #: every file read, root first, in read order
+    files: tuple[Path, ...] = field(default=())
+
+    @property
+    def display_path(self) -> str:
+        return self.root.loc.file
+
+    def walk(self) -> Iterator[tuple[MapNode | SeqNode, str]]:
+        """Every container node of the resolved graph once (cycles and shared nodes visited once)."""
+        seen: set[int] = set()
+        stack: list[Any] = [self.root]
+        while stack:
+            node = stack.pop()
+            if not isinstance(node, (MapNode, SeqNode)) or id(node) in seen:
+                continue
+            seen.add(id(node))
+            yield node, node.loc.pointer
+            values = node.values() if isinstance(node, MapNode) else node
+            stack.extend(reversed(list(values)))
+
+
+def detect_family(data: Any) -> tuple[str, str]:
+    """("asyncapi"|"openapi"|"unknown", version string) from the root mapping."""
+    if isinstance(data, dict):
+        for family in ("asyncapi", "openapi"):
+            if family in data:
+                return family, str(data[family])
+    return "unknown", ""
+
+
+def from_data(data: Any, file: str = "<memory>", pointer: str = "") -> Any:
+    """Wrap plain JSON-like data into Map/SeqNodes with pointers (line/column 0).
+
+    For unit tests and for code that builds specs in memory. Refs are *not*
+    resolved; use ``asyncgen.load.load_data`` for that.
+    """
+    if isinstance(data, dict):
+        node = MapNode(loc=Location(file, 0, 0, pointer))
+        for key, value in data.items():
+            child_pointer = join_pointer(pointer, str(key))
+            node[str(key)] = from_data(value, file, child_pointer)
+            node.key_locs[str(key)] = Location(file, 0, 0, child_pointer)
+        return node
+    if isinstance(data, list):
+        seq = SeqNode(loc=Location(file, 0, 0, pointer))
+        for index, value in enumerate(data):
+            child_pointer = join_pointer(pointer, index)
+            seq.append(from_data(value, file, child_pointer))
+            seq.item_locs.append(Location(file, 0, 0, child_pointer))
+        return seq
+    return data
