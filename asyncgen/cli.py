@@ -22,7 +22,9 @@ from asyncgen.errors import EXIT_BAD_INPUT, AsyncgenError, SpecError, SpecErrors
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _parse_map_url(values: Sequence[str]) -> tuple[tuple[str, Path], ...]:
+def _parse_map_url(
+    ctx: click.Context | None, param: click.Parameter | None, values: Sequence[str]
+) -> tuple[tuple[str, Path], ...]:
     pairs = []
     for value in values:
         prefix, sep, directory = value.partition("=")
@@ -45,6 +47,7 @@ def load_options(func: F) -> F:
         "map_url",
         multiple=True,
         metavar="PREFIX=DIR",
+        callback=_parse_map_url,
         help="Resolve remote $refs starting with PREFIX from local DIR (repeatable).",
     )(func)
     func = click.option(
@@ -63,7 +66,7 @@ def load_options(func: F) -> F:
 def make_load_options(kwargs: dict[str, Any]) -> LoadOptions:
     return LoadOptions(
         allow_remote=kwargs.pop("allow_remote"),
-        map_urls=_parse_map_url(kwargs.pop("map_url")),
+        map_urls=kwargs.pop("map_url"),
         allow_outside=tuple(kwargs.pop("allow_outside")),
         max_bytes=int(kwargs.pop("max_size_mb") * 1024 * 1024),
     )
