@@ -1,0 +1,122 @@
+"""What a diff finds: :class:`Change`, and the compatibility modes that classify it.
+
+Every change carries two facts, decided where the change is detected:
+
+* ``backward`` - it breaks the pair (writer = OLD, reader = NEW): data produced
+  with the OLD version may be unreadable by a consumer using the NEW version;
+* ``forward`` - it breaks the pair (writer = NEW, reader = OLD): data produced
+  with the NEW version may be unreadable by a consumer using the OLD version.
+
+The modes are those of schema registries (Confluent semantics) and only combine
+the two facts: ``BACKWARD`` checks ``backward``, ``FORWARD`` checks ``forward``,
+``FULL`` both; the ``_TRANSITIVE`` variants ask the same question of the newest
+version against *every* earlier one (the caller diffs each pair), ``NONE``
+accepts everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+
+class Mode(StrEnum):
+    BACKWARD = "BACKWARD"
+    BACKWARD_TRANSITIVE = "BACKWARD_TRANSITIVE"
+    FORWARD = "FORWARD"
+    FORWARD_TRANSITIVE = "FORWARD_TRANSITIVE"
+    FULL = "FULL"
+    FULL_TRANSITIVE = "FULL_TRANSITIVE"
+    NONE = "NONE"
+
+    @property
+    def transitive(self) -> bool:
+        return self.value.endswith("_TRANSITIVE")
+
+    @property
+    def checks_backward(self) -> bool:
+        return self.value.startswith(("BACKWARD", "FULL"))
+
+    @property
+    def checks_forward(self) -> bool:
+        return self.value.startswith(("FORWARD", "FULL"))
+
+
+MODES: tuple[Mode, ...] = tuple(Mode)
+
+BREAKING = "breaking"
+NON_BREAKING = "non-breaking"
+INFO = "info"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two versions, with its compatibility facts.
+
+    ``path`` is slash-joined element names from the spec root down to the node,
+    e.g. ``channels/orderCreated/messages/OrderCreated/payload/properties/total``.
+    ``old``/``new`` are JSON-compatible values (``None`` when absent).
+    """
+
+    kind: str
+    path: str
+    detail: str
+    old: Any = None
+    new: Any = None
+    backward: bool = False
+    forward: bool = False
+    #: who is hurt when it breaks (from the operation's action), e.g. "consumers of this app"
+    affects: str = ""
+    #: for transitive diffs: the label of the older version this change was found against
+    against: str = ""
+
+    def breaks(self, mode: Mode) -> bool:
+        if mode is Mode.NONE:
+            return False
+        return (mode.checks_backward and self.backward) or (mode.checks_forward and self.forward)
+
+    @property
+    def breaking_under(self) -> list[str]:
+        return [m.value for m in MODES if self.breaks(m)]
+
+    def severity(self, mode: Mode) -> str:
+        """``breaking`` under ``mode``; ``non-breaking`` if it breaks some other mode; else ``info``."""
+        if self.breaks(mode):
+            return BREAKING
+        if self.backward or self.forward:
+            return NON_BREAKING
+        return INFO
+
+    def under(self, prefix: str) -> Change:
+        """The same change with ``prefix`` put in front of its path."""
+        path = f"{prefix}/{self.path}" if self.path else prefix
+        return replace(self, path=path)
+
+    def to_json(self, mode: Mode) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "kind": self.kind,
+            "path": self.path,
+            "detail": self.detail,
+            "old": self.old,
+            "new": self.new,
+            "breaking_under": self.breaking_under,
+            "breaking": self.breaks(mode),
+            "severity": self.severity(mode),
+        }
+        if self.affects:
+            data["affects"] = self.affects
+        if self.against:
+            data["against"] = self.against
+        return data
+
+
+def join(base: str, *parts: str | int) -> str:
+    """``base`` (a path already) extended by ``parts``; ``~``/``/`` inside a part are escaped
+    as ``~0``/``~1`` like JSON pointers (channel addresses contain ``/``)."""
+    escaped = [str(p).replace("~", "~0").replace("/", "~1") for p in parts]
+    return "/".join([base, *escaped] if base else escaped)
+
+
+def is_breaking(changes: list[Change], mode: Mode) -> bool:
+    return any(c.breaks(mode) for c in changes)
