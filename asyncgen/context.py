@@ -1,0 +1,702 @@
+"""The service template set's context: the IR turned into ready-to-print views.
+
+The engine calls :func:`build_context` and adds ``api``, ``pkg``, ``params``,
+``role``, ``models`` and ``asyncgen_version`` to what it returns. Templates stay
+nearly logic-free: every name, type expression and decorator argument they print
+is a property of a view here.
+
+Safety: spec strings inside the code fragments built here (addresses, queue names,
+binding values) are always written with :func:`lit` (``repr``), the same thing the
+``py_literal`` filter does; names come from the IR's already-safe idents.
+
+``role="client"`` mirrors the application: what the app receives, the client
+sends, and the other way round; an app's receive-with-reply becomes the client's
+``request_...()``.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Protocol
+
+from asyncgen import brokers
+from asyncgen.brokers import BrokerProfile
+from asyncgen.errors import GenerationError
+from asyncgen.model import Api, Channel, Message, Operation, Parameter, Server
+
+JSON_TYPES = ("application/json", "text/json")
+
+
+class ModelsModule(Protocol):
+    code: str
+
+    def class_name(self, schema_def_name: str) -> str: ...
+
+
+def lit(value: Any) -> str:
+    """A Python literal for a JSON-like value (what ``py_literal`` does)."""
+    return repr(value)
+
+
+def pascal(text: str) -> str:
+    parts = re.split(r"[^0-9a-zA-Z]+|_", text)
+    out = "".join(p[:1].upper() + p[1:] for p in parts if p)
+    if not out or out[0].isdigit():
+        out = "X" + out
+    return out
+
+
+class _Names:
+    """Unique, non-keyword Python names, allocated in a deterministic order."""
+
+    def __init__(self, reserved: Iterable[str] = ()) -> None:
+        self.used: set[str] = set(reserved)
+
+    def take(self, wanted: str) -> str:
+        name = wanted if not keyword.iskeyword(wanted) else wanted + "_"
+        candidate, n = name, 2
+        while candidate in self.used:
+            candidate = f"{name}_{n}"
+            n += 1
+        self.used.add(candidate)
+        return candidate
+
+
+def _is_json(content_type: str) -> bool:
+    base = content_type.split(";", 1)[0].strip().lower()
+    return base in JSON_TYPES or base.endswith("+json") or not base
+
+
+@dataclass
+class ParamView:
+    param: Parameter
+    ident: str
+
+    @property
+    def name(self) -> str:
+        return self.param.name
+
+    @property
+    def enum(self) -> tuple[str, ...]:
+        return tuple(str(v) for v in self.param.enum)
+
+    @cached_property
+    def pattern(self) -> str | None:
+        """The parameter's pattern when Python's ``re`` accepts it (else not enforced)."""
+        try:
+            return re.compile(self.param.pattern).pattern if self.param.pattern else None
+        except re.error:
+            return None
+
+    @cached_property
+    def example(self) -> str:
+        p = self.param
+        for value in (p.default, *p.examples, *p.enum):
+            if isinstance(value, str) and value and (not p.pattern or _search(p.pattern, value)):
+                return value
+        return "example"
+
+
+def _search(pattern: str, value: str) -> bool:
+    try:
+        return re.search(pattern, value) is not None
+    except re.error:
+        return False
+
+
+@dataclass
+class ChannelView:
+    channel: Channel
+    profile: BrokerProfile
+    params: list[ParamView]
+    #: ``UPPER_SNAKE`` constant holding the address template
+    const: str
+    #: ``XxxParams`` dataclass name (parameterised channels only)
+    params_class: str
+
+    @property
+    def ident(self) -> str:
+        return self.channel.ident
+
+    @cached_property
+    def address(self) -> str:
+        return self.channel.address if self.channel.address is not None else self.channel.key
+
+    @property
+    def parameterised(self) -> bool:
+        return bool(self.params)
+
+    @cached_property
+    def template(self) -> str:
+        """The address with ``{ident}`` placeholders (FastStream ``Path`` names)."""
+        return brokers.substitute(self.address, {p.name: "{" + p.ident + "}" for p in self.params})
+
+    @cached_property
+    def regex(self) -> str:
+        """Anchored regex that parses an incoming address into named groups."""
+        out, pos = "", 0
+        by_name = {p.name: p for p in self.params}
+        for match in brokers.PARAM_RE.finditer(self.address):
+            out += re.escape(self.address[pos : match.start()])
+            view = by_name.get(match.group(1))
+            out += f"(?P<{view.ident}>{self.profile.param_regex})" if view else re.escape(match.group(0))
+            pos = match.end()
+        return "^" + out + re.escape(self.address[pos:]) + "$"
+
+    @cached_property
+    def example_args(self) -> str:
+        return ", ".join(f"{p.ident}={lit(p.example)}" for p in self.params)
+
+    @cached_property
+    def example_address(self) -> str:
+        return brokers.substitute(self.address, {p.name: p.example for p in self.params})
+
+    @property
+    def address_expr(self) -> str:
+        """Python expression of the concrete address inside a producer."""
+        if self.params:
+            return f"channels.{self.params_class}({self.call_args}).address"
+        return f"channels.{self.const}"
+
+    @property
+    def call_args(self) -> str:
+        return ", ".join(f"{p.ident}={p.ident}" for p in self.params)
+
+    @property
+    def signature(self) -> str:
+        return "".join(f"{p.ident}: str, " for p in self.params)
+
+    @property
+    def description(self) -> str:
+        c = self.channel
+        return c.description or c.summary or c.title or ""
+
+
+@dataclass
+class MessageView:
+    message: Message
+    payload_class: str  # "Any"/"bytes" when untyped
+    headers_class: str | None
+    handler: str  # handler function name
+    #: an example payload (JSON-compatible) or None when none could be made
+    example: Any
+    has_example: bool
+    invalid: tuple[str, Any] | None  # (alias, wrong value) for the "refused" test
+    json: bool
+    #: valid headers as broker header strings (None: no headers schema / none found)
+    headers_example: dict[str, str] | None = None
+
+    @property
+    def ident(self) -> str:
+        return self.message.ident
+
+    @property
+    def typed(self) -> bool:
+        return self.payload_class not in ("Any", "bytes")
+
+    @property
+    def label(self) -> str:
+        return self.message.name or self.message.key
+
+    @property
+    def description(self) -> str:
+        m = self.message
+        return m.description or m.summary or m.title or ""
+
+
+@dataclass
+class OperationView:
+    op: Operation
+    action: str  # after role mirroring
+    channel: ChannelView
+    messages: list[MessageView]
+    function: str  # producer/request function or subscriber function name
+    reply_messages: list[MessageView] = field(default_factory=list)
+    reply_static_address: str | None = None
+    reply_header: str | None = None  # header holding the reply address
+    subscriber_args: str = ""
+    spy_args: str = ""
+    publish_kwargs: str = ""
+    dlq_address: str | None = None
+    correlation_header: str | None = None
+
+    @property
+    def ident(self) -> str:
+        return self.op.ident
+
+    @property
+    def key(self) -> str:
+        return self.op.key
+
+    @property
+    def has_reply(self) -> bool:
+        return bool(self.reply_messages)
+
+    @property
+    def payload_type(self) -> str:
+        return " | ".join(dict.fromkeys(m.payload_class for m in self.messages)) or "Any"
+
+    @property
+    def reply_type(self) -> str:
+        return " | ".join(dict.fromkeys(m.payload_class for m in self.reply_messages)) or "Any"
+
+    @property
+    def headers_type(self) -> str | None:
+        classes = [m.headers_class for m in self.messages if m.headers_class]
+        return " | ".join(dict.fromkeys(classes)) if classes else None
+
+    @property
+    def dispatch(self) -> list[MessageView]:
+        """Messages in dispatch order, one per payload class (first wins)."""
+        seen: dict[str, MessageView] = {}
+        for m in self.messages:
+            seen.setdefault(m.payload_class, m)
+        return list(seen.values())
+
+    @property
+    def reply_example(self) -> str | None:
+        """Code building the first reply example (the default handlers answer with it)."""
+        for m in self.reply_messages:
+            if m.has_example:
+                if m.typed:
+                    return f"{m.payload_class}.model_validate({lit(m.example)})"
+                return lit(m.example) if m.payload_class == "Any" else None
+        return None
+
+    @property
+    def reply_example_value(self) -> Any:
+        return next((m.example for m in self.reply_messages if m.has_example), None)
+
+    @property
+    def adapter(self) -> str:
+        return f"_{self.ident.upper()}_PAYLOAD"
+
+    @property
+    def reply_adapter(self) -> str:
+        return f"_{self.ident.upper()}_REPLY"
+
+    @property
+    def description(self) -> str:
+        o = self.op
+        return o.description or o.summary or o.title or ""
+
+
+def build_context(
+    api: Api,
+    *,
+    role: str,
+    server: str | None,
+    package: str,
+    params: Mapping[str, Any],
+    models: ModelsModule,
+) -> dict[str, Any]:
+    """Everything the ``service`` templates print, derived from the IR."""
+    if role not in ("app", "client"):
+        raise GenerationError(f"role {role!r} is not 'app' or 'client'")
+    choice = brokers.choose(api, server, default=params.get("broker"))
+    profile = choice.profile
+    builder = _Builder(api, profile, package, models)
+    ops = [builder.operation(op, role) for op in api.operations]
+    sends = [o for o in ops if o.action == "send"]
+    receives = [o for o in ops if o.action == "receive"]
+    channels = builder.used_channels(ops)
+    prefix = package.upper() + "_"
+    url = brokers.default_url(profile, choice.server)
+    return {
+        "broker": profile,
+        "server": choice.server,
+        "broker_reason": choice.reason,
+        "broker_url": url,
+        "tls_default": brokers.uses_tls(choice.server),
+        "mqtt_version": _mqtt_version(choice.server, profile),
+        "env_prefix": prefix,
+        "env_vars": _env_vars(prefix, url, package, profile),
+        "channels": channels,
+        "operations": ops,
+        "sends": sends,
+        "receives": receives,
+        "requests": [o for o in sends if o.has_reply],
+        "producer_imports": _imports(sends, profile, "send"),
+        "consumer_imports": _imports(receives, profile, "receive"),
+        "handler_imports": _imports(receives, profile, "handler"),
+        "test_imports": _imports(ops, profile, "test"),
+        "title": api.title,
+        "description": api.description or "",
+        "spec_version": api.spec_version,
+    }
+
+
+@dataclass(frozen=True)
+class Imports:
+    """What one generated module imports (so nothing unused is imported)."""
+
+    models: list[str]
+    faststream: list[str]
+    channels: bool
+    any: bool
+
+
+_FASTSTREAM_NAMES = {
+    "QoS(": ("faststream.mqtt", "QoS"),
+    "RabbitExchange(": ("faststream.rabbit", "RabbitExchange"),
+    "RabbitQueue(": ("faststream.rabbit", "RabbitQueue"),
+    "ExchangeType.": ("faststream.rabbit", "ExchangeType"),
+    "AckPolicy.": ("faststream", "AckPolicy"),
+}
+
+
+def _imports(ops: Sequence[OperationView], profile: BrokerProfile, part: str) -> Imports:
+    """Names one module needs: ``part`` is send, receive, handler or test."""
+    classes: set[str] = set()
+    code: list[str] = []
+    for o in ops:
+        msgs = o.messages + o.reply_messages
+        classes |= {m.payload_class for m in msgs if m.typed}
+        if part != "send":
+            classes |= {m.headers_class for m in o.messages if m.headers_class}
+        elif o.headers_type:
+            classes |= {m.headers_class for m in o.messages if m.headers_class}
+        if part == "receive":
+            code.append(o.subscriber_args)
+        elif part in ("send", "test"):
+            code.append(o.publish_kwargs)
+        if part == "test":
+            code.append(o.spy_args)
+    wanted: dict[str, set[str]] = {}
+    for token, (module, name) in _FASTSTREAM_NAMES.items():
+        if any(token in c for c in code):
+            wanted.setdefault(module, set()).add(name)
+    if part == "receive":
+        wanted.setdefault(profile.module, set()).add(profile.message_class)
+    lines = [f"from {mod} import {', '.join(sorted(names))}" for mod, names in sorted(wanted.items())]
+    return Imports(
+        models=sorted(classes),
+        faststream=lines,
+        channels=any(o.channel.parameterised for o in ops) or part in ("send", "test"),
+        any=any(not m.typed for o in ops for m in o.messages + o.reply_messages),
+    )
+
+
+def _mqtt_version(server: Server | None, profile: BrokerProfile) -> str:
+    if profile.key != "mqtt" or server is None:
+        return "5.0"
+    version = (server.protocol_version or "").strip()
+    return "3.1.1" if version.startswith("3") else "5.0"
+
+
+def _env_vars(prefix: str, url: str, package: str, profile: BrokerProfile) -> list[tuple[str, str, str]]:
+    rows = [
+        ("BROKER_URL", url, f"{profile.title} URL (the spec's server)"),
+        ("BROKER_USER", "", "user name for SASL/plain authentication (unset: none)"),
+        ("BROKER_PASSWORD", "", "password for the user above"),
+        ("TLS", "false", "connect with TLS (true for secure server protocols)"),
+        ("CLIENT_ID", package, "client id announced to the broker"),
+        ("CONSUMER_GROUP", package, "consumer group / queue group / shared queue name"),
+        ("REQUEST_TIMEOUT", "5.0", "seconds a request_...() waits for its reply"),
+        ("LOG_LEVEL", "INFO", "log level of the service"),
+    ]
+    return [(prefix + name, default, text) for name, default, text in rows]
+
+
+class _Builder:
+    def __init__(self, api: Api, profile: BrokerProfile, package: str, models: ModelsModule) -> None:
+        self.api = api
+        self.profile = profile
+        self.package = package
+        self.models = models
+        self.names = _Names()
+        self.handler_names = _Names()
+        self.const_names = _Names()
+        self.class_names = _Names(reserved=self._model_class_names())
+        self._channels: dict[str, ChannelView] = {}
+        self.defs = {d.name: dict(d.schema) for d in api.schemas}
+
+    def _model_class_names(self) -> set[str]:
+        return {self.models.class_name(d.name) for d in self.api.schemas}
+
+    def used_channels(self, ops: Sequence[OperationView]) -> list[ChannelView]:
+        for o in ops:
+            self._channels.setdefault(o.channel.channel.key, o.channel)
+        order = {c.key: i for i, c in enumerate(self.api.channels)}
+        return sorted(self._channels.values(), key=lambda v: order.get(v.channel.key, len(order)))
+
+    def channel(self, channel: Channel) -> ChannelView:
+        found = self._channels.get(channel.key)
+        if found is not None:
+            return found
+        param_names = _Names()
+        params = [ParamView(p, param_names.take(p.ident)) for p in channel.parameters]
+        view = ChannelView(
+            channel=channel,
+            profile=self.profile,
+            params=params,
+            const=self.const_names.take(channel.ident.upper()),
+            params_class=self.class_names.take(pascal(channel.ident) + "Params"),
+        )
+        brokers.check_address(self.profile, view.address, f"channel {channel.key!r}")
+        self._channels[channel.key] = view
+        return view
+
+    def message(self, message: Message, handler: str) -> MessageView:
+        json_ok = _is_json(message.content_type)
+        payload_class = "Any"
+        example: Any = None
+        has_example = False
+        invalid = None
+        if message.payload is not None and json_ok:
+            payload_class = self.models.class_name(message.payload.name)
+            example, has_example = example_for(message, self.defs)
+            invalid = invalid_field_for(dict(message.payload.schema), self.defs)
+        elif not json_ok:
+            payload_class = "bytes"
+        headers_class = self.models.class_name(message.headers.name) if message.headers else None
+        headers_example = None
+        if message.headers is not None:
+            schema = dict(message.headers.schema)
+            value = next((e.headers for e in message.examples if e.headers is not None), None)
+            if value is None or not _valid(value, schema, self.defs):
+                value = synthesise(schema, self.defs)
+            if isinstance(value, Mapping) and _valid(value, schema, self.defs):
+                headers_example = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
+        return MessageView(
+            message, payload_class, headers_class, handler, example, has_example, invalid, json_ok, headers_example
+        )
+
+    def operation(self, op: Operation, role: str) -> OperationView:
+        action = op.action if role == "app" else ("receive" if op.action == "send" else "send")
+        channel = self.channel(op.channel)
+        messages_in = op.messages or op.channel.messages
+        reply = op.reply
+        has_reply = reply is not None and bool(reply.messages or (reply.channel and reply.channel.messages))
+        if action == "send":
+            verb = "request" if has_reply else "publish"
+            base = op.ident if op.ident.startswith(verb + "_") else f"{verb}_{op.ident}"
+            function = self.names.take(base)
+        else:
+            function = self.names.take(f"consume_{op.ident}")
+        single = len(messages_in) <= 1
+        messages = []
+        for m in messages_in:
+            wanted = f"on_{op.ident}" if single else f"on_{op.ident}_{m.ident}"
+            messages.append(self.message(m, self.handler_names.take(wanted) if action == "receive" else ""))
+        view = OperationView(op=op, action=action, channel=channel, messages=messages, function=function)
+        if has_reply and reply is not None:
+            reply_msgs = reply.messages or (reply.channel.messages if reply.channel else ())
+            view.reply_messages = [self.message(m, "") for m in reply_msgs]
+            if reply.channel is not None and reply.channel.address and not reply.channel.parameters:
+                view.reply_static_address = reply.channel.address
+            if reply.address_expr and reply.address_expr.startswith("$message.header#/"):
+                view.reply_header = reply.address_expr.split("#/", 1)[1].replace("~1", "/").replace("~0", "~")
+        for m in messages_in:
+            cid = m.correlation_id
+            if cid is not None and cid.source == "header" and len(cid.path) == 1:
+                view.correlation_header = cid.path[0]
+                break
+        frag = brokers.fragments(
+            self.profile,
+            op_key=op.key,
+            op_bindings=op.bindings,
+            channel_bindings=op.channel.bindings,
+            message_bindings=[m.bindings for m in messages_in],
+            address=channel.address,
+            template=channel.template,
+            parameterised=channel.parameterised,
+            package=self.package,
+        )
+        view.subscriber_args = frag.subscriber_args
+        view.spy_args = frag.spy_args
+        view.publish_kwargs = frag.publish_kwargs
+        view.dlq_address = frag.dlq_address
+        return view
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+# --- deterministic examples ---------------------------------------------------------------
+# The spec's own example when it validates against the schema (checked with jsonschema),
+# else one synthesised from the schema: const, enum[0], default, examples[0], then by type.
+
+_FORMATS = {
+    "date-time": "2024-01-01T00:00:00Z",
+    "date": "2024-01-01",
+    "time": "12:00:00Z",
+    "email": "user@example.com",
+    "idn-email": "user@example.com",
+    "uri": "https://example.com/",
+    "url": "https://example.com/",
+    "iri": "https://example.com/",
+    "uri-reference": "https://example.com/",
+    "hostname": "example.com",
+    "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "duration": "P1D",
+    "byte": "ZXhhbXBsZQ==",
+}
+_MAX_DEPTH = 12
+
+
+def example_for(message: Message, defs: Mapping[str, Any]) -> tuple[Any, bool]:
+    """(example payload, found) for a message with a JSON payload schema."""
+    if message.payload is None:
+        return None, False
+    schema = dict(message.payload.schema)
+    for ex in message.examples:
+        if ex.has_payload and _valid(ex.payload, schema, defs):
+            return ex.payload, True
+    value = synthesise(schema, defs)
+    if value is not _NOTHING and _valid(value, schema, defs):
+        return value, True
+    return None, False
+
+
+class _Nothing:
+    pass
+
+
+_NOTHING: Any = _Nothing()
+
+
+def _valid(value: Any, schema: Mapping[str, Any], defs: Mapping[str, Any]) -> bool:
+    import jsonschema  # type: ignore[import-untyped,unused-ignore]
+
+    try:
+        validator = jsonschema.Draft202012Validator({**schema, "$defs": {**defs, **schema.get("$defs", {})}})
+        return not any(True for _ in validator.iter_errors(value))
+    except Exception:  # a schema jsonschema cannot handle: no example rather than a wrong one
+        return False
+
+
+def _resolve(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> Mapping[str, Any]:
+    seen = 0
+    while isinstance(schema.get("$ref"), str) and seen < _MAX_DEPTH:
+        name = schema["$ref"].rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+        target = defs.get(name)
+        if not isinstance(target, Mapping):
+            return {}
+        extra = {k: v for k, v in schema.items() if k != "$ref"}
+        schema = {**target, **extra}
+        seen += 1
+    return schema
+
+
+def synthesise(schema: Any, defs: Mapping[str, Any], depth: int = 0) -> Any:
+    """A deterministic instance of ``schema`` (``_NOTHING`` when none can be made)."""
+    if schema is True or schema == {}:
+        return "example"
+    if not isinstance(schema, Mapping) or depth > _MAX_DEPTH:
+        return _NOTHING
+    schema = _resolve(schema, defs)
+    for key in ("const", "default"):
+        if key in schema:
+            return schema[key]
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return schema["enum"][0]
+    if isinstance(schema.get("examples"), list) and schema["examples"]:
+        return schema["examples"][0]
+    if isinstance(schema.get("allOf"), list):
+        merged: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            value = synthesise(part, defs, depth + 1)
+            if isinstance(value, dict):
+                merged.update(value)
+        own = {k: v for k, v in schema.items() if k != "allOf"}
+        if own.get("properties") or own.get("type") == "object":
+            value = synthesise(own, defs, depth + 1)
+            if isinstance(value, dict):
+                merged.update(value)
+        return merged
+    for key in ("oneOf", "anyOf"):
+        if isinstance(schema.get(key), list) and schema[key]:
+            for option in schema[key]:
+                value = synthesise(option, defs, depth + 1)
+                if value is not _NOTHING:
+                    return value
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind is None:
+        kind = "object" if "properties" in schema else "string"
+    return _by_type(kind, schema, defs, depth)
+
+
+def _by_type(kind: str, schema: Mapping[str, Any], defs: Mapping[str, Any], depth: int) -> Any:
+    if kind == "object":
+        props = _mapping(schema.get("properties"))
+        required = [r for r in schema.get("required", []) if isinstance(r, str)]
+        out: dict[str, Any] = {}
+        for name in [*required, *(p for p in props if p not in required)]:
+            value = synthesise(props.get(name, {}), defs, depth + 1)
+            if value is _NOTHING:
+                if name in required:
+                    return _NOTHING
+                continue
+            out[name] = value
+        return out
+    if kind == "array":
+        item = synthesise(schema.get("items", {}), defs, depth + 1)
+        count = int(schema.get("minItems", 1) or 0)
+        if item is _NOTHING:
+            return [] if count == 0 else _NOTHING
+        return [item] * max(count, 1)
+    if kind == "string":
+        fmt = schema.get("format")
+        text = _FORMATS.get(fmt, "example") if isinstance(fmt, str) else "example"
+        low, high = int(schema.get("minLength", 0) or 0), schema.get("maxLength")
+        if len(text) < low:
+            text = text + "x" * (low - len(text))
+        if isinstance(high, int) and len(text) > high:
+            text = text[:high]
+        return text
+    if kind in ("integer", "number"):
+        return _number(kind, schema)
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    return _NOTHING
+
+
+def _number(kind: str, schema: Mapping[str, Any]) -> Any:
+    low = schema.get("minimum")
+    xlow = schema.get("exclusiveMinimum")
+    high = schema.get("maximum")
+    value: float = 1
+    if isinstance(low, int | float):
+        value = low
+    if isinstance(xlow, int | float) and not isinstance(xlow, bool):
+        value = xlow + 1
+    if isinstance(high, int | float) and value > high:
+        value = high
+    step = schema.get("multipleOf")
+    if isinstance(step, int | float) and step > 0:
+        value = (value // step + (1 if value % step else 0)) * step
+    return int(value) if kind == "integer" else value
+
+
+_WRONG: dict[str, Any] = {"string": [], "integer": "x", "number": "x", "boolean": "maybe", "array": 12}
+_WRONG["object"] = 12
+
+
+def invalid_field_for(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[str, Any] | None:
+    """(property, wrong value) that makes an otherwise valid instance invalid, or None."""
+    schema = _resolve(schema, defs)
+    props = _mapping(schema.get("properties"))
+    required = [r for r in schema.get("required", []) if isinstance(r, str)]
+    for name in [*required, *(p for p in props if p not in required)]:
+        prop = _resolve(_mapping(props.get(name)), defs)
+        enum = prop.get("enum")
+        if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum):
+            return name, "\x00not-a-member"
+        kind = prop.get("type")
+        combined = any(k in prop for k in ("oneOf", "anyOf", "allOf"))
+        if isinstance(kind, str) and kind in _WRONG and not combined:
+            return name, _WRONG[kind]
+    return None
