@@ -1,0 +1,445 @@
+"""Schema nodes of the resolved graph -> :class:`~asyncgen.model.SchemaDef`s.
+
+Two phases, so "shared" means shared across the whole spec:
+
+1. ``add_root(node, hint)`` for every payload / headers / body schema, in spec
+   order. Nothing is converted yet.
+2. ``finalize()`` walks everything reachable from the roots once (iteratively;
+   cycles and shared nodes are fine) and decides which nodes become their own
+   SchemaDef: every root; every node reached through a ``$ref`` or listed under
+   ``components/schemas`` (named after that key); every node reached from two
+   places (shared); every node on a cycle (recursive); and - to keep the
+   Python stack bounded - nodes nested deeper than ``MAX_INLINE_DEPTH``.
+   Everything else is inlined. Defs refer to each other as
+   ``{"$ref": "#/$defs/<Name>"}``.
+
+Naming (through the shared class :class:`~asyncgen.naming.Namer`): component keys
+are reserved first (``lightMeasuredPayload`` -> ``LightMeasuredPayload``), then
+defs with a natural name (component key, last segment of the ``$ref``), then
+derived names (the root's hint such as ``<Message>Payload``; a nested def's
+``title``; else parent name + property path) - all in discovery order.
+
+Output is 2020-12 JSON Schema as plain dicts; see :mod:`asyncgen.parse.dialect`
+for the conversion rules. Avro/Protobuf go through :mod:`asyncgen.schemaformats`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from asyncgen import schemaformats
+from asyncgen.document import MapNode
+from asyncgen.errors import Diagnostics, Location, SpecError
+from asyncgen.model import NOWHERE, SchemaDef
+from asyncgen.naming import Namer, pascal
+from asyncgen.parse.dialect import ANNOTATIONS, Converter, plain, schema_children
+
+#: beyond this many nested inline levels a node becomes its own def (bounded recursion)
+MAX_INLINE_DEPTH = 60
+
+JSON_KINDS = ("jsonschema", "asyncapi", "openapi")
+
+
+@dataclass
+class _Root:
+    node: Any
+    hint: str
+    kind: str  # schemaformats.kind_of(...)
+    schema_format: str | None
+    dialect: str  # "openapi30" | "jsonschema"
+    location: Location
+
+
+@dataclass
+class _Info:
+    """What finalize learnt about one schema node."""
+
+    node: MapNode
+    order: int
+    parents: int = 0
+    recursive: bool = False
+    deep: bool = False
+    root_hint: str | None = None
+    #: (parent node id, path parts) of the first edge that reached it
+    first_edge: tuple[int, tuple[str, ...]] | None = None
+    dialect: str = "jsonschema"
+    name: str | None = None
+
+
+@dataclass
+class _Result:
+    defs: list[SchemaDef] = field(default_factory=list)
+    by_root: dict[int, SchemaDef | None] = field(default_factory=dict)
+
+
+class SchemaGraph:
+    """Collects schema roots of one spec and turns them into SchemaDefs."""
+
+    def __init__(
+        self,
+        class_names: Namer,
+        diagnostics: Diagnostics,
+        *,
+        components: Mapping[str, Any] | None = None,
+        default_dialect: str = "jsonschema",
+    ) -> None:
+        self.names = class_names
+        self.diagnostics = diagnostics
+        self.default_dialect = default_dialect
+        self._roots: list[_Root] = []
+        self._root_ids: set[int] = set()
+        self._component_key: dict[int, str] = {}
+        self._result: _Result | None = None
+        for key, node in (components or {}).items():
+            if isinstance(node, dict):
+                self._component_key.setdefault(id(node), str(key))
+                # reserve the component's name now so it wins over derived names
+                self.names.name(str(key), key=("schema", id(node)))
+
+    # ------------------------------------------------------------------ phase 1
+    def add_root(
+        self,
+        node: Any,
+        hint: str,
+        *,
+        schema_format: str | None = None,
+        location: Location | None = None,
+        dialect: str | None = None,
+    ) -> None:
+        """Register a payload/headers/body schema (idempotent per node)."""
+        if self._result is not None:
+            raise RuntimeError("SchemaGraph.add_root after finalize")  # programming error
+        if node is None or id(node) in self._root_ids:
+            return
+        kind = schemaformats.kind_of(schema_format)
+        use_dialect = dialect or self.default_dialect
+        if kind == "openapi":
+            use_dialect = "jsonschema" if "3.1" in (schema_format or "") else "openapi30"
+        self._root_ids.add(id(node))
+        loc = location or getattr(node, "loc", None) or NOWHERE
+        self._roots.append(_Root(node, hint, kind, schema_format, use_dialect, loc))
+
+    # ------------------------------------------------------------------ phase 2
+    def get(self, node: Any) -> SchemaDef | None:
+        """The SchemaDef of a registered root (after :meth:`finalize`)."""
+        if node is None:
+            return None
+        if self._result is None:
+            raise RuntimeError("SchemaGraph.get before finalize")  # programming error
+        return self._result.by_root.get(id(node))
+
+    @property
+    def defs(self) -> tuple[SchemaDef, ...]:
+        return tuple(self._result.defs) if self._result else ()
+
+    def natural_name(self, node: Any) -> str | None:
+        """Component key or the last segment of the ``$ref`` that reached ``node``."""
+        if not isinstance(node, dict):
+            return None
+        key = self._component_key.get(id(node))
+        if key is not None:
+            return key
+        ref = getattr(node, "ref", None)
+        if isinstance(ref, str) and getattr(node, "ref_target", None) is None:
+            return ref_name(ref)
+        return None
+
+    def finalize(self) -> None:
+        if self._result is not None:
+            return
+        result = _Result()
+        self._result = result
+        infos = self._scan()
+        self._name(infos)
+        converter = Converter(
+            is_def=lambda n: id(n) in infos and infos[id(n)].name is not None,
+            def_name=lambda n: infos[id(n)].name or "",
+            diagnostics=self.diagnostics,
+        )
+        made: dict[int, SchemaDef] = {}
+        for info in sorted(infos.values(), key=lambda i: i.order):
+            if info.name is None:
+                continue
+            schema = converter.convert_def(info.node, info.dialect)
+            made[id(info.node)] = SchemaDef(
+                name=info.name,
+                schema=schema,
+                source_format="openapi" if info.dialect == "openapi30" else "jsonschema",
+                location=info.node.loc,
+                description=_text(info.node.get("description")),
+            )
+        # roots in registration order, their nested defs in discovery order
+        for root in self._roots:
+            if root.kind in JSON_KINDS:
+                target = _unwrap(root.node)
+                if isinstance(target, dict):
+                    result.by_root[id(root.node)] = made.get(id(target))
+                else:  # boolean schema
+                    sd = SchemaDef(self.names.name(root.hint), {} if target is not False else {"not": {}})
+                    result.by_root[id(root.node)] = sd
+                    made[id(root.node)] = sd
+            else:
+                result.by_root[id(root.node)] = self._convert_foreign(root, result)
+        ordered = sorted(
+            ((infos[k].order if k in infos else -1, sd) for k, sd in made.items()), key=lambda p: p[0]
+        )
+        seen: set[int] = set()
+        for _, sd in ordered:
+            if id(sd) not in seen:
+                seen.add(id(sd))
+                result.defs.append(sd)
+
+    # ------------------------------------------------------------------ internals
+    def _scan(self) -> dict[int, _Info]:
+        """One DFS over everything reachable from the JSON-like roots."""
+        infos: dict[int, _Info] = {}
+        counter = 0
+        for root in self._roots:
+            if root.kind not in JSON_KINDS:
+                continue
+            start = _unwrap(root.node)
+            if not isinstance(start, dict):
+                continue
+            first = infos.get(id(start))
+            if first is not None:  # already reached from an earlier root
+                first.parents += 1
+                if first.root_hint is None:
+                    first.root_hint = root.hint
+                continue
+            infos[id(start)] = _Info(_as_map(start), counter, dialect=root.dialect, root_hint=root.hint)
+            counter += 1
+            # iterative DFS: (node, children iterator, inline depth)
+            on_path: set[int] = {id(start)}
+            stack: list[tuple[Any, Iterator[tuple[tuple[str, ...], Any]], int]] = [
+                (start, iter(schema_children(start)), 0)
+            ]
+            while stack:
+                node, children, depth = stack[-1]
+                step = next(children, None)
+                if step is None:
+                    stack.pop()
+                    on_path.discard(id(node))
+                    continue
+                path, child = step
+                if not isinstance(child, dict):
+                    continue
+                info = infos.get(id(child))
+                if info is not None:
+                    info.parents += 1
+                    if id(child) in on_path:
+                        info.recursive = True
+                    continue
+                info = _Info(_as_map(child), counter, dialect=root.dialect, first_edge=(id(node), path))
+                counter += 1
+                infos[id(child)] = info
+                child_depth = depth + 1
+                if child_depth > MAX_INLINE_DEPTH:
+                    info.deep = True
+                    child_depth = 0
+                on_path.add(id(child))
+                stack.append((child, iter(schema_children(child)), child_depth))
+        return infos
+
+    def _name(self, infos: dict[int, _Info]) -> None:
+        ordered = sorted(infos.values(), key=lambda i: i.order)
+        # 1. natural names (components, refs) in discovery order
+        for info in ordered:
+            natural = self.natural_name(info.node)
+            if natural is not None:
+                info.name = self.names.name(natural, key=("schema", id(info.node)))
+        # 2. derived names: roots, shared, recursive, deep
+        for info in ordered:
+            if info.name is not None:
+                continue
+            if info.root_hint is not None:
+                info.name = self.names.name(info.root_hint, key=("schema", id(info.node)))
+            elif info.parents > 0 or info.recursive or info.deep:
+                info.name = self.names.name(self._derived(info, infos), key=("schema", id(info.node)))
+
+    def _derived(self, info: _Info, infos: dict[int, _Info]) -> str:
+        title = info.node.get("title")
+        if isinstance(title, str) and pascal(title):
+            return title
+        parts: list[str] = []
+        current: _Info | None = info
+        while current is not None and current.name is None and current.first_edge is not None:
+            parent_id, path = current.first_edge
+            parts[:0] = [_path_word(path)]
+            current = infos.get(parent_id)
+        base = current.name if current is not None and current.name else ""
+        return base + "".join(pascal(p) or p for p in parts) or "Schema"
+
+    def _convert_foreign(self, root: _Root, result: _Result) -> SchemaDef | None:
+        """Avro / Protobuf / RAML / unknown formats."""
+        original = plain(root.node)
+        hint = self.natural_name(root.node) or root.hint
+        if root.kind in ("avro", "protobuf"):
+            try:
+                converted = schemaformats.to_json_schema(
+                    original, root.schema_format, root.location, name_hint=pascal(hint) or "Payload"
+                )
+            except SpecError as err:
+                self.diagnostics.warn(
+                    f"payload schema ({root.schema_format}) could not be converted to JSON Schema: "
+                    f"{err.message}; its model will accept any value",
+                    root.location,
+                )
+            else:
+                return self._adopt(root, hint, original, converted, result)
+        else:
+            self.diagnostics.warn(
+                f"schemaFormat {root.schema_format!r} is not supported; the payload is treated as any value",
+                root.location,
+                hint="use JSON Schema, Avro or Protobuf",
+            )
+        sd = SchemaDef(
+            name=self.names.name(hint, key=("schema", id(root.node))),
+            schema={},
+            source_format=root.kind,
+            original=original,
+            schema_format=root.schema_format,
+            location=root.location,
+        )
+        result.defs.append(sd)
+        return sd
+
+    def _adopt(
+        self,
+        root: _Root,
+        hint: str,
+        original: Any,
+        converted: schemaformats.ConvertedSchema,
+        result: _Result,
+    ) -> SchemaDef:
+        renamed = {
+            name: self.names.name(name, key=("schema", id(root.node), name)) for name in converted.defs
+        }
+
+        def fix(value: Any) -> Any:
+            if isinstance(value, dict):
+                out = {k: fix(v) for k, v in value.items()}
+                ref = out.get("$ref")
+                if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[8:] in renamed:
+                    out["$ref"] = "#/$defs/" + renamed[ref[8:]]
+                return out
+            if isinstance(value, list):
+                return [fix(v) for v in value]
+            return value
+
+        made: dict[str, SchemaDef] = {}
+        for name, schema in converted.defs.items():
+            made[name] = SchemaDef(
+                name=renamed[name],
+                schema=fix(dict(schema)),
+                source_format=root.kind,
+                original=_find_named(original, name) if root.kind == "avro" else original,
+                schema_format=root.schema_format,
+                location=root.location,
+                description=_text(schema.get("description")),
+            )
+        root_schema = fix(dict(converted.root))
+        ref = root_schema.get("$ref")
+        top: SchemaDef
+        if set(root_schema) == {"$ref"} and isinstance(ref, str):
+            target = next((sd for sd in made.values() if "#/$defs/" + sd.name == ref), None)
+            if target is not None:
+                top = target
+            else:
+                top = self._foreign_top(root, hint, original, root_schema)
+        else:
+            top = self._foreign_top(root, hint, original, root_schema)
+        if top not in made.values():
+            result.defs.append(top)
+        result.defs.extend(made.values())
+        return top
+
+    def _foreign_top(self, root: _Root, hint: str, original: Any, schema: dict[str, Any]) -> SchemaDef:
+        return SchemaDef(
+            name=self.names.name(hint, key=("schema", id(root.node))),
+            schema=schema,
+            source_format=root.kind,
+            original=original,
+            schema_format=root.schema_format,
+            location=root.location,
+        )
+
+
+def ref_name(ref: str) -> str | None:
+    """``#/components/schemas/Foo`` -> ``Foo``; ``./order.json`` -> ``order``."""
+    file_part, _, fragment = ref.partition("#")
+    segments = [s for s in fragment.split("/") if s]
+    if segments:
+        return segments[-1].replace("~1", "/").replace("~0", "~")
+    stem = file_part.rstrip("/").rsplit("/", 1)[-1]
+    stem = stem.split("?", 1)[0]
+    for ext in (".json", ".yaml", ".yml", ".avsc"):
+        if stem.endswith(ext):
+            stem = stem[: -len(ext)]
+    return stem or None
+
+
+def _unwrap(node: Any) -> Any:
+    """A ref+siblings node whose siblings are only annotations counts as its target."""
+    target = getattr(node, "ref_target", None)
+    if isinstance(node, dict) and isinstance(target, dict):
+        extra = [k for k in node if k not in target or node[k] is not target[k]]
+        if all(k in ANNOTATIONS or k.startswith("x-") for k in extra):
+            return _unwrap(target)
+    return node
+
+
+def _as_map(node: dict[str, Any]) -> MapNode:
+    if isinstance(node, MapNode):
+        return node
+    return MapNode(node)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _path_word(path: tuple[str, ...]) -> str:
+    head = path[0]
+    if head in ("properties", "patternProperties", "dependentSchemas"):
+        return pascal(path[-1]) or "Property"
+    if head == "items":
+        return "Item"
+    if head == "prefixItems":
+        return f"Item{path[-1]}"
+    if head in ("additionalProperties", "unevaluatedProperties"):
+        return "Value"
+    if head in ("allOf", "anyOf", "oneOf"):
+        return f"{pascal(head)}{path[-1]}"
+    return pascal(head) or "Schema"
+
+
+def _find_named(avro: Any, name: str) -> Any:
+    """The Avro named type ``name`` (simple or full name) inside ``avro``, else ``avro``."""
+    found = _search_named(avro, name, 0)
+    return found if found is not None else avro
+
+
+def _search_named(value: Any, name: str, depth: int) -> Any:
+    if depth > 50:
+        return None
+    if isinstance(value, dict):
+        own = value.get("name")
+        if isinstance(own, str) and value.get("type") in ("record", "enum", "fixed", "error"):
+            full = f"{value['namespace']}.{own}" if isinstance(value.get("namespace"), str) else own
+            if name in (own, full, full.replace(".", "_")):
+                return value
+        children: Any = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return None
+    for child in children:
+        hit = _search_named(child, name, depth + 1)
+        if hit is not None:
+            return hit
+    return None
+
+
+__all__ = ["SchemaGraph", "ref_name"]
