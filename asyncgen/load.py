@@ -1,0 +1,671 @@
+"""load: spec files -> :class:`~asyncgen.document.Document` (data + source map, refs resolved).
+
+``load(path)`` reads a YAML or JSON spec, ``load_data(data)`` wraps an in-memory
+one; both resolve ``$ref`` the same way and raise only :class:`SpecError` /
+:class:`SpecErrors` for bad input.
+
+Reading
+    YAML 1.2 core schema through :mod:`asyncgen.yaml12` (libyaml's C parser when
+    present; our own iterative composer keeps line/column of every node, refuses
+    non-core tags, duplicate keys, alias bombs and over-deep nesting). JSON is
+    YAML, except for a few constructs libyaml rejects (keys over 1024 chars, a
+    newline before a colon): text that looks like JSON and fails as YAML is
+    re-read by the strict JSON parser in :mod:`asyncgen.jsonpos`. Files are read
+    as UTF-8 (or UTF-16/32 with a BOM), size-checked before reading.
+
+References
+    ``#/json/pointer`` (``~0``, ``~1`` and ``%XX`` escapes), relative files
+    resolved against the *referring* file, chains and pointers that pass through
+    other refs, recursive schemas (left as Python object cycles). Each file is
+    read once. A ``$ref`` with sibling keys becomes a new merged MapNode (siblings
+    win) whose ``ref_target`` is the target.
+
+    Refused unless allowed: files outside the root spec's folder
+    (``options.allow_outside`` adds folders) and ``http(s)://`` refs
+    (``options.allow_remote`` fetches them: 10 s timeout, ``max_bytes`` limit).
+    ``options.map_urls`` serves remote refs from local copies: the longest
+    matching prefix is replaced by its folder, and the file must stay inside that
+    folder; refs inside a mapped file resolve against its URL, so they are mapped
+    (or refused) the same way.
+
+    Avro record names: in an Avro schema (a ``.avsc`` file, or JSON whose top is
+    a ``record``/``enum``/``fixed`` or a union list) a fragment ``#/Name`` that is
+    not a JSON pointer into it selects the named type ``Name`` (simple or full
+    name), as Microcks' ``user-signedup.avsc#/User`` does.
+
+    A ``.proto`` target loads as its text (a string), for the protobuf parser.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import unquote, urljoin, urlsplit
+
+from asyncgen.document import Document, LoadOptions, MapNode, SeqNode, detect_family
+from asyncgen.errors import Location, SpecError, SpecErrors, join_pointer
+from asyncgen.jsonpos import parse_json
+from asyncgen.yaml12 import EMPTY, Parsed, compose
+
+__all__ = ["load", "load_data"]
+
+REMOTE_TIMEOUT = 10.0
+MAX_REF_CHAIN = 256
+_AVRO_NAMED = ("record", "enum", "fixed", "error")
+_FAILED: Any = object()
+
+
+class _Unresolved(Exception):
+    """A ref could not be resolved (already reported)."""
+
+
+@dataclass
+class _Source:
+    """One file (or remote document) that was read."""
+
+    key: str  # real path or URL: the cache key
+    display: str  # what locations show
+    path: Path | None  # local file (None when fetched)
+    url: str | None  # the URL it stands for (fetched or mapped), for relative refs
+    tree: Any  # the resolved tree (the root's is a copy of Document.raw)
+
+
+def load(path: str | Path, options: LoadOptions = LoadOptions()) -> Document:  # noqa: B008 - frozen
+    """Read the spec at ``path`` and resolve its refs; raises SpecError/SpecErrors."""
+    display = os.fspath(path)
+    loader = _Loader(options, Path(os.path.realpath(display)).parent)
+    here = Location(display)
+    try:
+        real = os.path.realpath(display)
+        text = _read_local(Path(display), display, options.max_bytes, here)
+        parsed = _parse(text, display, options, is_json=display.lower().endswith((".json", ".avsc")))
+        return loader.finish(parsed, Path(display), display, Path(real), real)
+    except (RecursionError, MemoryError) as err:
+        raise _exhausted(err, here) from None
+
+
+def load_data(
+    data: Any,
+    file: str = "<memory>",
+    options: LoadOptions = LoadOptions(),  # noqa: B008 - frozen
+    base_dir: Path | None = None,
+) -> Document:
+    """Like :func:`load` for a spec already in memory (plain dicts/lists or nodes).
+
+    Relative file refs resolve against ``base_dir`` (default: the current
+    directory), which is also the folder refs may not leave. ``data`` is copied,
+    never modified.
+    """
+    base = Path(os.path.realpath(base_dir if base_dir is not None else Path.cwd()))
+    loader = _Loader(options, base)
+    try:
+        parsed = _wrap(data, file, options)
+        return loader.finish(parsed, Path(file), file, None, str(base / file))
+    except (RecursionError, MemoryError) as err:
+        raise _exhausted(err, Location(file)) from None
+
+
+def _exhausted(err: BaseException, where: Location) -> SpecError:
+    what = "too deeply nested" if isinstance(err, RecursionError) else "too large to load in memory"
+    return SpecError(f"the spec is {what}", where, hint="check the file for runaway nesting or aliases")
+
+
+# -- reading ------------------------------------------------------------------
+
+
+def _read_local(path: Path, display: str, max_bytes: int, where: Location) -> bytes:
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise SpecError(f"{display} is a directory, not a spec file", where)
+        if info.st_size > max_bytes:
+            raise _too_big(display, info.st_size, max_bytes, where)
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise SpecError(f"file not found: {display}", where) from None
+    except OSError as err:
+        raise SpecError(f"cannot read {display}: {err.strerror or err}", where) from None
+    if len(data) > max_bytes:
+        raise _too_big(display, len(data), max_bytes, where)
+    return data
+
+
+def _too_big(display: str, size: int, max_bytes: int, where: Location) -> SpecError:
+    return SpecError(
+        f"{display} is {size:,} bytes or more, over the {max_bytes:,}-byte limit",
+        where,
+        hint="raise the limit with --max-size-mb if this file is genuine",
+    )
+
+
+def _decode(data: bytes, file: str) -> str:
+    encoding = "utf-8"
+    for bom, name in (
+        (b"\xff\xfe\x00\x00", "utf-32-le"),
+        (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+        (b"\xef\xbb\xbf", "utf-8"),
+    ):
+        if data.startswith(bom):
+            data, encoding = data[len(bom) :], name
+            break
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise SpecError(
+            f"not valid {encoding.upper()} text: byte 0x{data[err.start]:02x} cannot be decoded",
+            Location(file, line, column),
+            hint="is this a binary file? specs must be UTF-8 text",
+        ) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise SpecError(
+            "NUL byte in the file",
+            Location(file, line, nul - (text.rfind("\n", 0, nul) + 1) + 1),
+            hint="is this a binary file? specs must be text",
+        )
+    return text
+
+
+def _parse(data: bytes, display: str, options: LoadOptions, *, is_json: bool) -> Parsed:
+    text = _decode(data, display)
+    looks_json = text.lstrip()[:1] in ("{", "[")
+    try:
+        return compose(text, display, max_depth=options.max_depth, max_nodes=options.max_nodes)
+    except (SpecError, SpecErrors) as yaml_err:
+        if not (looks_json or is_json):
+            raise
+        try:
+            return parse_json(text, display, max_depth=options.max_depth)
+        except (SpecError, SpecErrors) as json_err:
+            raise (json_err if looks_json else yaml_err) from None
+
+
+def _wrap(data: Any, file: str, options: LoadOptions) -> Parsed:
+    """Copy in-memory data (dicts/lists, or nodes) into fresh nodes with pointers."""
+    out = Parsed(None)
+    copies: dict[int, Any] = {}
+    on_path: set[int] = set()
+    count = 0
+
+    def fresh(value: Any, pointer: str) -> Any:
+        nonlocal count
+        count += 1
+        if count > options.max_nodes:
+            raise SpecError(f"the data has more than {options.max_nodes:,} nodes", Location(file))
+        if isinstance(value, dict):
+            node: Any = MapNode(loc=_keep_loc(value, file, pointer))
+        elif isinstance(value, list | tuple):
+            node = SeqNode(loc=_keep_loc(value, file, pointer))
+        else:
+            return value
+        copies[id(value)] = node
+        out.containers.append(node)
+        return node
+
+    out.root = fresh(data, "")
+    stack: list[tuple[Any, Any, int]] = [(data, out.root, 0)]
+    if not isinstance(out.root, MapNode | SeqNode):
+        return out
+    while stack:
+        source, node, depth = stack.pop()
+        if source is None:  # marker: leaving ``node``'s subtree
+            on_path.discard(id(node))
+            continue
+        if depth >= options.max_depth:
+            raise SpecError(f"nesting deeper than {options.max_depth} levels", node.loc)
+        on_path.add(id(source))
+        stack.append((None, source, 0))
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, value in items:
+            if isinstance(key, dict | list | tuple):
+                raise SpecError("complex mapping keys are not supported", node.loc)
+            key_text = key if isinstance(key, str) else _key_text(key)
+            pointer = join_pointer(node.loc.pointer, key_text)
+            if id(value) in on_path:
+                raise SpecError("the data contains itself (a cycle)", Location(file, 0, 0, pointer))
+            child = copies.get(id(value)) if isinstance(value, dict | list | tuple) else None
+            is_new = child is None
+            if is_new:
+                child = fresh(value, pointer)
+            if isinstance(node, MapNode):
+                node[key_text] = child
+                node.key_locs[key_text] = _key_loc(source, key_text, file, pointer)
+                if key_text == "$ref":
+                    out.has_refs = True
+            else:
+                node.append(child)
+                node.item_locs.append(_item_loc(source, int(key), file, pointer))
+            if is_new and isinstance(child, MapNode | SeqNode):
+                stack.append((value, child, depth + 1))
+    return out
+
+
+def _key_text(key: Any) -> str:
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
+
+
+def _keep_loc(value: Any, file: str, pointer: str) -> Location:
+    loc = getattr(value, "loc", None)
+    return loc if isinstance(loc, Location) else Location(file, 0, 0, pointer)
+
+
+def _key_loc(source: Any, key: str, file: str, pointer: str) -> Location:
+    found = getattr(source, "key_locs", {}).get(key)
+    return found if isinstance(found, Location) else Location(file, 0, 0, pointer)
+
+
+def _item_loc(source: Any, index: int, file: str, pointer: str) -> Location:
+    locs = getattr(source, "item_locs", [])
+    return locs[index] if index < len(locs) else Location(file, 0, 0, pointer)
+
+
+# -- resolving ------------------------------------------------------------------
+
+
+def _is_ref(value: Any) -> bool:
+    return type(value) is MapNode and isinstance(value.get("$ref"), str)
+
+
+def _split_pointer(fragment: str) -> list[str] | None:
+    """RFC 6901 tokens of a URI fragment (already without '#'); None if not a pointer."""
+    fragment = unquote(fragment)
+    if fragment == "":
+        return []
+    if not fragment.startswith("/"):
+        return None
+    return [t.replace("~1", "/").replace("~0", "~") for t in fragment[1:].split("/")]
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    names = {str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return names.get(type(value), "a value")
+
+
+def _is_avro(source: _Source) -> bool:
+    tree = source.tree
+    if source.key.lower().split("?")[0].endswith(".avsc"):
+        return True
+    if isinstance(tree, list):
+        return any(isinstance(t, dict) and t.get("type") in _AVRO_NAMED for t in tree)
+    return isinstance(tree, dict) and tree.get("type") in _AVRO_NAMED and "name" in tree
+
+
+def _avro_named(tree: Any, wanted: str) -> Any:
+    """The named Avro type (record/enum/fixed) called ``wanted`` (simple or full name)."""
+    stack: list[tuple[Any, str]] = [(tree, "")]
+    seen: set[int] = set()
+    while stack:
+        node, namespace = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, list):
+            stack.extend((item, namespace) for item in reversed(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        name = node.get("name")
+        if node.get("type") in _AVRO_NAMED and isinstance(name, str):
+            space = node.get("namespace")
+            space = space if isinstance(space, str) else namespace
+            full = name if "." in name or not space else f"{space}.{name}"
+            if wanted in (name, full, full.rsplit(".", 1)[-1]):
+                return node
+            namespace = full.rsplit(".", 1)[0] if "." in full else space
+        stack.extend((value, namespace) for value in node.values() if isinstance(value, dict | list))
+    return _FAILED
+
+
+class _Loader:
+    def __init__(self, options: LoadOptions, root_dir: Path) -> None:
+        self.options = options
+        self.allowed = [root_dir] + [Path(os.path.realpath(d)) for d in options.allow_outside]
+        self.root_dir = root_dir
+        self.sources: dict[str, _Source | SpecError] = {}
+        self.files: list[Path] = []
+        self.owner: dict[int, _Source] = {}
+        self.memo: dict[int, tuple[MapNode, Any]] = {}
+        self.chain: list[MapNode] = []
+        self.errors: list[SpecError] = []
+
+    # -- the whole job ----------------------------------------------------------
+    def finish(self, parsed: Parsed, path: Path, display: str, local: Path | None, key: str) -> Document:
+        raw = parsed.root
+        if raw is EMPTY or raw is None:
+            raise SpecError(
+                "empty document; expected a mapping with `asyncapi:` or `openapi:`",
+                Location(display, 1, 1),
+                hint="the file has no content (only comments or whitespace)",
+            )
+        if not isinstance(raw, MapNode):
+            raise SpecError(
+                f"top level must be a mapping (with `asyncapi:` or `openapi:`), not {_type_name(raw)}",
+                Location(display, *_first_line(raw)),
+                hint="a spec starts with e.g. `asyncapi: 3.0.0` followed by `info:`, `channels:`...",
+            )
+        if local is not None:
+            self.files.append(path)
+        tree = raw
+        containers = parsed.containers
+        if parsed.has_refs:
+            copied = _wrap(raw, display, self.options)
+            tree, containers = copied.root, copied.containers
+        root_source = _Source(key, display, local, None, tree)
+        self.sources[key] = root_source
+        self.own(containers, root_source)
+        root = self.resolve_all(tree) if parsed.has_refs else tree
+        if self.errors:
+            raise self.errors[0] if len(self.errors) == 1 else SpecErrors(self.errors)
+        family, version = detect_family(root)
+        return Document(
+            path=path, raw=raw, root=root, family=family, version=version, files=tuple(self.files)
+        )
+
+    def own(self, containers: list[Any], source: _Source) -> None:
+        owner = self.owner
+        for node in containers:
+            owner[id(node)] = source
+
+    def resolve_all(self, tree: MapNode) -> Any:
+        root: Any = tree
+        if _is_ref(tree):
+            root = self.follow(tree)
+            if root is _FAILED:
+                return tree
+        stack: list[Any] = [root]
+        seen: set[int] = set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            items = list(node.items()) if type(node) is MapNode else list(enumerate(node))
+            for key, value in items:
+                child = value
+                if _is_ref(value):
+                    child = self.follow(value)
+                    if child is _FAILED:
+                        continue
+                    node[key] = child
+                if isinstance(child, MapNode | SeqNode) and id(child) not in seen:
+                    stack.append(child)
+        return root
+
+    # -- one ref --------------------------------------------------------------
+    def follow(self, ref_node: MapNode) -> Any:
+        """The node ``ref_node`` stands for (memoised), or _FAILED (error reported)."""
+        done = self.memo.get(id(ref_node))
+        if done is not None:
+            return done[1]
+        ref = ref_node["$ref"]
+        where = Location(ref_node.loc.file, *_key_pos(ref_node), ref_node.loc.pointer)
+        if any(node is ref_node for node in self.chain) or len(self.chain) >= MAX_REF_CHAIN:
+            start = next((i for i, n in enumerate(self.chain) if n is ref_node), 0)
+            hops = " -> ".join(repr(n["$ref"]) for n in [*self.chain[start:], ref_node])
+            problem = "circular $ref" if len(self.chain) < MAX_REF_CHAIN else "$ref chain too long"
+            self.report(SpecError(f"{problem}: {hops}", where, hint="a $ref must end at a real value"))
+            return self.remember(ref_node, _FAILED)
+        self.chain.append(ref_node)
+        try:
+            target = self.target(ref_node, ref, where)
+        except _Unresolved:
+            target = _FAILED
+        finally:
+            self.chain.pop()
+        if target is not _FAILED:
+            siblings = [k for k in ref_node if k != "$ref"]
+            if siblings:
+                target = self.merge(ref_node, target, siblings, where)
+            elif isinstance(target, MapNode) and target.ref is None:
+                target.ref = ref
+        return self.remember(ref_node, target)
+
+    def remember(self, ref_node: MapNode, result: Any) -> Any:
+        self.memo[id(ref_node)] = (ref_node, result)
+        return result
+
+    def report(self, error: SpecError) -> None:
+        self.errors.append(error)
+
+    def merge(self, ref_node: MapNode, target: Any, siblings: list[str], where: Location) -> Any:
+        if not isinstance(target, MapNode):
+            self.report(
+                SpecError(
+                    f"$ref {ref_node['$ref']!r} has sibling keys ({', '.join(siblings)}) "
+                    f"but points to {_type_name(target)}, which they cannot be merged into",
+                    where,
+                    hint="remove the keys next to $ref",
+                )
+            )
+            return _FAILED
+        if target.ref is None:
+            target.ref = ref_node["$ref"]
+        merged = MapNode(target, loc=ref_node.loc)
+        merged.key_locs.update(target.key_locs)
+        for key in siblings:
+            merged[key] = ref_node[key]
+            merged.key_locs[key] = ref_node.key_loc(key)
+        merged.ref = ref_node["$ref"]
+        merged.ref_target = target
+        self.owner[id(merged)] = self.owner[id(ref_node)]
+        return merged
+
+    def target(self, ref_node: MapNode, ref: str, where: Location) -> Any:
+        here = self.owner[id(ref_node)]
+        address, _, fragment = ref.partition("#")
+        tokens = _split_pointer(fragment)
+        source = here if not address else self.open_ref(here, address, ref, where)
+        if tokens is None:
+            if _is_avro(source):
+                found = _avro_named(source.tree, unquote(fragment))
+                if found is not _FAILED:
+                    return found
+            self.fail(
+                ref,
+                f"the fragment '#{fragment}' is not a JSON pointer (it must start with '/')",
+                where,
+                hint=f"write e.g. '{address}#/{fragment}'",
+            )
+        return self.walk(source, tokens, ref, where)
+
+    def fail(self, ref: str, problem: str, where: Location, hint: str | None = None) -> NoReturn:
+        self.report(SpecError(f"unresolved $ref {ref!r}: {problem}", where, hint=hint))
+        raise _Unresolved
+
+    def deref(self, value: Any) -> Any:
+        if _is_ref(value):
+            value = self.follow(value)
+            if value is _FAILED:
+                raise _Unresolved
+        return value
+
+    def walk(self, source: _Source, tokens: list[str], ref: str, where: Location) -> Any:
+        current = self.deref(source.tree)
+        if len(tokens) == 1 and not _has(current, tokens[0]) and _is_avro(source):
+            found = _avro_named(current, tokens[0])
+            if found is not _FAILED:
+                return found
+        for index, token in enumerate(tokens):
+            owner = "the document" if index == 0 else tokens[index - 1]
+            if not isinstance(current, dict | list):
+                self.fail(ref, f"{owner} is {_type_name(current)}, not a mapping or list", where)
+            if isinstance(current, dict):
+                if token not in current:
+                    close = difflib.get_close_matches(token, [str(k) for k in current], n=3, cutoff=0.6)
+                    keys = sorted(str(k) for k in current)
+                    listing = ", ".join(keys[:12]) + (", ..." if len(keys) > 12 else "")
+                    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+                    hint += f"{owner} has: {listing}" if keys else f"{owner} is empty"
+                    self.fail(ref, f"{owner} has no key {token!r}", where, hint=hint)
+                current = self.deref(current[token])
+            else:
+                if not (token.isdigit() and (token == "0" or not token.startswith("0"))):
+                    self.fail(ref, f"{owner} is a list; {token!r} is not an index", where)
+                if int(token) >= len(current):
+                    self.fail(ref, f"{owner} has no item {token} (it has {len(current)})", where)
+                current = self.deref(current[int(token)])
+        return current
+
+    # -- files --------------------------------------------------------------------
+    def open_ref(self, here: _Source, address: str, ref: str, where: Location) -> _Source:
+        """The source an external ref's address names (read and parsed once)."""
+        if here.url is not None:
+            return self.open_url(urljoin(here.url, address), ref, where)
+        scheme = urlsplit(address).scheme.lower()
+        if scheme in ("http", "https"):
+            return self.open_url(address, ref, where)
+        if scheme == "file":
+            local = Path(unquote(urlsplit(address).path))
+            display = str(local)
+        elif scheme and len(scheme) > 1:
+            self.fail(ref, f"unsupported URL scheme {scheme!r}", where, hint="use a relative path or https")
+        else:
+            base = here.path.parent if here.path is not None else self.root_dir
+            local = base / unquote(address)
+            display = os.path.normpath(os.path.join(os.path.dirname(here.display), unquote(address)))
+        real = Path(os.path.realpath(local))
+        if not any(real.is_relative_to(allowed) for allowed in self.allowed):
+            self.fail(
+                ref,
+                f"the file {display} lies outside the spec's folder",
+                where,
+                hint=f"refs may only point inside {self.root_dir}; "
+                f"allow another folder with --allow-outside {real.parent}",
+            )
+        return self.open_file(local, real, display, url=None, ref=ref, where=where)
+
+    def open_url(self, url: str, ref: str, where: Location) -> _Source:
+        url = url.split("#", 1)[0]
+        for prefix, directory in sorted(self.options.map_urls, key=lambda p: -len(p[0])):
+            if url.startswith(prefix):
+                rest = unquote(urlsplit(url[len(prefix) :]).path)
+                local = Path(directory) / rest
+                real = Path(os.path.realpath(local))
+                if not real.is_relative_to(os.path.realpath(directory)):
+                    self.fail(
+                        ref,
+                        f"{url} maps to {local}, outside the mapped folder {directory}",
+                        where,
+                        hint="a mapped URL must stay inside its --map-url folder",
+                    )
+                return self.open_file(
+                    local, real, os.path.normpath(str(local)), url=url, ref=ref, where=where
+                )
+        if urlsplit(url).scheme.lower() not in ("http", "https"):
+            self.fail(ref, f"unsupported URL {url!r}", where)
+        if not self.options.allow_remote:
+            self.fail(
+                ref,
+                "remote refs are refused by default",
+                where,
+                hint="pass --allow-remote to fetch it, or --map-url PREFIX=DIR to read a local copy",
+            )
+        cached = self.sources.get(url)
+        if cached is None:
+            try:
+                data = self.fetch(url, where)
+                parsed = self.parse_target(data, url, url)
+                cached = _Source(url, url, None, url, parsed.root)
+                self.own(parsed.containers, cached)
+            except SpecError as err:
+                cached = err
+            except SpecErrors as errs:
+                cached = errs.errors[0]
+                self.errors.extend(errs.errors[1:])
+            self.sources[url] = cached
+            if isinstance(cached, SpecError):
+                self.report(cached)
+        if isinstance(cached, SpecError):
+            raise _Unresolved
+        return cached
+
+    def fetch(self, url: str, where: Location) -> bytes:
+        limit = self.options.max_bytes
+        try:
+            with urllib.request.urlopen(url, timeout=REMOTE_TIMEOUT) as response:
+                data: bytes = response.read(limit + 1)
+        except urllib.error.HTTPError as err:
+            raise SpecError(f"cannot fetch remote $ref {url}: HTTP {err.code} {err.reason}", where) from None
+        except (urllib.error.URLError, OSError, ValueError) as err:
+            reason = getattr(err, "reason", err)
+            raise SpecError(f"cannot fetch remote $ref {url}: {reason}", where) from None
+        if len(data) > limit:
+            raise _too_big(url, len(data), limit, where)
+        return data
+
+    def open_file(
+        self, local: Path, real: Path, display: str, *, url: str | None, ref: str, where: Location
+    ) -> _Source:
+        key = f"{real}\n{url or ''}"
+        cached = self.sources.get(key)
+        if cached is None:
+            try:
+                data = _read_local(local, display, self.options.max_bytes, where)
+                if Path(display) not in self.files:
+                    self.files.append(Path(display))
+                parsed = self.parse_target(data, display, str(local))
+                cached = _Source(key, display, local, url, parsed.root)
+                self.own(parsed.containers, cached)
+            except SpecError as err:
+                cached = err
+            except SpecErrors as errs:
+                cached = errs.errors[0]
+                self.errors.extend(errs.errors[1:])
+            self.sources[key] = cached
+            if isinstance(cached, SpecError):
+                if cached.location == where and cached.message.startswith("file not found"):
+                    cached = SpecError(f"unresolved $ref {ref!r}: {cached.message}", where, hint=cached.hint)
+                    self.sources[key] = cached
+                self.report(cached)
+        if isinstance(cached, SpecError):
+            raise _Unresolved
+        return cached
+
+    def parse_target(self, data: bytes, display: str, name: str) -> Parsed:
+        lowered = urlsplit(name).path.lower() if "://" in name else name.lower()
+        if lowered.endswith(".proto"):
+            return Parsed(_decode(data, display))
+        parsed = _parse(data, display, self.options, is_json=lowered.endswith((".json", ".avsc")))
+        if parsed.root is EMPTY:
+            raise SpecError(f"{display} is empty", Location(display, 1, 1))
+        return parsed
+
+
+def _has(value: Any, token: str) -> bool:
+    if isinstance(value, dict):
+        return token in value
+    if isinstance(value, list):
+        return token.isdigit() and int(token) < len(value)
+    return False
+
+
+def _key_pos(node: MapNode) -> tuple[int, int]:
+    loc = node.key_locs.get("$ref", node.loc)
+    return loc.line, loc.column
+
+
+def _first_line(value: Any) -> tuple[int, int]:
+    loc = getattr(value, "loc", None)
+    return (loc.line, loc.column) if isinstance(loc, Location) and loc.line else (1, 1)
