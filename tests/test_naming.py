@@ -20,7 +20,10 @@ from asyncgen.naming import RESERVED, Namer, class_name, ident, pascal, snake
         ("HTTPServer", "http_server"),
         ("userID", "user_id"),
         ("v2Api", "v2_api"),
-        ("smartylighting/streetlights/1/0/event/{streetlightId}", "smartylighting_streetlights_1_0_event_streetlight_id"),
+        (
+            "smartylighting/streetlights/1/0/event/{streetlightId}",
+            "smartylighting_streetlights_1_0_event_streetlight_id",
+        ),
         ("user.signedup", "user_signedup"),
         ("Ünïcödé café", "unicode_cafe"),
         ("1st-channel", "n1st_channel"),

@@ -10,7 +10,10 @@ from asyncgen.errors import Diagnostics
 
 
 def spec(**extra: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"asyncapi": "2.6.0", "info": {"title": "Streetlights Kafka API", "version": "1.0.0"}}
+    base: dict[str, Any] = {
+        "asyncapi": "2.6.0",
+        "info": {"title": "Streetlights Kafka API", "version": "1.0.0"},
+    }
     base.update(extra)
     return base
 
@@ -57,23 +60,34 @@ LIGHTS = spec(
             },
             "turnOn": {
                 "name": "turnOnOff",
-                "traits": [{"$ref": "#/components/messageTraits/commonHeaders"}, {"contentType": "text/plain"}],
+                "traits": [
+                    {"$ref": "#/components/messageTraits/commonHeaders"},
+                    {"contentType": "text/plain"},
+                ],
                 "contentType": "application/json",
                 "payload": {
                     "type": "object",
-                    "properties": {"command": {"type": "string"}, "sentAt": {"$ref": "#/components/schemas/sentAt"}},
+                    "properties": {
+                        "command": {"type": "string"},
+                        "sentAt": {"$ref": "#/components/schemas/sentAt"},
+                    },
                 },
             },
         },
         "schemas": {
             "lightMeasuredPayload": {
                 "type": "object",
-                "properties": {"lumens": {"type": "integer", "minimum": 0}, "sentAt": {"$ref": "#/components/schemas/sentAt"}},
+                "properties": {
+                    "lumens": {"type": "integer", "minimum": 0},
+                    "sentAt": {"$ref": "#/components/schemas/sentAt"},
+                },
             },
             "sentAt": {"type": "string", "format": "date-time"},
         },
         "messageTraits": {
-            "commonHeaders": {"headers": {"type": "object", "properties": {"my-app-header": {"type": "integer"}}}}
+            "commonHeaders": {
+                "headers": {"type": "object", "properties": {"my-app-header": {"type": "integer"}}}
+            }
         },
         "operationTraits": {"kafka": {"bindings": {"kafka": {"clientId": {"type": "string"}}}}},
         "parameters": {
@@ -202,7 +216,9 @@ def test_inline_messages_with_same_name_get_unique_keys() -> None:
 
 def test_undeclared_parameter_is_a_warning_not_a_crash() -> None:
     diagnostics = Diagnostics()
-    api = parse_data(spec(channels={"a/{x}": {"publish": {"message": {"payload": {"type": "string"}}}}}), diagnostics)
+    api = parse_data(
+        spec(channels={"a/{x}": {"publish": {"message": {"payload": {"type": "string"}}}}}), diagnostics
+    )
     assert [p.name for p in api.channels[0].parameters] == ["x"]
     assert any("{x}" in w.message for w in diagnostics.warnings)
 

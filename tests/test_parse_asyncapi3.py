@@ -29,7 +29,12 @@ RPC = spec(
         "requests": {
             "address": "users/{userId}/requests",
             "parameters": {
-                "userId": {"enum": ["1", "2"], "default": "1", "description": "id", "location": "$message.payload#/id"}
+                "userId": {
+                    "enum": ["1", "2"],
+                    "default": "1",
+                    "description": "id",
+                    "location": "$message.payload#/id",
+                }
             },
             "messages": {
                 "ping": {"$ref": "#/components/messages/ping"},
@@ -55,15 +60,23 @@ RPC = spec(
     },
     components={
         "messages": {
-            "ping": {"payload": {"$ref": "#/components/schemas/Ping"}, "correlationId": {"location": "$message.header#/cid"}},
+            "ping": {
+                "payload": {"$ref": "#/components/schemas/Ping"},
+                "correlationId": {"location": "$message.header#/cid"},
+            },
             "pong": {
                 "payload": {
                     "schemaFormat": "application/vnd.aai.asyncapi+json;version=3.0.0",
-                    "schema": {"type": "object", "properties": {"ping": {"$ref": "#/components/schemas/Ping"}}},
+                    "schema": {
+                        "type": "object",
+                        "properties": {"ping": {"$ref": "#/components/schemas/Ping"}},
+                    },
                 }
             },
         },
-        "schemas": {"Ping": {"type": "object", "properties": {"at": {"type": "string", "format": "date-time"}}}},
+        "schemas": {
+            "Ping": {"type": "object", "properties": {"at": {"type": "string", "format": "date-time"}}}
+        },
         "securitySchemes": {"userPassword": {"type": "userPassword"}},
     },
 )
