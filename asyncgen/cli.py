@@ -17,7 +17,7 @@ import click
 
 from asyncgen import __version__
 from asyncgen.document import LoadOptions
-from asyncgen.errors import EXIT_BAD_INPUT, AsyncgenError, SpecError, SpecErrors
+from asyncgen.errors import EXIT_BAD_INPUT, EXIT_DRIFT, AsyncgenError, SpecError, SpecErrors
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -183,6 +183,61 @@ def load_valid_api(spec: Path, options: LoadOptions) -> Any:
         return parse(doc)
     except AsyncgenError as err:
         fail(err)
+
+
+@main.command()
+@click.argument("versions", nargs=-1, required=True, metavar="OLD NEW [NEWER...]")
+@click.option(
+    "--mode",
+    type=click.Choice(
+        [f"{base}{suffix}" for base in ("BACKWARD", "FORWARD", "FULL") for suffix in ("", "_TRANSITIVE")]
+        + ["NONE"],
+        case_sensitive=False,
+    ),
+    default="BACKWARD",
+    show_default=True,
+    help="Compatibility mode, as schema registries define it.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+)
+@click.option(
+    "--strict-open-content",
+    is_flag=True,
+    help="Treat optional properties added to/removed from an open object as breaking (Confluent's view).",
+)
+@load_options
+def diff(versions: tuple[str, ...], mode: str, fmt: str, strict_open_content: bool, **kwargs: Any) -> None:
+    """Classify the changes between spec versions as breaking or not.
+
+    Each version is a spec file or git:REV:path (the spec as committed at REV;
+    its directory is extracted at that revision, so multi-file specs work). The
+    last version is compared with the one before it, or with every earlier one
+    for the _TRANSITIVE modes. BACKWARD: consumers on NEW can read data produced
+    with OLD; FORWARD: consumers on OLD can read data produced with NEW; FULL:
+    both; NONE: nothing breaks.
+
+    Exit 0 when nothing breaks under the mode, 1 when something does, 2 for bad input.
+
+    \b
+    Examples:
+      asyncgen diff old.yaml new.yaml
+      asyncgen diff git:main:specs/orders.yaml specs/orders.yaml --format markdown
+      asyncgen diff v1.yaml v2.yaml v3.yaml --mode FULL_TRANSITIVE --format json
+    """
+    from asyncgen.diff import Mode, SchemaOptions, diff_versions, render
+
+    if len(versions) < 2:
+        raise click.UsageError("diff needs at least two versions: OLD NEW")
+    chosen = Mode(mode.upper())
+    try:
+        schema_options = SchemaOptions(strict_open_content=strict_open_content)
+        result = diff_versions(versions, chosen, make_load_options(kwargs), schema_options)
+    except AsyncgenError as err:
+        fail(err, "json" if fmt == "json" else "text")
+        return
+    click.echo(render(result, fmt), nl=False)
+    sys.exit(EXIT_DRIFT if result.breaking else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -68,11 +68,13 @@ class Change:
     forward: bool = False
     #: who is hurt when it breaks (from the operation's action), e.g. "consumers of this app"
     affects: str = ""
-    #: for transitive diffs: the label of the older version this change was found against
+    #: for transitive diffs: the label(s) of the older version(s) this change was found against
     against: str = ""
+    #: found only against versions before the previous one: counts for _TRANSITIVE modes only
+    transitive_only: bool = False
 
     def breaks(self, mode: Mode) -> bool:
-        if mode is Mode.NONE:
+        if mode is Mode.NONE or (self.transitive_only and not mode.transitive):
             return False
         return (mode.checks_backward and self.backward) or (mode.checks_forward and self.forward)
 
