@@ -164,9 +164,11 @@ class Converter:
         out: dict[str, Any] = {}
         target = getattr(node, "ref_target", None)
         if isinstance(target, dict):
-            out["$ref"] = self._child(target, dialect, loc)
-            if set(out["$ref"]) != {"$ref"}:  # target inlined: nest it
-                out = {"allOf": [out["$ref"]]}
+            converted = self._child(target, dialect, loc)
+            if isinstance(converted, dict) and set(converted) == {"$ref"}:
+                out["$ref"] = converted["$ref"]
+            else:  # target inlined: nest it
+                out["allOf"] = [converted]
         keys = _own_keys(node)
         for key in keys:
             value = node[key]
