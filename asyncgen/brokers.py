@@ -79,7 +79,7 @@ class BrokerProfile:
     @property
     def request_address(self) -> str:
         """How the address is passed to ``broker.request``: positional, or a keyword prefix."""
-        return "routing_key=" if self.key == "rabbit" else ""
+        return ""
 
     @property
     def dead_letter_text(self) -> str:
@@ -427,13 +427,15 @@ def fragments(
     message_bindings: Iterable[Mapping[str, Any]],
     address: str,
     template: str,
+    regex: str,
     parameterised: bool,
     package: str,
 ) -> Fragments:
     """The honoured bindings of one operation, as code.
 
-    Kafka: ``groupId`` (else the consumer-group setting), pattern subscription for
-    parameterised topics, dead letters to ``<topic>.dlq``. MQTT: ``qos`` (default 1)
+    Kafka: ``groupId`` (else the consumer-group setting), a parameterised topic is
+    subscribed with ``pattern=`` an anchored regex (so ``<topic>.dlq``, where invalid
+    messages go, never matches it) and its parameters parsed from the record's topic. MQTT: ``qos`` (default 1)
     and ``retain``. NATS: ``queue`` (else the consumer-group setting). AMQP: see
     :func:`_rabbit`. Redis: plain/pattern pub/sub.
     """
@@ -444,7 +446,7 @@ def fragments(
     if profile.key == "kafka":
         group = schema_constant(op_b.get("groupId"))
         group_expr = lit(group) if isinstance(group, str) and group else "settings.consumer_group"
-        target = f"pattern={where}" if parameterised else where
+        target = f"pattern={lit(regex)}" if parameterised else where
         return Fragments(
             subscriber_args=f"{target}, group_id={group_expr}, auto_offset_reset='earliest', "
             f"ack_policy=AckPolicy.{profile.ack_policy}, {doc}",

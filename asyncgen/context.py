@@ -164,6 +164,13 @@ class ChannelView:
         return f"channels.{self.const}"
 
     @property
+    def params_expr(self) -> str:
+        """Code (in a consumer) that extracts the parameters of ``message``."""
+        if self.profile.key == "kafka":  # pattern subscriptions: parse the record's topic
+            return f"runtime.params(channels.{self.params_class}.parse, runtime.topic(message))"
+        return f"runtime.params(channels.{self.params_class}.from_path, message.path)"
+
+    @property
     def call_args(self) -> str:
         return ", ".join(f"{p.ident}={p.ident}" for p in self.params)
 
@@ -219,6 +226,7 @@ class OperationView:
     reply_messages: list[MessageView] = field(default_factory=list)
     reply_static_address: str | None = None
     reply_header: str | None = None  # header holding the reply address
+    reply_spy_args: str = ""  # a test subscriber on the static reply address
     subscriber_args: str = ""
     spy_args: str = ""
     publish_kwargs: str = ""
@@ -355,7 +363,7 @@ def _imports(ops: Sequence[OperationView], profile: BrokerProfile, part: str) ->
     classes: set[str] = set()
     code: list[str] = []
     for o in ops:
-        msgs = o.messages + o.reply_messages
+        msgs = o.messages if part == "receive" else o.messages + o.reply_messages
         classes |= {m.payload_class for m in msgs if m.typed}
         if part != "send":
             classes |= {m.headers_class for m in o.messages if m.headers_class}
@@ -454,6 +462,8 @@ class _Builder:
             invalid = invalid_field_for(dict(message.payload.schema), self.defs)
         elif not json_ok:
             payload_class = "bytes"
+        else:
+            example, has_example = "example", True  # no schema: any JSON value
         headers_class = self.models.class_name(message.headers.name) if message.headers else None
         headers_example = None
         if message.headers is not None:
@@ -490,6 +500,18 @@ class _Builder:
             view.reply_messages = [self.message(m, "") for m in reply_msgs]
             if reply.channel is not None and reply.channel.address and not reply.channel.parameters:
                 view.reply_static_address = reply.channel.address
+                view.reply_spy_args = brokers.fragments(
+                    self.profile,
+                    op_key=op.key,
+                    op_bindings={},
+                    channel_bindings={},
+                    message_bindings=[],
+                    address=reply.channel.address,
+                    template=reply.channel.address,
+                    regex="",
+                    parameterised=False,
+                    package=self.package,
+                ).spy_args
             if reply.address_expr and reply.address_expr.startswith("$message.header#/"):
                 view.reply_header = reply.address_expr.split("#/", 1)[1].replace("~1", "/").replace("~0", "~")
         for m in messages_in:
@@ -505,6 +527,7 @@ class _Builder:
             message_bindings=[m.bindings for m in messages_in],
             address=channel.address,
             template=channel.template,
+            regex=channel.regex,
             parameterised=channel.parameterised,
             package=self.package,
         )
