@@ -130,7 +130,7 @@ class ContractDiff:
 
     def servers(self) -> None:
         pairs, removed, added = match(
-            self.old.servers, self.new.servers, lambda s: s.key, lambda s: (s.protocol, s.url or s.host)
+            self.old.servers, self.new.servers, lambda s: s.key, lambda s: (s.protocol, _where(s))
         )
         for old, new, renamed in pairs:
             path = join("servers", new.key)
@@ -147,13 +147,13 @@ class ContractDiff:
                     new.protocol,
                     **BOTH,
                 )
-            if (old.url or old.host) != (new.url or new.host):
+            if _where(old) != _where(new):
                 self.add(
                     "server-url-changed",
                     path,
-                    f"url {old.url or old.host} -> {new.url or new.host}",
-                    old.url or old.host,
-                    new.url or new.host,
+                    f"host {_where(old)} -> {_where(new)}",
+                    _where(old),
+                    _where(new),
                 )
             if old.protocol_version != new.protocol_version:
                 self.add(
@@ -491,8 +491,15 @@ def _reply_target(reply: Reply | None) -> str | None:
     return reply.address_expr
 
 
+def _where(server: Server) -> str:
+    """Host and path, without the protocol (3.x ``url`` is derived from the protocol)."""
+    if server.host:
+        return server.host + (server.pathname or "")
+    return server.url
+
+
 def _server_json(server: Server) -> dict[str, Any]:
-    return {"protocol": server.protocol, "url": server.url or server.host}
+    return {"protocol": server.protocol, "host": _where(server)}
 
 
 def _param_schema(param: Parameter) -> dict[str, Any]:
