@@ -259,3 +259,34 @@ def test_name_collisions_resolved_deterministically() -> None:
     )
     # the component keeps its name, the inline payload of message "order" gets a suffix
     assert [m.payload.name for m in api.messages if m.payload] == ["OrderPayload2", "OrderPayload"]
+
+
+def test_discriminator_mapping_points_at_defs() -> None:
+    diagnostics = Diagnostics()
+    api = parse_data(
+        openapi30(
+            {
+                "Cat": {"type": "object", "properties": {"kind": {"type": "string"}}},
+                "Dog": {"type": "object", "properties": {"kind": {"type": "string"}}},
+            },
+            {
+                "oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
+                "discriminator": {
+                    "propertyName": "kind",
+                    "mapping": {
+                        "cat": "#/components/schemas/Cat",
+                        "dog": "Dog",
+                        "eel": "#/components/schemas/Eel",
+                    },
+                },
+            },
+        ),
+        diagnostics,
+    )
+    schema = by_name(api)["MakeXRequest"].schema
+    assert schema["discriminator"] == {
+        "propertyName": "kind",
+        "mapping": {"cat": "#/$defs/Cat", "dog": "#/$defs/Dog"},
+    }
+    assert any("eel" in w.message for w in diagnostics.warnings)
+    assert_valid(api)

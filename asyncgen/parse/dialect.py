@@ -15,9 +15,9 @@ become ``{"$ref": "#/$defs/<Name>"}``):
   the numeric form; ``items: [..]`` (draft-07 tuple) -> ``prefixItems`` with
   ``additionalItems`` -> ``items``; ``dependencies`` -> ``dependentRequired`` /
   ``dependentSchemas``;
-* ``discriminator`` (AsyncAPI 2 string or OpenAPI object) -> kept as
-  ``{"propertyName": ...}`` (an annotation; ``mapping`` is dropped because its refs
-  point into the spec, not at our defs);
+* ``discriminator`` (AsyncAPI 2 string or OpenAPI object) -> kept as an annotation
+  ``{"propertyName": ..., "mapping": {tag: "#/$defs/<Name>"}}``, mapping refs
+  re-pointed at our defs (entries that cannot be are dropped with a warning);
 * a ref with siblings (OpenAPI 3.1 / 2019+) -> ``{"$ref": <target def>, <siblings>}``;
 * invalid keyword values (``required: true`` on a property, a non-list ``enum``,
   unknown ``type`` names) are dropped with a located warning.
@@ -120,8 +120,10 @@ class Converter:
         is_def: Callable[[Any], bool],
         def_name: Callable[[Any], str],
         diagnostics: Diagnostics,
+        mapping_target: Callable[[str], Any] | None = None,
     ) -> None:
         self.is_def = is_def
+        self.mapping_target: Callable[[str], Any] = mapping_target or (lambda ref: None)
         self.def_name = def_name
         self.diagnostics = diagnostics
         self._active: set[int] = set()
@@ -226,15 +228,7 @@ class Converter:
                 if "examples" not in node:
                     out["examples"] = [plain(value)]
             elif key == "discriminator":
-                prop = (
-                    value
-                    if isinstance(value, str)
-                    else value.get("propertyName")
-                    if isinstance(value, dict)
-                    else None
-                )
-                if isinstance(prop, str):
-                    out["discriminator"] = {"propertyName": prop}
+                self._discriminator(out, value, where)
             elif key in ("exclusiveMinimum", "exclusiveMaximum"):
                 if not isinstance(value, bool):
                     out[key] = value
@@ -246,6 +240,30 @@ class Converter:
         if dialect == "openapi30" and node.get("nullable") is True:
             out = _nullable(out)
         return out
+
+    def _discriminator(self, out: dict[str, Any], value: Any, where: Location) -> None:
+        prop = value.get("propertyName") if isinstance(value, dict) else value
+        if not isinstance(prop, str):
+            return
+        out["discriminator"] = {"propertyName": prop}
+        mapped = value.get("mapping") if isinstance(value, dict) else None
+        if not isinstance(mapped, dict) or not mapped:
+            return
+        translated: dict[str, str] = {}
+        lost = []
+        for tag, ref in mapped.items():
+            target = self.mapping_target(ref) if isinstance(ref, str) else None
+            if target is not None and self.is_def(target):
+                translated[str(tag)] = DEF_PREFIX + self.def_name(target)
+            else:
+                lost.append(str(tag))
+        if translated:
+            out["discriminator"]["mapping"] = translated
+        if lost:
+            self.diagnostics.warn(
+                f"discriminator mapping entries {lost} do not point at one of this spec's models; dropped",
+                where.child("mapping"),
+            )
 
     def _type(self, out: dict[str, Any], value: Any, where: Location) -> None:
         names = value if isinstance(value, list) else [value]

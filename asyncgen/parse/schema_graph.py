@@ -91,10 +91,12 @@ class SchemaGraph:
         self._roots: list[_Root] = []
         self._root_ids: set[int] = set()
         self._component_key: dict[int, str] = {}
+        self._component_node: dict[str, Any] = {}
         self._result: _Result | None = None
         for key, node in (components or {}).items():
             if isinstance(node, dict):
                 self._component_key.setdefault(id(node), str(key))
+                self._component_node[str(key)] = node
                 # reserve the component's name now so it wins over derived names
                 self.names.name(str(key), key=("schema", id(node)))
 
@@ -157,6 +159,7 @@ class SchemaGraph:
             is_def=lambda n: id(n) in infos and infos[id(n)].name is not None,
             def_name=lambda n: infos[id(n)].name or "",
             diagnostics=self.diagnostics,
+            mapping_target=self._mapping_target,
         )
         made: dict[int, SchemaDef] = {}
         for info in sorted(infos.values(), key=lambda i: i.order):
@@ -192,6 +195,14 @@ class SchemaGraph:
                 result.defs.append(sd)
 
     # ------------------------------------------------------------------ internals
+    def _mapping_target(self, ref: str) -> Any:
+        """A discriminator mapping value (``#/components/schemas/X`` or ``X``) -> its schema node."""
+        for prefix in ("#/components/schemas/", "#/definitions/"):
+            if ref.startswith(prefix):
+                name = ref[len(prefix) :].replace("~1", "/").replace("~0", "~")
+                return self._component_node.get(name)
+        return self._component_node.get(ref) if "/" not in ref and "#" not in ref else None
+
     def _scan(self) -> dict[int, _Info]:
         """One DFS over everything reachable from the JSON-like roots."""
         infos: dict[int, _Info] = {}
