@@ -56,7 +56,7 @@ from asyncgen.yaml12 import EMPTY, Parsed, compose
 __all__ = ["load", "load_data"]
 
 REMOTE_TIMEOUT = 10.0
-MAX_REF_CHAIN = 256
+MAX_REF_CHAIN = 64  # hops of ref -> ref -> ...; real specs use a handful
 _AVRO_NAMED = ("record", "enum", "fixed", "error")
 _FAILED: Any = object()
 
@@ -85,7 +85,7 @@ def load(path: str | Path, options: LoadOptions = LoadOptions()) -> Document:  #
         real = os.path.realpath(display)
         text = _read_local(Path(display), display, options.max_bytes, here)
         parsed = _parse(text, display, options, is_json=display.lower().endswith((".json", ".avsc")))
-        return loader.finish(parsed, Path(display), display, Path(real), real)
+        return loader.finish(parsed, Path(display), display, Path(real), _cache_key(real, None))
     except (RecursionError, MemoryError) as err:
         raise _exhausted(err, here) from None
 
@@ -106,7 +106,7 @@ def load_data(
     loader = _Loader(options, base)
     try:
         parsed = _wrap(data, file, options)
-        return loader.finish(parsed, Path(file), file, None, str(base / file))
+        return loader.finish(parsed, Path(file), file, None, _cache_key(str(base / file), None))
     except (RecursionError, MemoryError) as err:
         raise _exhausted(err, Location(file)) from None
 
@@ -618,7 +618,7 @@ class _Loader:
     def open_file(
         self, local: Path, real: Path, display: str, *, url: str | None, ref: str, where: Location
     ) -> _Source:
-        key = f"{real}\n{url or ''}"
+        key = _cache_key(str(real), url)
         cached = self.sources.get(key)
         if cached is None:
             try:
@@ -659,6 +659,11 @@ def _has(value: Any, token: str) -> bool:
     if isinstance(value, list):
         return token.isdigit() and int(token) < len(value)
     return False
+
+
+def _cache_key(real: str, url: str | None) -> str:
+    """Sources are cached by real path, and by URL for mapped copies (refs inside resolve differently)."""
+    return f"{real}\n{url or ''}"
 
 
 def _key_pos(node: MapNode) -> tuple[int, int]:

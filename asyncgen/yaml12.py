@@ -373,6 +373,10 @@ def yaml_error(err: yaml.YAMLError, text: str, file: str) -> SpecError:
         if err.context and err.context_mark is not None and err.problem:
             message += f" ({err.context} at line {err.context_mark.line + 1})"
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        at = text[mark.index : mark.index + 1] if mark is not None else ""
+        if at == "\t" and "tab" not in problem:
+            problem += " (a tab)"
+            message += " - a tab"
         return SpecError(message, Location(file, line, column), hint=_yaml_hint(problem))
     if isinstance(err, yaml.reader.ReaderError):
         line, column = position(text, err.position)

@@ -1,0 +1,72 @@
+"""Shared test helpers. Keep it small: one section per concern.
+
+``../shared`` (the corpus and the official AsyncAPI schemas) lies beside the
+repository on our machines but not in a user's clone: tests that need it skip
+with a reason there, and fail under ``CI=true``, where it must be present.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from asyncgen.document import LoadOptions
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("ASYNCGEN_SHARED_DIR", REPO_ROOT.parent / "shared"))
+
+
+# -- ../shared -----------------------------------------------------------------
+
+
+def require_shared() -> Path:
+    """The ``../shared`` folder; skips the test where it is absent, fails under CI=true."""
+    if not (SHARED / "corpus").is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{SHARED} is missing; CI must provide ../shared (the corpus and schemas)")
+        pytest.skip(f"{SHARED} is absent (a user's clone): tests needing ../shared are skipped")
+    return SHARED
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """Path to ``../shared`` (skip/fail rule of :func:`require_shared`)."""
+    return require_shared()
+
+
+# -- loading corpus specs ------------------------------------------------------
+
+#: the https prefixes under which the ADEO case study refers to its Avro schemas
+ADEO_PREFIXES = (
+    "https://asyncapi.com/resources/casestudies/adeo/",
+    "https://www.asyncapi.com/resources/casestudies/adeo/",
+    "https://deploy-preview-921--asyncapi-website.netlify.app/resources/casestudies/adeo/",
+)
+
+
+def corpus_load_options(spec: Path) -> LoadOptions:
+    """The LoadOptions a corpus spec needs offline.
+
+    * remote ADEO ``.avsc`` refs are served from the local copies
+      (``--map-url PREFIX=asyncapi/3.0/asyncapi__website__adeo-casestudy``);
+    * the social-media examples refer to ``../common/``, outside their own
+      folder, so that folder's parent is allowed (``--allow-outside``).
+    """
+    corpus = spec.resolve()
+    while corpus.name != "corpus" and corpus != corpus.parent:
+        corpus = corpus.parent
+    adeo = corpus / "asyncapi" / "3.0" / "asyncapi__website__adeo-casestudy"
+    maps = tuple((prefix, adeo) for prefix in ADEO_PREFIXES)
+    outside: tuple[Path, ...] = ()
+    if any("social-media" in part for part in spec.parts):
+        outside = (spec.parent.parent,)
+    return LoadOptions(map_urls=maps, allow_outside=outside)
+
+
+@pytest.fixture
+def corpus_options() -> Callable[[Path], LoadOptions]:
+    """``corpus_options(path)`` -> the LoadOptions that corpus spec needs offline."""
+    return corpus_load_options
