@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from parse_support import parse_data
 
@@ -289,4 +291,57 @@ def test_discriminator_mapping_points_at_defs() -> None:
         "mapping": {"cat": "#/$defs/Cat", "dog": "#/$defs/Dog"},
     }
     assert any("eel" in w.message for w in diagnostics.warnings)
+    assert_valid(api)
+
+
+# -- properties: random (possibly recursive, shared) schema graphs ---------------------
+
+NAMES = ["S0", "S1", "S2", "S3"]
+leaf = st.one_of(
+    st.sampled_from([{"type": t} for t in ("string", "integer", "number", "boolean", "null")]),
+    st.sampled_from([{"$ref": f"#/components/schemas/{n}"} for n in NAMES]),
+    st.just({"enum": ["a", 1, None]}),
+    st.just(True),
+)
+
+
+def _extend(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.builds(
+            lambda props: {"type": "object", "properties": props},
+            st.dictionaries(st.sampled_from(["a", "b-c", "class", "1st"]), children, max_size=3),
+        ),
+        st.builds(lambda item: {"type": "array", "items": item}, children),
+        st.builds(lambda xs: {"anyOf": xs}, st.lists(children, min_size=1, max_size=3)),
+        st.builds(lambda xs: {"allOf": xs}, st.lists(children, min_size=1, max_size=2)),
+    )
+
+
+schemas = st.recursive(leaf, _extend, max_leaves=8)
+composite = _extend(schemas)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.fixed_dictionaries({n: composite for n in NAMES}),
+    st.lists(schemas, min_size=1, max_size=4),
+)
+def test_random_schema_graphs_give_sound_defs(components: dict[str, Any], payloads: list[Any]) -> None:
+    data = async3({f"m{i}": p for i, p in enumerate(payloads)}, components)
+    api = parse_data(data)
+    assert_valid(api)
+    assert parse_data(data) == api  # deterministic
+    # a component reached by the payloads is exactly one def, named after its key
+    names = [s.name for s in api.schemas]
+    for name in NAMES:
+        assert names.count(name) <= 1
+
+
+def test_deep_nesting_is_split_into_defs_without_recursion_errors() -> None:
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(150):
+        schema = {"type": "object", "properties": {"x": schema}}
+    api = parse_data(async3({"deep": schema}))
+    assert len(api.schemas) >= 3  # split every MAX_INLINE_DEPTH levels
+    assert api.schemas[0].name == "DeepPayload"
     assert_valid(api)

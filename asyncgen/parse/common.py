@@ -407,4 +407,5 @@ def _display(doc: Document, path: Path) -> str:
         rel = os.path.relpath(path, doc.path.parent)
     except ValueError:
         return str(path)
-    return str(PurePosixPath(doc.display_path).parent / PurePosixPath(*Path(rel).parts))
+    joined = os.path.join(os.path.dirname(doc.display_path), rel)
+    return PurePosixPath(os.path.normpath(joined)).as_posix()

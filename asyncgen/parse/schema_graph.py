@@ -280,7 +280,8 @@ class SchemaGraph:
             parts[:0] = [_path_word(path)]
             current = infos.get(parent_id)
         base = current.name if current is not None and current.name else ""
-        return base + "".join(pascal(p) or p for p in parts) or "Schema"
+        # the last two steps are enough to tell siblings apart; the Namer resolves the rest
+        return base + "".join(pascal(p) or p for p in parts[-2:]) or "Schema"
 
     def _convert_foreign(self, root: _Root, result: _Result) -> SchemaDef | None:
         """Avro / Protobuf / RAML / unknown formats."""
