@@ -486,3 +486,47 @@ def test_modes_cover_the_registry_set() -> None:
         "FULL_TRANSITIVE",
         "NONE",
     }
+
+
+# -- Avro payloads: readers skip unknown fields, defaults decide ---------------------
+
+AVRO_FIELDS = [{"name": "id", "type": "string"}, {"name": "age", "type": "int"}]
+
+
+def avro_spec(fields: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "asyncapi": "3.0.0",
+        "info": {"title": "Users", "version": "1"},
+        "channels": {
+            "users": {
+                "address": "users",
+                "messages": {
+                    "UserSignedUp": {
+                        "payload": {
+                            "schemaFormat": "application/vnd.apache.avro;version=1.9.0",
+                            "schema": {"type": "record", "name": "User", "fields": fields},
+                        }
+                    }
+                },
+            }
+        },
+        "operations": {"sendUser": {"action": "send", "channel": {"$ref": "#/channels/users"}}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("new_fields", "breaks"),
+    [
+        pytest.param(
+            [*AVRO_FIELDS, {"name": "email", "type": "string", "default": ""}], "-", id="added-with-default"
+        ),
+        pytest.param([*AVRO_FIELDS, {"name": "email", "type": "string"}], "B", id="added-without-default"),
+        pytest.param(AVRO_FIELDS[:1], "F", id="removed-without-default"),
+        pytest.param([AVRO_FIELDS[0], {"name": "age", "type": "long"}], "F", id="int-promoted-to-long"),
+    ],
+)
+def test_avro_rules(tmp_path: Path, new_fields: list[dict[str, Any]], breaks: str) -> None:
+    old = write(tmp_path / "old.yaml", avro_spec(AVRO_FIELDS))
+    new = write(tmp_path / "new.yaml", avro_spec(new_fields))
+    for mode, breaking in (("BACKWARD", "B" in breaks), ("FORWARD", "F" in breaks), ("FULL", breaks != "-")):
+        assert run(old, new, "--mode", mode).exit_code == (1 if breaking else 0), mode

@@ -117,12 +117,15 @@ class ContractDiff:
                 affects=affects,
             )
             return [change]
+        binary = {"avro", "protobuf"}
+        formats = {kind_of(d.schema_format) for d in (old, new) if d is not None}
+        options = replace(self.options, open_records=True) if formats and formats <= binary else self.options
         found = compare(
             old.schema if old is not None else True,
             new.schema if new is not None else True,
             old_defs=self.old_defs,
             new_defs=self.new_defs,
-            options=self.options,
+            options=options,
         )
         return [replace(change.under(path), affects=affects) for change in found]
 

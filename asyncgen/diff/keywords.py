@@ -215,18 +215,21 @@ def ordered_union(first: Mapping[str, Any], second: Mapping[str, Any]) -> Iterat
     yield from (k for k in second if k not in first)
 
 
-def additional_schema(schema: Mapping[str, Any]) -> Schema:
-    """``additionalProperties`` (``unevaluatedProperties`` when absent); True when open."""
+def additional_schema(schema: Mapping[str, Any], open_records: bool = False) -> Schema:
+    """``additionalProperties`` (``unevaluatedProperties`` when absent); True when open.
+
+    ``open_records``: ``false`` counts as open (Avro/Protobuf readers skip unknown fields).
+    """
     for keyword in ("additionalProperties", "unevaluatedProperties"):
         if keyword in schema:
             value = schema[keyword]
-            if value is True or value == {}:
+            if value is True or value == {} or (value is False and open_records):
                 return True
             return value
     return True
 
 
-def fallback_schema(schema: Mapping[str, Any], name: str) -> Schema:
+def fallback_schema(schema: Mapping[str, Any], name: str, open_records: bool = False) -> Schema:
     """The schema a property ``name`` not in ``properties`` is checked against."""
     for pattern, sub in mapping(schema.get("patternProperties")).items():
         try:
@@ -234,5 +237,5 @@ def fallback_schema(schema: Mapping[str, Any], name: str) -> Schema:
                 return sub if sub is not True else {}
         except re.error:
             continue
-    ap = additional_schema(schema)
+    ap = additional_schema(schema, open_records)
     return {} if ap is True else ap

@@ -40,6 +40,13 @@ Conventions worth knowing (each a choice; registries differ in places):
   followed. A pair of nodes is compared once; a schema reached again (shared
   definitions, recursion) is not walked a second time, so its changes are
   reported at the first path that reached it. Unresolvable refs compare by text.
+* **Avro / Protobuf payloads** (converted to JSON Schema by the parser) are
+  compared with ``open_records``: their readers skip unknown fields, so the
+  converters' ``additionalProperties: false`` does not make added/removed fields
+  breaking; a field without a default is ``required``, so Avro's rules follow
+  (field added without default -> BACKWARD-breaking, removed without default ->
+  FORWARD-breaking, with a default -> compatible). Protobuf field numbers are
+  not in the converted schema and are not compared.
 * OpenAPI 3.0 ``nullable: true`` and draft-4 boolean ``exclusiveMinimum`` are understood.
 """
 
@@ -83,6 +90,9 @@ MAX_DEPTH = 200
 class SchemaOptions:
     #: strict view of open content models (see module docstring)
     strict_open_content: bool = False
+    #: ``additionalProperties: false`` counts as open: set for Avro/Protobuf payloads, whose
+    #: readers skip fields they do not know (the converters close records for JSON validation)
+    open_records: bool = False
 
 
 def compare(
@@ -459,8 +469,8 @@ class Comparer:
         new_pp = mapping(new.get("patternProperties"))
         for pattern in ordered_union(old_pp, new_pp):
             where = join(path, "patternProperties", pattern)
-            o = old_pp.get(pattern, additional_schema(old))
-            n = new_pp.get(pattern, additional_schema(new))
+            o = old_pp.get(pattern, additional_schema(old, self.options.open_records))
+            n = new_pp.get(pattern, additional_schema(new, self.options.open_records))
             if (o is True and pattern not in old_pp) or (n is True and pattern not in new_pp):
                 if not self.options.strict_open_content:  # open side: like an optional property
                     verb = "added" if pattern not in old_pp else "removed"
@@ -499,7 +509,7 @@ class Comparer:
         *,
         where: str,
     ) -> None:
-        fallback = fallback_schema(new, name)
+        fallback = fallback_schema(new, name, self.options.open_records)
         notes: list[str] = []
         forward = name in old_req and name not in new_req
         if forward:
@@ -527,7 +537,7 @@ class Comparer:
         *,
         where: str,
     ) -> None:
-        fallback = fallback_schema(old, name)
+        fallback = fallback_schema(old, name, self.options.open_records)
         required = name in new_req and name not in old_req
         backward = required
         notes = ["required"] if required else ["optional"]
@@ -545,7 +555,8 @@ class Comparer:
         self.add("property-added", where, detail, None, schema, backward=backward, forward=forward)
 
     def _additional(self, old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> None:
-        old_ap, new_ap = additional_schema(old), additional_schema(new)
+        old_ap = additional_schema(old, self.options.open_records)
+        new_ap = additional_schema(new, self.options.open_records)
         if canonical(old_ap) == canonical(new_ap):
             return
         where = join(path, "additionalProperties")
