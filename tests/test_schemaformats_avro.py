@@ -22,6 +22,7 @@ from hypothesis_jsonschema import from_schema
 from asyncgen.errors import Location, SpecError
 from asyncgen.schemaformats import ConvertedSchema, check, to_json_schema
 from asyncgen.schemaformats.avro import BASE64_PATTERN
+from asyncgen.schemaformats.common import FLOAT32_MAX
 
 AVRO = "application/vnd.apache.avro;version=1.9.0"
 LOC = Location("spec.yaml", 10, 7, "/components/messages/m/payload")
@@ -62,7 +63,7 @@ def shared_dir() -> Path:
         ("boolean", {"type": "boolean"}),
         ("int", {"type": "integer", "format": "int32", "minimum": -(2**31), "maximum": 2**31 - 1}),
         ("long", {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1}),
-        ("float", {"type": "number", "format": "float"}),
+        ("float", {"type": "number", "format": "float", "minimum": -FLOAT32_MAX, "maximum": FLOAT32_MAX}),
         ("double", {"type": "number", "format": "double"}),
         (
             "bytes",
@@ -415,6 +416,7 @@ PLAIN = record(
     {"name": "kind", "type": {"type": "enum", "name": "Kind", "symbols": ["A", "B"]}},
     {"name": "tags", "type": {"type": "array", "items": "string"}},
     {"name": "opt", "type": ["null", "double"], "default": None},
+    {"name": "ratio", "type": "float"},
     {"name": "blob", "type": "bytes"},
 )
 

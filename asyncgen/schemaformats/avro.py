@@ -15,7 +15,7 @@ fastavro writes - *not* Avro's own JSON encoding (which wraps union values as
 ``{"type": value}``). Choices:
 
 * ``int``/``long`` -> integer with int32/int64 bounds; ``float``/``double`` -> number
-  (NaN and infinities have no JSON form: not representable).
+  (``float`` bounded to what 32 bits hold; NaN and infinities have no JSON form).
 * ``bytes`` and ``fixed`` -> string, ``contentEncoding: base64`` (2020-12) plus
   ``format: byte`` (the OpenAPI spelling datamodel-code-generator maps to base64 bytes,
   so a pydantic model round-trips it) and a base64 ``pattern`` (contentEncoding alone is
@@ -57,6 +57,7 @@ from fastavro.schema import SchemaParseException, UnknownType, parse_schema
 
 from asyncgen.errors import Location, SpecError
 from asyncgen.schemaformats.common import (
+    FLOAT32_MAX,
     INT32_MAX,
     INT32_MIN,
     INT64_MAX,
@@ -78,7 +79,7 @@ _PRIMITIVE_SCHEMAS: dict[str, dict[str, Any]] = {
     "boolean": {"type": "boolean"},
     "int": {"type": "integer", "format": "int32", "minimum": INT32_MIN, "maximum": INT32_MAX},
     "long": {"type": "integer", "format": "int64", "minimum": INT64_MIN, "maximum": INT64_MAX},
-    "float": {"type": "number", "format": "float"},
+    "float": {"type": "number", "format": "float", "minimum": -FLOAT32_MAX, "maximum": FLOAT32_MAX},
     "double": {"type": "number", "format": "double"},
     "bytes": {"type": "string", "contentEncoding": "base64", "format": "byte", "pattern": BASE64_PATTERN},
     "string": {"type": "string"},

@@ -12,6 +12,7 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 UINT32_MAX, UINT64_MAX = 2**32 - 1, 2**64 - 1
+FLOAT32_MAX = 3.4028234663852886e38  # larger values cannot be written as a 32-bit float
 
 
 @dataclass(frozen=True)

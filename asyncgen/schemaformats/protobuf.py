@@ -1,16 +1,633 @@
-"""Protobuf (.proto text) -> JSON Schema: not implemented yet."""
+"""Protobuf (.proto text, proto2 or proto3) -> JSON Schema 2020-12, per the proto3 JSON mapping.
+
+Parsing is done by ``proto-schema-parser`` (pure Python, MIT, generated from Buf's
+ANTLR grammar for proto2/proto3/editions; keeps comments). It checks syntax only, so
+this module resolves type names, picks the root message and maps types.
+
+The payload is .proto text. Which message is the payload follows AsyncAPI's
+protobuf-schema-parser: the one message of the text that no other message uses as a
+field type; when there are several, the one whose leading comment contains
+``@RootNode``. Imports are limited to Google's (see ``google_types.py``), as there.
+
+Mapping (https://protobuf.dev/programming-guides/json/):
+
+* messages -> objects (``additionalProperties: false``: proto3 JSON parsers reject
+  unknown fields by default), property names are the fields' JSON names (``json_name``
+  or lowerCamelCase); proto2 ``required`` -> ``required``; singular proto3 scalars and
+  enums without ``optional`` carry their zero value as ``default`` (what an absent field
+  means), repeated -> array (default ``[]``), map<K,V> -> object whose
+  ``additionalProperties`` is V (integer/bool keys constrained by ``propertyNames``).
+* int64/uint64/sint64/fixed64/sfixed64 -> string of digits (proto3 JSON writes them as
+  strings); 32-bit integers -> integer with bounds; bytes -> base64 string; enums ->
+  string enum of value names. NaN/Infinity (written as strings) are not representable.
+* oneof -> the members are ordinary optional properties; "at most one is set" is an
+  ``allOf`` of ``if: {required: [member]} then: {properties: {<other>: false}}`` (draft-07
+  keywords: hypothesis-jsonschema honours them, ``dependentSchemas`` it ignores;
+  datamodel-code-generator leaves them out of the model), and ``x-protobuf-oneofs``
+  lists the groups for generators (a model validator) and docs.
+* messages/enums -> ``$defs`` named by their path inside the package: ``Outer.Inner``
+  -> ``OuterInner`` (collisions -> package-qualified, see ``common.assign_def_names``);
+  only what the root message reaches. Well-known types become inline schemas:
+  Timestamp -> date-time string, Duration -> "1.5s" string, Struct -> object,
+  Value -> anything, wrappers -> nullable scalars, Empty -> empty object.
+* comments before a message/field/enum -> description; ``@Example`` -> examples.
+
+Error locations: the payload's Location, with the line moved by the line inside the
+.proto text. That is exact for a YAML block scalar (``schema: |``) whose node starts on
+the indicator line, and approximate otherwise; the message always names the .proto line.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from antlr4.error.ErrorListener import ErrorListener  # type: ignore[import-untyped]
+from proto_schema_parser import ast
+from proto_schema_parser.parser import Parser
+
 from asyncgen.errors import Location, SpecError
-from asyncgen.schemaformats.common import ConvertedSchema
+from asyncgen.schemaformats.common import ConvertedSchema, assign_def_names, ref
+from asyncgen.schemaformats.google_types import (
+    GOOGLE_TYPE_PROTO,
+    SCALARS,
+    WELL_KNOWN,
+    ZERO_VALUES,
+    is_known_import,
+)
+
+ROOT_MARKER = "@RootNode"
+
+
+@dataclass
+class _Field:
+    name: str
+    number: int
+    type: str  # as written (scalar or a type name); for maps the value type
+    cardinality: str | None  # "REQUIRED" | "OPTIONAL" | "REPEATED" | None
+    json_name: str
+    comment: str = ""
+    key_type: str | None = None  # set for map<K, V>
+    oneof: str | None = None
+    default: Any = None
+    has_default: bool = False
+    deprecated: bool = False
+
+
+@dataclass
+class _Message:
+    full: str
+    relative: str  # path inside the package: "Outer.Inner"
+    scope: str  # where its own field types are looked up: its full name
+    fields: list[_Field] = field(default_factory=list)
+    oneofs: dict[str, list[str]] = field(default_factory=dict)
+    comment: str = ""
+    builtin: bool = False
+
+
+@dataclass
+class _Enum:
+    full: str
+    relative: str
+    values: list[str] = field(default_factory=list)
+    comment: str = ""
+
+
+@dataclass
+class _Proto:
+    syntax: str
+    package: str
+    imports: list[str]
+    messages: dict[str, _Message]
+    enums: dict[str, _Enum]
+
+
+class _Collect(ErrorListener):  # type: ignore[misc]
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: list[tuple[int, int, str]] = []
+
+    def syntaxError(self, *args: Any) -> None:  # ANTLR: (recognizer, offending, line, column, msg, e)
+        _recognizer, _offending, line, column, msg, _e = args
+        self.errors.append((line, column, msg))
+
+
+# ---------------------------------------------------------------------------- parsing
+
+
+def _parse_text(text: str) -> tuple[ast.File | None, list[tuple[int, int, str]]]:
+    collector = _Collect()
+
+    def quiet(recognizer: Any) -> None:
+        recognizer.removeErrorListeners()
+        recognizer.addErrorListener(collector)
+
+    try:
+        tree = Parser(setup_lexer=quiet, setup_parser=quiet).parse(text)
+    except RecursionError:
+        return None, [(1, 0, "nesting too deep")]
+    except Exception as exc:  # the AST builder can trip over a tree ANTLR recovered badly
+        if collector.errors:
+            return None, collector.errors
+        return None, [(1, 0, f"cannot build the syntax tree: {exc}")]
+    return (None if collector.errors else tree), collector.errors
+
+
+@functools.cache
+def _google_types() -> _Proto:
+    tree, errors = _parse_text(GOOGLE_TYPE_PROTO)
+    if tree is None or errors:  # pragma: no cover - our own constant
+        raise RuntimeError(f"bundled google/type definitions do not parse: {errors}")
+    return _index(tree, builtin=True)
+
+
+def _comment_text(comments: Sequence[ast.Comment]) -> str:
+    lines = []
+    for comment in comments:
+        text = comment.text.strip()
+        if text.startswith("//"):
+            lines.append(text[2:].strip())
+        else:
+            body = text.removeprefix("/*").removesuffix("*/")
+            lines.extend(line.strip().lstrip("*").strip() for line in body.splitlines())
+    return "\n".join(line for line in lines).strip()
+
+
+def _with_comments(elements: Sequence[Any]) -> Iterator[tuple[Any, str]]:
+    """Each non-comment element with its comments: the block before it and an inline one after."""
+    pending: list[ast.Comment] = []
+    for index, element in enumerate(elements):
+        if isinstance(element, ast.Comment):
+            if not element.inline:
+                pending.append(element)
+            continue
+        trailing = elements[index + 1] if index + 1 < len(elements) else None
+        comments = list(pending)
+        if isinstance(trailing, ast.Comment) and trailing.inline:
+            comments.append(trailing)
+        yield element, _comment_text(comments)
+        pending = []
+
+
+def json_name(name: str) -> str:
+    """protoc's ToJsonName: drop underscores, upper-case the letter after each."""
+    out, upper = [], False
+    for char in name:
+        if char == "_":
+            upper = True
+        elif upper:
+            out.append(char.upper())
+            upper = False
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _option(options: Sequence[ast.Option], name: str) -> Any:
+    for option in options:
+        if option.name == name:
+            return option.value
+    return None
+
+
+def _index(tree: ast.File, *, builtin: bool = False) -> _Proto:
+    package = next((e.name for e in tree.file_elements if isinstance(e, ast.Package)), "")
+    proto = _Proto(
+        syntax=tree.syntax or "proto2",
+        package=package,
+        imports=[e.name for e in tree.file_elements if isinstance(e, ast.Import)],
+        messages={},
+        enums={},
+    )
+    for element, comment in _with_comments(tree.file_elements):
+        _index_element(proto, element, comment, scope=package, relative="", builtin=builtin)
+    return proto
+
+
+def _index_element(
+    proto: _Proto, element: Any, comment: str, *, scope: str, relative: str, builtin: bool
+) -> None:
+    if isinstance(element, ast.Message):
+        _index_message(
+            proto, element.name, element.elements, comment, scope=scope, relative=relative, builtin=builtin
+        )
+    elif isinstance(element, ast.Enum):
+        rel = f"{relative}.{element.name}" if relative else element.name
+        values = [v.name for v in element.elements if isinstance(v, ast.EnumValue)]
+        proto.enums[_join(scope, element.name)] = _Enum(_join(scope, element.name), rel, values, comment)
+
+
+def _index_message(
+    proto: _Proto,
+    name: str,
+    elements: Sequence[Any],
+    comment: str,
+    *,
+    scope: str,
+    relative: str,
+    builtin: bool,
+) -> _Message:
+    full = _join(scope, name)
+    rel = f"{relative}.{name}" if relative else name
+    message = _Message(full=full, relative=rel, scope=full, comment=comment, builtin=builtin)
+    proto.messages[full] = message
+    for element, text in _with_comments(elements):
+        if isinstance(element, ast.Field | ast.MapField | ast.Group):
+            message.fields.append(_make_field(proto, message, element, text, oneof=None, builtin=builtin))
+        elif isinstance(element, ast.OneOf):
+            members = message.oneofs.setdefault(element.name, [])
+            for member, member_text in _with_comments(element.elements):
+                if isinstance(member, ast.Field | ast.Group):
+                    made = _make_field(
+                        proto, message, member, member_text, oneof=element.name, builtin=builtin
+                    )
+                    message.fields.append(made)
+                    members.append(made.name)
+        else:
+            _index_element(proto, element, text, scope=full, relative=rel, builtin=builtin)
+    return message
+
+
+def _make_field(
+    proto: _Proto, message: _Message, element: Any, comment: str, *, oneof: str | None, builtin: bool
+) -> _Field:
+    options: list[ast.Option] = list(getattr(element, "options", []))
+    if isinstance(element, ast.Group):  # proto2 group: a nested message and a field of that type
+        group = _index_message(
+            proto,
+            element.name,
+            element.elements,
+            comment,
+            scope=message.full,
+            relative=message.relative,
+            builtin=builtin,
+        )
+        type_name, name = group.full, element.name.lower()
+        cardinality = element.cardinality.value if element.cardinality else None
+    elif isinstance(element, ast.MapField):
+        type_name, name, cardinality = element.value_type, element.name, None
+    else:
+        type_name, name = element.type, element.name
+        cardinality = element.cardinality.value if element.cardinality else None
+    custom = _option(options, "json_name")
+    made = _Field(
+        name=name,
+        number=element.number,
+        type=type_name,
+        cardinality=cardinality,
+        json_name=custom if isinstance(custom, str) else json_name(name),
+        comment=comment,
+        key_type=element.key_type if isinstance(element, ast.MapField) else None,
+        oneof=oneof,
+        deprecated=_option(options, "deprecated") is True,
+    )
+    for option in options:
+        if option.name == "default":
+            made.default, made.has_default = option.value, True
+    return made
+
+
+def _join(scope: str, name: str) -> str:
+    return f"{scope}.{name}" if scope else name
+
+
+# ---------------------------------------------------------------------- resolving
+
+
+class _Resolver:
+    def __init__(self, proto: _Proto) -> None:
+        google = _google_types()
+        self.proto = proto
+        self.messages = {**google.messages, **proto.messages}
+        self.enums = {**google.enums, **proto.enums}
+
+    def resolve(self, type_name: str, scope: str) -> str | None:
+        """Full name of a message/enum/well-known type, by protobuf's scoping rules."""
+        if type_name.startswith("."):
+            name = type_name[1:]
+            return name if self._known(name) else None
+        parts = scope.split(".") if scope else []
+        for depth in range(len(parts), -1, -1):
+            candidate = ".".join([*parts[:depth], type_name])
+            if self._known(candidate):
+                return candidate
+        return None
+
+    def _known(self, name: str) -> bool:
+        return name in self.messages or name in self.enums or name in WELL_KNOWN
+
+
+# ---------------------------------------------------------------------------- checks
+
+
+def _text(schema: Any, location: Location) -> str:
+    if not isinstance(schema, str):
+        raise SpecError(
+            f"a Protobuf payload must be .proto text (a string), not {type(schema).__name__}",
+            location,
+            hint="write the .proto source as a YAML block scalar: `schema: |` (3.x) or `payload: |` (2.x)",
+        )
+    if not schema.strip():
+        raise SpecError("the Protobuf payload is empty", location)
+    return schema
+
+
+def _at(location: Location, line: int, column: int = 0) -> Location:
+    if location.line:
+        return Location(location.file, location.line + line, location.column, location.pointer)
+    return location
+
+
+def _line_of(text: str, pattern: str) -> int:
+    match = re.search(pattern, text, flags=re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else 0
+
+
+@dataclass
+class _Analysis:
+    proto: _Proto | None
+    root: str | None
+    errors: list[SpecError]
+
+
+def _analyse(schema: Any, location: Location) -> _Analysis:
+    text = _text(schema, location)
+    tree, syntax_errors = _parse_text(text)
+    if tree is None:
+        line, column, msg = syntax_errors[0]
+        more = f" ({len(syntax_errors) - 1} more after it)" if len(syntax_errors) > 1 else ""
+        return _Analysis(
+            None,
+            None,
+            [
+                SpecError(
+                    f"Protobuf syntax error at .proto line {line}, column {column + 1}: {msg}{more}",
+                    _at(location, line),
+                )
+            ],
+        )
+    proto = _index(tree)
+    resolver = _Resolver(proto)
+    errors: list[SpecError] = []
+    unknown_imports = [i for i in proto.imports if not is_known_import(i)]
+    for imp in unknown_imports:
+        errors.append(
+            SpecError(
+                f"import {imp!r} is not supported: only google/protobuf/* and google/type/* are bundled",
+                _at(location, _line_of(text, rf"^\s*import\s+(weak\s+|public\s+)?\"{re.escape(imp)}\"")),
+                hint="put the imported messages into the same .proto text",
+            )
+        )
+    for message in proto.messages.values():
+        errors.extend(
+            _check_message(
+                message, proto, resolver, text, location=location, has_bad_imports=bool(unknown_imports)
+            )
+        )
+    root = None
+    if not any(e.severity == "error" for e in errors):
+        root, root_errors = _choose_root(proto, resolver, text, location)
+        errors.extend(root_errors)
+    return _Analysis(proto, root, errors)
+
+
+def _check_message(
+    message: _Message,
+    proto: _Proto,
+    resolver: _Resolver,
+    text: str,
+    *,
+    location: Location,
+    has_bad_imports: bool,
+) -> Iterator[SpecError]:
+    numbers: dict[int, str] = {}
+    names: set[str] = set()
+    for fld in message.fields:
+        where = _at(location, _line_of(text, rf"\b{re.escape(fld.name)}\s*=\s*{fld.number}\b"))
+        if fld.number in numbers:
+            yield SpecError(
+                f"message {message.relative}: fields {numbers[fld.number]!r} and {fld.name!r} "
+                f"share number {fld.number}",
+                where,
+            )
+        if fld.name in names:
+            yield SpecError(f"message {message.relative}: field {fld.name!r} is declared twice", where)
+        numbers.setdefault(fld.number, fld.name)
+        names.add(fld.name)
+        if fld.type not in SCALARS and resolver.resolve(fld.type, message.scope) is None:
+            hint = (
+                "an unsupported import may define it" if has_bad_imports else _type_hint(fld.type, resolver)
+            )
+            yield SpecError(
+                f"message {message.relative}: unknown type {fld.type!r} of field {fld.name!r}",
+                where,
+                hint=hint,
+            )
+        if fld.cardinality == "REQUIRED" and proto.syntax == "proto3":
+            yield SpecError(
+                f"message {message.relative}: 'required' is not allowed in proto3 (field {fld.name!r}); "
+                "asyncgen treats the field as required, protoc would refuse the file",
+                where,
+                severity="warning",
+            )
+
+
+def _type_hint(type_name: str, resolver: _Resolver) -> str:
+    import difflib
+
+    names = [*SCALARS, *(n.rsplit(".", 1)[-1] for n in (*resolver.messages, *resolver.enums))]
+    close = difflib.get_close_matches(type_name.rsplit(".", 1)[-1], names, n=3, cutoff=0.6)
+    lead = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    return lead + "scalar types are " + ", ".join(SCALARS)
+
+
+def _choose_root(
+    proto: _Proto, resolver: _Resolver, text: str, location: Location
+) -> tuple[str | None, list[SpecError]]:
+    own = [m for m in proto.messages.values() if not m.builtin]
+    if not own:
+        return None, [SpecError("the .proto text defines no message", location)]
+    marked = [m.full for m in own if ROOT_MARKER in m.comment]
+    if len(marked) == 1:
+        return marked[0], []
+    if len(marked) > 1:
+        return None, [SpecError(f"several messages are marked {ROOT_MARKER}: {', '.join(marked)}", location)]
+    used_by_others: set[str] = set()
+    for message in own:
+        for fld in message.fields:
+            target = resolver.resolve(fld.type, message.scope)
+            if target and target != message.full:
+                used_by_others.add(target)
+    candidates = [m.full for m in own if m.full not in used_by_others]
+    if len(candidates) == 1:
+        return candidates[0], []
+    names = ", ".join(m.rsplit(".", 1)[-1] for m in (candidates or [m.full for m in own]))
+    return None, [
+        SpecError(
+            f"cannot tell which message is the payload: {names}",
+            location,
+            hint=f"put a `// {ROOT_MARKER}` comment right above the payload's message",
+        )
+    ]
 
 
 def check(schema: Any, location: Location) -> list[SpecError]:
-    return []
+    try:
+        return _analyse(schema, location).errors
+    except SpecError as err:
+        return [err]
+
+
+# ------------------------------------------------------------------------- converting
 
 
 def to_json_schema(schema: Any, location: Location, *, name_hint: str = "Payload") -> ConvertedSchema:
-    raise SpecError("Protobuf payloads are not supported yet", location)
+    analysis = _analyse(schema, location)
+    failures = [e for e in analysis.errors if e.severity == "error"]
+    if failures:
+        raise failures[0]
+    if analysis.proto is None or analysis.root is None:  # pragma: no cover - errors say why
+        raise SpecError("no payload message found", location)
+    return _Converter(analysis.proto).convert(analysis.root)
+
+
+class _Converter:
+    def __init__(self, proto: _Proto) -> None:
+        self.proto = proto
+        self.resolver = _Resolver(proto)
+        self.order: list[str] = []  # reachable named types, first use first
+
+    def convert(self, root: str) -> ConvertedSchema:
+        self._reach(root)
+        names = assign_def_names(
+            (
+                full,
+                self.resolver.messages[full].relative
+                if full in self.resolver.messages
+                else self.resolver.enums[full].relative,
+            )
+            for full in self.order
+        )
+        self.names = names
+        defs = {names[full]: self._def(full) for full in self.order}
+        return ConvertedSchema(root=ref(names[root]), defs=defs, root_name=names[root])
+
+    def _reach(self, full: str) -> None:
+        if full in self.order or full in WELL_KNOWN:
+            return
+        self.order.append(full)
+        message = self.resolver.messages.get(full)
+        if message is not None:
+            for fld in message.fields:
+                target = self.resolver.resolve(fld.type, message.scope)
+                if target is not None:
+                    self._reach(target)
+
+    def _def(self, full: str) -> dict[str, Any]:
+        if full in self.resolver.enums:
+            enum = self.resolver.enums[full]
+            out: dict[str, Any] = {"title": enum.relative.rsplit(".", 1)[-1]}
+            out.update(_describe(enum.comment))
+            out.update(type="string", enum=list(enum.values), **{"x-protobuf-name": full})
+            return out
+        message = self.resolver.messages[full]
+        out = {"title": message.relative.rsplit(".", 1)[-1]}
+        out.update(_describe(message.comment))
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for fld in message.fields:
+            properties[fld.json_name] = self._field(fld, message)
+            if fld.cardinality == "REQUIRED":
+                required.append(fld.json_name)
+        out.update(type="object", properties=properties)
+        if required:
+            out["required"] = required
+        out["additionalProperties"] = False
+        by_name = {f.name: f.json_name for f in message.fields}
+        groups = {name: [by_name[m] for m in members] for name, members in message.oneofs.items() if members}
+        exclusive = [
+            {"if": {"required": [member]}, "then": {"properties": dict.fromkeys(others, False)}}
+            for members in groups.values()
+            for member in members
+            if (others := [other for other in members if other != member])
+        ]
+        if exclusive:
+            out["allOf"] = exclusive
+        if groups:
+            out["x-protobuf-oneofs"] = groups
+        out["x-protobuf-name"] = full
+        return out
+
+    def _type(self, type_name: str, scope: str) -> tuple[dict[str, Any], Any]:
+        """Schema of a (singular) value of the type, and its proto3 zero value (None: no default)."""
+        if type_name in SCALARS:
+            return dict(SCALARS[type_name]), ZERO_VALUES[type_name]
+        target = self.resolver.resolve(type_name, scope)
+        if target is None:  # pragma: no cover - checked before converting
+            raise SpecError(f"unknown type {type_name!r}")
+        if target in WELL_KNOWN:
+            return dict(WELL_KNOWN[target]), None
+        zero = None
+        if target in self.resolver.enums and self.resolver.enums[target].values:
+            zero = self.resolver.enums[target].values[0]
+        return ref(self.names[target]), zero
+
+    def _field(self, fld: _Field, message: _Message) -> dict[str, Any]:
+        value, zero = self._type(fld.type, message.scope)
+        if fld.key_type is not None:
+            out: dict[str, Any] = {"type": "object", "additionalProperties": value, "default": {}}
+            key_pattern = {"bool": {"enum": ["true", "false"]}, "string": None}
+            names = key_pattern.get(fld.key_type, {"pattern": "^-?[0-9]+$"})
+            if names is not None:
+                out["propertyNames"] = names
+        elif fld.cardinality == "REPEATED":
+            out = {"type": "array", "items": value, "default": []}
+        else:
+            out = value
+            implicit = self.proto.syntax == "proto3" and fld.cardinality is None and fld.oneof is None
+            if fld.has_default:
+                out["default"] = _default_value(fld.default, fld.type)
+            elif implicit and zero is not None:
+                out["default"] = zero
+        out.update(_describe(fld.comment))
+        if fld.deprecated:
+            out["deprecated"] = True
+        return out
+
+
+def _default_value(value: Any, type_name: str) -> Any:
+    if isinstance(value, ast.Identifier):
+        return value.name
+    if type_name in ("int64", "sint64", "sfixed64", "uint64", "fixed64") and isinstance(value, int):
+        return str(value)
+    return value
+
+
+_ANNOTATION = re.compile(r"^\s*@(\w+)\s*(.*)$")
+
+
+def _describe(comment: str) -> dict[str, Any]:
+    """description (without @annotations) and examples from ``@Example`` lines."""
+    out: dict[str, Any] = {}
+    lines, examples = [], []
+    for line in comment.splitlines():
+        match = _ANNOTATION.match(line)
+        if match is None:
+            lines.append(line)
+            continue
+        if match.group(1).lower() == "example" and match.group(2):
+            raw = match.group(2).strip()
+            try:
+                examples.append(json.loads(raw))
+            except ValueError:
+                examples.append(raw)
+    description = "\n".join(lines).strip()
+    if description:
+        out["description"] = description
+    if examples:
+        out["examples"] = examples
+    return out
