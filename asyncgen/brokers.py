@@ -411,6 +411,8 @@ class Fragments:
     spy_args: str = ""  # a test-only subscriber on the same address
     publish_kwargs: str = ""  # extra keyword arguments of ``broker.publish``
     dlq_address: str | None = None  # where invalid messages go (Kafka topic / AMQP queue)
+    #: AMQP: the queue name is the parameterised address itself (known only at run time)
+    dynamic_queue: bool = False
 
 
 def lit(value: Any) -> str:
@@ -538,4 +540,5 @@ def _rabbit(
         spy_args=spy if ex_expr != "None" else lit(q_name),
         publish_kwargs=", ".join(kwargs),
         dlq_address=q_name + ".dlq",
+        dynamic_queue=ex_expr == "None" and parameterised and q_name == address,
     )

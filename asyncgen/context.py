@@ -118,6 +118,7 @@ class ChannelView:
     const: str
     #: ``XxxParams`` dataclass name (parameterised channels only)
     params_class: str
+    spy_address: str = ""
 
     @property
     def ident(self) -> str:
@@ -269,10 +270,14 @@ class OperationView:
     @property
     def reply_example(self) -> str | None:
         """Code building the first reply example (the default handlers answer with it)."""
+        return self.reply_example_code()
+
+    def reply_example_code(self, prefix: str = "") -> str | None:
+        """:attr:`reply_example` with model classes qualified by ``prefix`` (``"models."``)."""
         for m in self.reply_messages:
             if m.has_example:
                 if m.typed:
-                    return f"{m.payload_class}.model_validate({lit(m.example)})"
+                    return f"{prefix}{m.payload_class}.model_validate({lit(m.example)})"
                 return lit(m.example) if m.payload_class == "Any" else None
         return None
 
@@ -374,7 +379,7 @@ def _imports(ops: Sequence[OperationView], profile: BrokerProfile, part: str) ->
         elif part in ("send", "test"):
             code.append(o.publish_kwargs)
         if part == "test":
-            code.append(o.spy_args)
+            code.append(o.spy_args if o.action == "send" else o.reply_spy_args)
     wanted: dict[str, set[str]] = {}
     for token, (module, name) in _FASTSTREAM_NAMES.items():
         if any(token in c for c in code):
@@ -447,6 +452,7 @@ class _Builder:
             params_class=self.class_names.take(pascal(channel.ident) + "Params"),
         )
         brokers.check_address(self.profile, view.address, f"channel {channel.key!r}")
+        view.spy_address = view.example_address
         self._channels[channel.key] = view
         return view
 
@@ -531,8 +537,14 @@ class _Builder:
             parameterised=channel.parameterised,
             package=self.package,
         )
+        if frag.dynamic_queue and action == "receive":
+            raise GenerationError(
+                f"operation {op.key!r} receives from the AMQP queue {channel.address!r}, whose name is only "
+                "known at run time (a parameterised 'is: queue' address); give the channel a fixed queue "
+                "name or an exchange binding"
+            )
         view.subscriber_args = frag.subscriber_args
-        view.spy_args = frag.spy_args
+        view.spy_args = lit(channel.example_address) if frag.dynamic_queue else frag.spy_args
         view.publish_kwargs = frag.publish_kwargs
         view.dlq_address = frag.dlq_address
         return view
