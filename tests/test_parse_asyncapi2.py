@@ -248,3 +248,16 @@ def test_message_schema_format_avro() -> None:
     assert message.payload is not None
     assert message.payload.source_format == "avro"
     assert message.payload.original is not None
+
+
+def test_channel_item_shared_by_two_names_gives_distinct_operations() -> None:
+    item = {"publish": {"message": {"payload": {"type": "string"}}}}
+    api = parse_data(
+        spec(
+            channels={"a": {"$ref": "#/components/channels/x"}, "b": {"$ref": "#/components/channels/x"}},
+            components={"channels": {"x": item}},
+        )
+    )
+    assert [op.key for op in api.operations] == ["a_receive", "b_receive"]
+    assert len({op.ident for op in api.operations}) == 2
+    assert [op.channel.key for op in api.operations] == ["a", "b"]

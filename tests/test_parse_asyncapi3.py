@@ -206,3 +206,21 @@ def test_message_not_in_channel_is_warned() -> None:
     )
     assert [m.key for m in api.operations[0].messages] == ["stray"]
     assert any("stray" in w.message for w in diagnostics.warnings)
+
+
+def test_channel_object_shared_by_two_ids_is_warned() -> None:
+    diagnostics = Diagnostics()
+    api = parse_data(
+        spec(
+            channels={"a": {"$ref": "#/components/channels/x"}, "b": {"$ref": "#/components/channels/x"}},
+            operations={"op": {"action": "send", "channel": {"$ref": "#/channels/b"}}},
+            components={
+                "channels": {"x": {"address": "x", "messages": {"m": {"payload": {"type": "string"}}}}}
+            },
+        ),
+        diagnostics,
+    )
+    assert [c.key for c in api.channels] == ["a", "b"]
+    assert len({c.ident for c in api.channels}) == 2
+    assert api.operations[0].channel.key == "a"  # identity cannot tell them apart
+    assert any("same object" in w.message for w in diagnostics.warnings)

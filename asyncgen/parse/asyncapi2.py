@@ -93,11 +93,12 @@ def parse(doc: Document, diagnostics: Diagnostics) -> Api:
         channels.append(channel)
         for action, op, prepared in ops:
             op_id = text(op, "operationId") or f"{cid}_{action}"
-            key = ctx.unique_key("operation", op_id, op)
+            memo = ("operation", name, action)  # one channel item may be shared by two channel names
+            key = ctx.unique_key("operation", op_id, memo)
             operations.append(
                 Operation(
                     key=key,
-                    ident=op_idents.name(key, key=id(op)),
+                    ident=op_idents.name(key, key=memo),
                     action="send" if action == "send" else "receive",
                     channel=channel,
                     messages=tuple(ctx.message(p) for p in prepared),

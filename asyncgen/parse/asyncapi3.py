@@ -77,7 +77,7 @@ class _Parser:
         ctx = self.ctx
         for key, node in mapping(self.root, "channels").items():
             if isinstance(node, Mapping):
-                self._channel(str(key), node)
+                self._channel(str(key), node, root_entry=True)
         ops = [
             self._operation(str(key), node)
             for key, node in mapping(self.root, "operations").items()
@@ -136,13 +136,20 @@ class _Parser:
         )
 
     # ------------------------------------------------------------------ pass 1
-    def _channel(self, key: str, node: Any) -> _ChannelPlan:
+    def _channel(self, key: str, node: Any, *, root_entry: bool = False) -> _ChannelPlan:
         known = self.by_node.get(id(node))
-        if known is not None:
+        if known is not None and not root_entry:
             return known
-        key = self.ctx.unique_key("channel", key, node)
-        plan = _ChannelPlan(key, node, self.channel_idents.name(key, key=id(node)))
-        self.by_node[id(node)] = plan
+        if known is not None:
+            self.ctx.diagnostics.warn(
+                f"channels {known.key!r} and {key!r} are the same object; operations referring to it "
+                f"use {known.key!r}",
+                loc(node),
+            )
+        memo = ("channel", key)
+        key = self.ctx.unique_key("channel", key, memo)
+        plan = _ChannelPlan(key, node, self.channel_idents.name(key, key=memo))
+        self.by_node.setdefault(id(node), plan)
         self.channels.append(plan)
         for msg_key, msg in mapping(node, "messages").items():
             if isinstance(msg, Mapping):
