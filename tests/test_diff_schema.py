@@ -293,3 +293,11 @@ def test_json_shape_of_a_change() -> None:
     assert data["breaking"] is False
     assert data["severity"] == "non-breaking"
     assert change.to_json(Mode.BACKWARD)["severity"] == "breaking"
+
+
+def test_object_keywords_imply_the_object_type() -> None:
+    implicit = {"properties": {"a": S}, "required": ["a"]}
+    assert compare(implicit, {**implicit, "type": "object"}) == []
+    assert compare({"items": I}, {"type": "array", "items": I}) == []
+    [change] = compare(implicit, {**implicit, "type": ["object", "null"]})
+    assert change.kind == "nullable-added"

@@ -112,6 +112,30 @@ def type_set(schema: Mapping[str, Any]) -> set[str] | None:
     return types
 
 
+OBJECT_KEYWORDS = ("properties", "required", "additionalProperties", "patternProperties")
+ARRAY_KEYWORDS = ("items", "prefixItems")
+
+
+def effective_types(schema: Mapping[str, Any]) -> set[str] | None:
+    """:func:`type_set`, or the type implied by the keywords when ``type`` is absent.
+
+    ``{properties: ...}`` without ``type`` accepts non-objects too, strictly; but a
+    spec that later writes ``type: object`` next to it does not break anyone, so
+    object keywords imply ``object`` and array keywords ``array`` (never both).
+    """
+    declared = type_set(schema)
+    if declared is not None or "type" in schema:
+        return declared
+    is_object = any(k in schema for k in OBJECT_KEYWORDS)
+    is_array = any(k in schema for k in ARRAY_KEYWORDS)
+    if is_object != is_array:
+        implied = {"object"} if is_object else {"array"}
+        if schema.get("nullable") is True:
+            implied.add("null")
+        return implied
+    return None
+
+
 def accepts(types: set[str] | None, type_name: str) -> bool:
     if types is None or type_name in types:
         return True

@@ -67,6 +67,7 @@ from asyncgen.diff.keywords import (
     array_parts,
     canonical,
     divides,
+    effective_types,
     enum_of,
     fallback_schema,
     lower_bound,
@@ -78,7 +79,6 @@ from asyncgen.diff.keywords import (
     stricter_lower,
     stricter_upper,
     strings,
-    type_set,
     upper_bound,
 )
 from asyncgen.diff.unions import compare_union
@@ -256,7 +256,7 @@ class Comparer:
 
     def compare_types(self, old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> set[str]:
         """Report type changes; return the types both accept (what deeper checks apply to)."""
-        old_t, new_t = type_set(old), type_set(new)
+        old_t, new_t = effective_types(old), effective_types(new)
         narrowed = [t for t in ALL_TYPES if accepts(old_t, t) and not accepts(new_t, t)]
         widened = [t for t in ALL_TYPES if accepts(new_t, t) and not accepts(old_t, t)]
         if narrowed or widened:
