@@ -102,7 +102,7 @@ class _Parser:
                     if len(stack) >= self.max_depth:
                         raise SpecError(
                             f"nesting deeper than {self.max_depth} levels",
-                            self.loc(pos, pointer),
+                            self.loc(pos, ""),
                             hint="the document is too deeply nested to be a spec",
                         )
                     value = (

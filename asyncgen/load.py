@@ -127,19 +127,33 @@ def _read_local(path: Path, display: str, max_bytes: int, where: Location) -> by
         if info.st_size > max_bytes:
             raise _too_big(display, info.st_size, max_bytes, where)
         with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
+            data = _read_limited(handle, max_bytes)
     except FileNotFoundError:
         raise SpecError(f"file not found: {display}", where) from None
     except OSError as err:
         raise SpecError(f"cannot read {display}: {err.strerror or err}", where) from None
     if len(data) > max_bytes:
-        raise _too_big(display, len(data), max_bytes, where)
+        raise _too_big(display, None, max_bytes, where)
     return data
 
 
-def _too_big(display: str, size: int, max_bytes: int, where: Location) -> SpecError:
+def _read_limited(handle: Any, max_bytes: int) -> bytes:
+    """Up to ``max_bytes + 1`` bytes, in chunks (``read(n)`` would allocate all n at once)."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= max_bytes:
+        chunk = handle.read(min(1 << 20, max_bytes + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def _too_big(display: str, size: int | None, max_bytes: int, where: Location) -> SpecError:
+    what = f"is {size:,} bytes, over" if size is not None else "exceeds"
     return SpecError(
-        f"{display} is {size:,} bytes or more, over the {max_bytes:,}-byte limit",
+        f"{display} {what} the {max_bytes:,}-byte limit",
         where,
         hint="raise the limit with --max-size-mb if this file is genuine",
     )
@@ -224,7 +238,8 @@ def _wrap(data: Any, file: str, options: LoadOptions) -> Parsed:
             on_path.discard(id(node))
             continue
         if depth >= options.max_depth:
-            raise SpecError(f"nesting deeper than {options.max_depth} levels", node.loc)
+            where = Location(node.loc.file, node.loc.line, node.loc.column)
+            raise SpecError(f"nesting deeper than {options.max_depth} levels", where)
         on_path.add(id(source))
         stack.append((None, source, 0))
         items = source.items() if isinstance(source, dict) else enumerate(source)
@@ -423,7 +438,8 @@ class _Loader:
         where = Location(ref_node.loc.file, *_key_pos(ref_node), ref_node.loc.pointer)
         if any(node is ref_node for node in self.chain) or len(self.chain) >= MAX_REF_CHAIN:
             start = next((i for i, n in enumerate(self.chain) if n is ref_node), 0)
-            hops = " -> ".join(repr(n["$ref"]) for n in [*self.chain[start:], ref_node])
+            refs = [repr(n["$ref"]) for n in [*self.chain[start:], ref_node]]
+            hops = " -> ".join(refs if len(refs) < 8 else [*refs[:3], "...", *refs[-3:]])
             problem = "circular $ref" if len(self.chain) < MAX_REF_CHAIN else "$ref chain too long"
             self.report(SpecError(f"{problem}: {hops}", where, hint="a $ref must end at a real value"))
             return self.remember(ref_node, _FAILED)
@@ -605,14 +621,15 @@ class _Loader:
         limit = self.options.max_bytes
         try:
             with urllib.request.urlopen(url, timeout=REMOTE_TIMEOUT) as response:
-                data: bytes = response.read(limit + 1)
+                data = _read_limited(response, limit)
         except urllib.error.HTTPError as err:
+            err.close()
             raise SpecError(f"cannot fetch remote $ref {url}: HTTP {err.code} {err.reason}", where) from None
         except (urllib.error.URLError, OSError, ValueError) as err:
             reason = getattr(err, "reason", err)
             raise SpecError(f"cannot fetch remote $ref {url}: {reason}", where) from None
         if len(data) > limit:
-            raise _too_big(url, len(data), limit, where)
+            raise _too_big(url, None, limit, where)
         return data
 
     def open_file(

@@ -160,6 +160,7 @@ class _Composer:
         self.out = Parsed(EMPTY)
         #: (mapping, location of a plain ``<<`` key) to merge when the mapping ends
         self.merge_keys: set[int] = set()
+        self.aliases = False
 
     def loc(self, mark: Any, pointer: str) -> Location:
         return Location(self.file, mark.line + 1, mark.column + 1, pointer)
@@ -254,10 +255,15 @@ class _Composer:
                 found = self.anchors.get(event.anchor)
                 if found is None:
                     open_anchor = any(f.anchor == event.anchor for f in stack)
-                    problem = "refers to a node that contains it" if open_anchor else "is not defined before"
+                    problem = (
+                        "refers to a node that contains it"
+                        if open_anchor
+                        else f"has no anchor &{event.anchor} before it"
+                    )
                     raise self.fail(f"alias *{event.anchor} {problem}", event.start_mark)
                 value = found[0]
                 self.count += found[1]
+                self.aliases = True
             elif etype is map_t or etype is seq_t:
                 self.count += 1
                 if len(stack) >= max_depth:
@@ -265,7 +271,7 @@ class _Composer:
                         f"nesting deeper than {max_depth} levels",
                         event.start_mark,
                         hint="too deeply nested to be a spec (raise the limit if it is genuine)",
-                    )
+                    )  # no pointer: it would be hundreds of levels long
                 pointer = self.child_pointer(top)
                 node: Any = MapNode(loc=self.loc(event.start_mark, pointer)) if etype is map_t else None
                 if node is None:
@@ -293,11 +299,7 @@ class _Composer:
             else:  # pragma: no cover - the parser guarantees the grammar
                 raise self.fail(f"unexpected YAML event {etype.__name__}", event.start_mark)
             if self.count > max_nodes:
-                raise self.fail(
-                    f"the document expands to more than {max_nodes:,} nodes (YAML alias bomb?)",
-                    event.start_mark,
-                    hint="aliases (*name) may not multiply the document beyond the node limit",
-                )
+                raise self.too_many(self.loc(event.start_mark, ""))
             if top is None:
                 return value
             self.attach(top, value, event.start_mark)
@@ -327,14 +329,19 @@ class _Composer:
         if id(node) in self.merge_keys:
             self.merge(node)
         if self.count > self.max_nodes:
-            raise SpecError(
-                f"the document expands to more than {self.max_nodes:,} nodes (YAML alias bomb?)",
-                node.loc,
-                hint="aliases (*name) may not multiply the document beyond the node limit",
-            )
+            raise self.too_many(node.loc)
         if frame.anchor is not None:
             self.anchors[frame.anchor] = (node, self.count - frame.start_count + 1, None)
         return node
+
+    def too_many(self, where: Location) -> SpecError:
+        if self.aliases:
+            return SpecError(
+                f"the document expands to more than {self.max_nodes:,} nodes (YAML alias bomb?)",
+                where,
+                hint="aliases (*name) may not multiply the document beyond the node limit",
+            )
+        return SpecError(f"the document has more than {self.max_nodes:,} nodes", where)
 
     def merge(self, node: MapNode) -> None:
         """Apply a ``<<`` merge key: explicit keys win, then earlier merged mappings."""
@@ -381,7 +388,9 @@ def yaml_error(err: yaml.YAMLError, text: str, file: str) -> SpecError:
     if isinstance(err, yaml.reader.ReaderError):
         line, column = position(text, err.position)
         return SpecError(
-            f"unacceptable character {err.character!r} in YAML text: {err.reason}",
+            f"unacceptable character #x{err.character:02x} in YAML text: {err.reason}"
+            if isinstance(err.character, int)
+            else f"unacceptable character {err.character!r} in YAML text: {err.reason}",
             Location(file, line, column),
             hint="is this a binary file? specs must be UTF-8 text without control characters",
         )
