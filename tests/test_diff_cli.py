@@ -530,3 +530,35 @@ def test_avro_rules(tmp_path: Path, new_fields: list[dict[str, Any]], breaks: st
     new = write(tmp_path / "new.yaml", avro_spec(new_fields))
     for mode, breaking in (("BACKWARD", "B" in breaks), ("FORWARD", "F" in breaks), ("FULL", breaks != "-")):
         assert run(old, new, "--mode", mode).exit_code == (1 if breaking else 0), mode
+
+
+# -- AsyncAPI 2.x: publish/subscribe are translated to the app's receive/send ---------
+
+
+def v2_spec(verb: str = "subscribe", total: str = "number") -> dict[str, Any]:
+    return {
+        "asyncapi": "2.6.0",
+        "info": {"title": "Orders", "version": "1"},
+        "channels": {
+            "orders/created": {
+                verb: {
+                    "message": {
+                        "name": "OrderCreated",
+                        "payload": {"type": "object", "properties": {"total": {"type": total}}},
+                    }
+                }
+            }
+        },
+    }
+
+
+def test_asyncapi2_action_flip_and_payload(tmp_path: Path) -> None:
+    old = write(tmp_path / "old.yaml", v2_spec())
+    flipped = diff_versions([old, write(tmp_path / "flip.yaml", v2_spec("publish"))])
+    assert "action-changed" in [c.kind for c in flipped.changes]
+    assert flipped.breaking
+    narrowed = diff_versions([old, write(tmp_path / "int.yaml", v2_spec(total="integer"))])
+    [change] = narrowed.changes
+    assert change.path.endswith("payload/properties/total")
+    assert change.path.startswith("channels/orders~1created/messages/")
+    assert change.affects == "app sends: its consumers read"  # 2.x subscribe = the app sends

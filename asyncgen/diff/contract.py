@@ -264,7 +264,7 @@ class ContractDiff:
         self, old: Sequence[Parameter], new: Sequence[Parameter], path: str, address_changed: bool
     ) -> None:
         flags = {} if address_changed else BOTH  # an address change already says it
-        pairs, removed, added = match(old, new, lambda p: p.name, None)
+        pairs, removed, added = match(old, new, lambda p: p.name)
         for o, n, _ in pairs:
             found = compare(_param_schema(o), _param_schema(n), options=self.options)
             self.changes.extend(c.under(join(path, "parameters", n.name)) for c in found)
@@ -288,9 +288,7 @@ class ContractDiff:
             )
 
     def messages(self, old: Sequence[Message], new: Sequence[Message], path: str, affects: str) -> None:
-        pairs, removed, added = match(
-            old, new, lambda m: m.key, _message_identity, extra_key=lambda m: m.name
-        )
+        pairs, removed, added = match(old, new, lambda m: m.key, lambda m: m.name, _message_identity)
         for o, n, renamed in pairs:
             where = join(path, n.key)
             if renamed:
@@ -351,7 +349,11 @@ class ContractDiff:
 
     def operations(self) -> None:
         pairs, removed, added = match(
-            self.old.operations, self.new.operations, lambda o: o.key, self._operation_identity
+            self.old.operations,
+            self.new.operations,
+            lambda o: o.key,
+            self._operation_identity,
+            self._operation_flow,  # 2.x keys derive from the action: a flip looks like a rename
         )
         for old, new, renamed in pairs:
             path = join("operations", new.key)
@@ -387,6 +389,9 @@ class ContractDiff:
     def _operation_identity(self, op: Operation) -> Any:
         channel = self.channel_map.get(op.channel.key, op.channel.key)
         return (op.action, channel, tuple(sorted(m.key for m in op.messages)))
+
+    def _operation_flow(self, op: Operation) -> Any:
+        return self._operation_identity(op)[1:]
 
     def operation(self, old: Operation, new: Operation, path: str) -> None:
         affects = _affects_for({new.action})
@@ -524,11 +529,9 @@ def match(
     old: Sequence[T],
     new: Sequence[T],
     key: Callable[[T], Any],
-    identity: Callable[[T], Any] | None,
-    *,
-    extra_key: Callable[[T], Any] | None = None,
+    *finders: Callable[[T], Any],
 ) -> tuple[list[tuple[T, T, bool]], list[T], list[T]]:
-    """Pair elements: by ``key``; then by ``extra_key`` and ``identity`` (a rename).
+    """Pair elements: by ``key``; then by each of ``finders`` in turn (a rename).
 
     Returns ``(pairs (old, new, renamed), removed, added)`` in spec order.
     Identities that are ``None`` never match; an identity shared by several
@@ -545,9 +548,7 @@ def match(
             used.add(id(n))
         else:
             free_old.append(o)
-    for finder in (extra_key, identity):
-        if finder is None:
-            continue
+    for finder in finders:
         free_new = [n for n in new if id(n) not in used]
         counts: dict[Any, int] = {}
         for n in free_new:
