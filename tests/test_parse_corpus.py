@@ -8,6 +8,7 @@ identifiers, and ``summarize`` renders it. Warnings are allowed but listed in
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -17,7 +18,8 @@ import pytest
 from conftest import SHARED, corpus_load_options
 from jsonschema import Draft202012Validator
 
-from asyncgen.errors import Diagnostics
+from asyncgen.document import MapNode, SeqNode
+from asyncgen.errors import Diagnostics, Location
 from asyncgen.inspect import summarize
 from asyncgen.load import load
 from asyncgen.model import Api
@@ -82,6 +84,32 @@ def test_corpus_spec_parses(shared_dir: Path, spec: str) -> None:
     expected = EXPECTED_WARNINGS.get(spec, ())
     unexpected = [w.format() for w in diagnostics.warnings if not any(e in w.message for e in expected)]
     assert not unexpected
+
+
+def assert_plain(value: Any, seen: set[int]) -> None:
+    """No MapNode/SeqNode (spec nodes) anywhere in the IR: only dataclasses and JSON data."""
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    assert not isinstance(value, (MapNode, SeqNode)), type(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            assert_plain(getattr(value, f.name), seen)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            assert isinstance(key, str)
+            assert_plain(item, seen)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            assert_plain(item, seen)
+    else:
+        assert value is None or isinstance(value, (str, int, float, bool, Location)), type(value)
+
+
+@pytest.mark.parametrize("spec", corpus_specs())
+def test_corpus_ir_holds_no_spec_nodes(shared_dir: Path, spec: str) -> None:
+    api, _ = parse_corpus(shared_dir, spec)
+    assert_plain(api, set())
 
 
 @pytest.mark.parametrize("spec", corpus_specs())
