@@ -320,7 +320,11 @@ def test_typo_gets_did_you_mean() -> None:
             "/fields/0/type",
         ),
         (record("R", {"name": "x", "type": {"type": "array"}}), "missing 'items'", "/fields/0/type"),
-        (record("R", {"name": "x", "type": "int", "default": "one"}), "must match schema type", ""),
+        (
+            record("R", {"name": "x", "type": "int", "default": "one"}),
+            "must match schema type",
+            "/fields/0/default",
+        ),
         ({"type": "enum", "name": "E", "symbols": ["A", "A"]}, "unique", ""),
         (42, "not int", ""),
         ({"$ref": "https://example.com/x.avsc"}, "unresolved $ref", ""),
@@ -332,6 +336,23 @@ def test_invalid_schemas_are_located_errors(schema: Any, needle: str, pointer_ta
     assert [e.severity for e in errors] == ["error"]
     assert needle in errors[0].message
     assert errors[0].pointer == LOC.pointer + pointer_tail
+    with pytest.raises(SpecError):
+        to_json_schema(schema, AVRO, LOC)
+
+
+def test_bad_default_points_at_the_default() -> None:
+    (err,) = check(
+        record("R", {"name": "a", "type": "string"}, {"name": "n", "type": "int", "default": "x"}), AVRO, LOC
+    )
+    assert err.pointer == LOC.pointer + "/fields/1/default"
+
+
+def test_hostile_nesting_is_an_error_not_a_crash() -> None:
+    schema: Any = "int"
+    for _ in range(5000):
+        schema = {"type": "array", "items": schema}
+    errors = check(schema, AVRO, LOC)
+    assert [e.severity for e in errors] == ["error"]
     with pytest.raises(SpecError):
         to_json_schema(schema, AVRO, LOC)
 

@@ -332,6 +332,20 @@ def test_unknown_type_has_did_you_mean() -> None:
     assert err.hint is not None and err.hint.startswith("did you mean 'string'")
 
 
+def test_field_errors_point_at_their_own_message() -> None:
+    text = 'syntax = "proto3";\nmessage A { Nope x = 1; }\nmessage B {\n  Nope x = 1;\n}\n'
+    lines = [e.line - LOC.line for e in errors_of(text)]
+    assert lines == [2, 4]
+
+
+def test_hostile_nesting_is_an_error_not_a_crash() -> None:
+    text = "message A { " * 3000 + "}" * 3000
+    errors = errors_of(text)
+    assert errors
+    with pytest.raises(SpecError):
+        to_json_schema(text, PROTO, LOC)
+
+
 @pytest.mark.parametrize(
     ("text", "needle"),
     [

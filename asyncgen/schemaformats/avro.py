@@ -244,6 +244,16 @@ def _defined_names(schema: Any) -> set[str]:
 
 def _locate_message(schema: Any, message: str, location: Location) -> Location:
     """Best effort: a message naming a field ("Record field 'x' ...") points at that field."""
+    default = re.search(r"Default value <(.*)> must match", message)
+    if default:
+        path = _find_path(
+            schema,
+            lambda node, _key: (
+                isinstance(node, Mapping) and "default" in node and str(node["default"]) == default[1]
+            ),
+        )
+        if path is not None:
+            return location.child(*path, "default")
     match = re.search(r"field '([^']+)'", message) or re.search(r"named type: (\S+)", message)
     if match:
         wanted = match.group(1).rsplit(".", 1)[-1]
@@ -315,12 +325,21 @@ def check(schema: Any, location: Location) -> list[SpecError]:
         _parsed, found = parse(schema, location)
     except SpecError as err:
         return [err]
+    except RecursionError:
+        return [_too_deep(location)]
     return found
 
 
 def to_json_schema(schema: Any, location: Location, *, name_hint: str = "Payload") -> ConvertedSchema:
-    parsed, _warnings = parse(schema, location)
-    return _Converter(parsed).convert(name_hint)
+    try:
+        parsed, _warnings = parse(schema, location)
+        return _Converter(parsed).convert(name_hint)
+    except RecursionError:
+        raise _too_deep(location) from None
+
+
+def _too_deep(location: Location) -> SpecError:
+    return SpecError("the Avro schema is nested too deeply to process", location)
 
 
 class _Converter:

@@ -39,286 +39,27 @@ the indicator line, and approximate otherwise; the message always names the .pro
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from antlr4.error.ErrorListener import ErrorListener  # type: ignore[import-untyped]
 from proto_schema_parser import ast
-from proto_schema_parser.parser import Parser
 
 from asyncgen.errors import Location, SpecError
 from asyncgen.schemaformats.common import ConvertedSchema, assign_def_names, ref
-from asyncgen.schemaformats.google_types import (
-    GOOGLE_TYPE_PROTO,
-    SCALARS,
-    WELL_KNOWN,
-    ZERO_VALUES,
-    is_known_import,
+from asyncgen.schemaformats.google_types import SCALARS, WELL_KNOWN, ZERO_VALUES, is_known_import
+from asyncgen.schemaformats.proto_model import (
+    ProtoField,
+    ProtoFile,
+    ProtoMessage,
+    Resolver,
+    index_file,
+    parse_text,
 )
 
 ROOT_MARKER = "@RootNode"
-
-
-@dataclass
-class _Field:
-    name: str
-    number: int
-    type: str  # as written (scalar or a type name); for maps the value type
-    cardinality: str | None  # "REQUIRED" | "OPTIONAL" | "REPEATED" | None
-    json_name: str
-    comment: str = ""
-    key_type: str | None = None  # set for map<K, V>
-    oneof: str | None = None
-    default: Any = None
-    has_default: bool = False
-    deprecated: bool = False
-
-
-@dataclass
-class _Message:
-    full: str
-    relative: str  # path inside the package: "Outer.Inner"
-    scope: str  # where its own field types are looked up: its full name
-    fields: list[_Field] = field(default_factory=list)
-    oneofs: dict[str, list[str]] = field(default_factory=dict)
-    comment: str = ""
-    builtin: bool = False
-
-
-@dataclass
-class _Enum:
-    full: str
-    relative: str
-    values: list[str] = field(default_factory=list)
-    comment: str = ""
-
-
-@dataclass
-class _Proto:
-    syntax: str
-    package: str
-    imports: list[str]
-    messages: dict[str, _Message]
-    enums: dict[str, _Enum]
-
-
-class _Collect(ErrorListener):  # type: ignore[misc]
-    def __init__(self) -> None:
-        super().__init__()
-        self.errors: list[tuple[int, int, str]] = []
-
-    def syntaxError(self, *args: Any) -> None:  # ANTLR: (recognizer, offending, line, column, msg, e)
-        _recognizer, _offending, line, column, msg, _e = args
-        self.errors.append((line, column, msg))
-
-
-# ---------------------------------------------------------------------------- parsing
-
-
-def _parse_text(text: str) -> tuple[ast.File | None, list[tuple[int, int, str]]]:
-    collector = _Collect()
-
-    def quiet(recognizer: Any) -> None:
-        recognizer.removeErrorListeners()
-        recognizer.addErrorListener(collector)
-
-    try:
-        tree = Parser(setup_lexer=quiet, setup_parser=quiet).parse(text)
-    except RecursionError:
-        return None, [(1, 0, "nesting too deep")]
-    except Exception as exc:  # the AST builder can trip over a tree ANTLR recovered badly
-        if collector.errors:
-            return None, collector.errors
-        return None, [(1, 0, f"cannot build the syntax tree: {exc}")]
-    return (None if collector.errors else tree), collector.errors
-
-
-@functools.cache
-def _google_types() -> _Proto:
-    tree, errors = _parse_text(GOOGLE_TYPE_PROTO)
-    if tree is None or errors:  # pragma: no cover - our own constant
-        raise RuntimeError(f"bundled google/type definitions do not parse: {errors}")
-    return _index(tree, builtin=True)
-
-
-def _comment_text(comments: Sequence[ast.Comment]) -> str:
-    lines = []
-    for comment in comments:
-        text = comment.text.strip()
-        if text.startswith("//"):
-            lines.append(text[2:].strip())
-        else:
-            body = text.removeprefix("/*").removesuffix("*/")
-            lines.extend(line.strip().lstrip("*").strip() for line in body.splitlines())
-    return "\n".join(line for line in lines).strip()
-
-
-def _with_comments(elements: Sequence[Any]) -> Iterator[tuple[Any, str]]:
-    """Each non-comment element with its comments: the block before it and an inline one after."""
-    pending: list[ast.Comment] = []
-    for index, element in enumerate(elements):
-        if isinstance(element, ast.Comment):
-            if not element.inline:
-                pending.append(element)
-            continue
-        trailing = elements[index + 1] if index + 1 < len(elements) else None
-        comments = list(pending)
-        if isinstance(trailing, ast.Comment) and trailing.inline:
-            comments.append(trailing)
-        yield element, _comment_text(comments)
-        pending = []
-
-
-def json_name(name: str) -> str:
-    """protoc's ToJsonName: drop underscores, upper-case the letter after each."""
-    out, upper = [], False
-    for char in name:
-        if char == "_":
-            upper = True
-        elif upper:
-            out.append(char.upper())
-            upper = False
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def _option(options: Sequence[ast.Option], name: str) -> Any:
-    for option in options:
-        if option.name == name:
-            return option.value
-    return None
-
-
-def _index(tree: ast.File, *, builtin: bool = False) -> _Proto:
-    package = next((e.name for e in tree.file_elements if isinstance(e, ast.Package)), "")
-    proto = _Proto(
-        syntax=tree.syntax or "proto2",
-        package=package,
-        imports=[e.name for e in tree.file_elements if isinstance(e, ast.Import)],
-        messages={},
-        enums={},
-    )
-    for element, comment in _with_comments(tree.file_elements):
-        _index_element(proto, element, comment, scope=package, relative="", builtin=builtin)
-    return proto
-
-
-def _index_element(
-    proto: _Proto, element: Any, comment: str, *, scope: str, relative: str, builtin: bool
-) -> None:
-    if isinstance(element, ast.Message):
-        _index_message(
-            proto, element.name, element.elements, comment, scope=scope, relative=relative, builtin=builtin
-        )
-    elif isinstance(element, ast.Enum):
-        rel = f"{relative}.{element.name}" if relative else element.name
-        values = [v.name for v in element.elements if isinstance(v, ast.EnumValue)]
-        proto.enums[_join(scope, element.name)] = _Enum(_join(scope, element.name), rel, values, comment)
-
-
-def _index_message(
-    proto: _Proto,
-    name: str,
-    elements: Sequence[Any],
-    comment: str,
-    *,
-    scope: str,
-    relative: str,
-    builtin: bool,
-) -> _Message:
-    full = _join(scope, name)
-    rel = f"{relative}.{name}" if relative else name
-    message = _Message(full=full, relative=rel, scope=full, comment=comment, builtin=builtin)
-    proto.messages[full] = message
-    for element, text in _with_comments(elements):
-        if isinstance(element, ast.Field | ast.MapField | ast.Group):
-            message.fields.append(_make_field(proto, message, element, text, oneof=None, builtin=builtin))
-        elif isinstance(element, ast.OneOf):
-            members = message.oneofs.setdefault(element.name, [])
-            for member, member_text in _with_comments(element.elements):
-                if isinstance(member, ast.Field | ast.Group):
-                    made = _make_field(
-                        proto, message, member, member_text, oneof=element.name, builtin=builtin
-                    )
-                    message.fields.append(made)
-                    members.append(made.name)
-        else:
-            _index_element(proto, element, text, scope=full, relative=rel, builtin=builtin)
-    return message
-
-
-def _make_field(
-    proto: _Proto, message: _Message, element: Any, comment: str, *, oneof: str | None, builtin: bool
-) -> _Field:
-    options: list[ast.Option] = list(getattr(element, "options", []))
-    if isinstance(element, ast.Group):  # proto2 group: a nested message and a field of that type
-        group = _index_message(
-            proto,
-            element.name,
-            element.elements,
-            comment,
-            scope=message.full,
-            relative=message.relative,
-            builtin=builtin,
-        )
-        type_name, name = group.full, element.name.lower()
-        cardinality = element.cardinality.value if element.cardinality else None
-    elif isinstance(element, ast.MapField):
-        type_name, name, cardinality = element.value_type, element.name, None
-    else:
-        type_name, name = element.type, element.name
-        cardinality = element.cardinality.value if element.cardinality else None
-    custom = _option(options, "json_name")
-    made = _Field(
-        name=name,
-        number=element.number,
-        type=type_name,
-        cardinality=cardinality,
-        json_name=custom if isinstance(custom, str) else json_name(name),
-        comment=comment,
-        key_type=element.key_type if isinstance(element, ast.MapField) else None,
-        oneof=oneof,
-        deprecated=_option(options, "deprecated") is True,
-    )
-    for option in options:
-        if option.name == "default":
-            made.default, made.has_default = option.value, True
-    return made
-
-
-def _join(scope: str, name: str) -> str:
-    return f"{scope}.{name}" if scope else name
-
-
-# ---------------------------------------------------------------------- resolving
-
-
-class _Resolver:
-    def __init__(self, proto: _Proto) -> None:
-        google = _google_types()
-        self.proto = proto
-        self.messages = {**google.messages, **proto.messages}
-        self.enums = {**google.enums, **proto.enums}
-
-    def resolve(self, type_name: str, scope: str) -> str | None:
-        """Full name of a message/enum/well-known type, by protobuf's scoping rules."""
-        if type_name.startswith("."):
-            name = type_name[1:]
-            return name if self._known(name) else None
-        parts = scope.split(".") if scope else []
-        for depth in range(len(parts), -1, -1):
-            candidate = ".".join([*parts[:depth], type_name])
-            if self._known(candidate):
-                return candidate
-        return None
-
-    def _known(self, name: str) -> bool:
-        return name in self.messages or name in self.enums or name in WELL_KNOWN
 
 
 # ---------------------------------------------------------------------------- checks
@@ -336,27 +77,31 @@ def _text(schema: Any, location: Location) -> str:
     return schema
 
 
-def _at(location: Location, line: int, column: int = 0) -> Location:
+def _at(location: Location, line: int) -> Location:
     if location.line:
         return Location(location.file, location.line + line, location.column, location.pointer)
     return location
 
 
-def _line_of(text: str, pattern: str) -> int:
-    match = re.search(pattern, text, flags=re.MULTILINE)
+def _line_of(text: str, pattern: str, after: str | None = None) -> int:
+    """1-based line of the first match (after the first match of ``after``, if found); 0: none."""
+    start = 0
+    if after is not None and (anchor := re.search(after, text, flags=re.MULTILINE)):
+        start = anchor.start()
+    match = re.compile(pattern, flags=re.MULTILINE).search(text, start)
     return text.count("\n", 0, match.start()) + 1 if match else 0
 
 
 @dataclass
 class _Analysis:
-    proto: _Proto | None
+    proto: ProtoFile | None
     root: str | None
     errors: list[SpecError]
 
 
 def _analyse(schema: Any, location: Location) -> _Analysis:
     text = _text(schema, location)
-    tree, syntax_errors = _parse_text(text)
+    tree, syntax_errors = parse_text(text)
     if tree is None:
         line, column, msg = syntax_errors[0]
         more = f" ({len(syntax_errors) - 1} more after it)" if len(syntax_errors) > 1 else ""
@@ -370,8 +115,8 @@ def _analyse(schema: Any, location: Location) -> _Analysis:
                 )
             ],
         )
-    proto = _index(tree)
-    resolver = _Resolver(proto)
+    proto = index_file(tree)
+    resolver = Resolver(proto)
     errors: list[SpecError] = []
     unknown_imports = [i for i in proto.imports if not is_known_import(i)]
     for imp in unknown_imports:
@@ -396,9 +141,9 @@ def _analyse(schema: Any, location: Location) -> _Analysis:
 
 
 def _check_message(
-    message: _Message,
-    proto: _Proto,
-    resolver: _Resolver,
+    message: ProtoMessage,
+    proto: ProtoFile,
+    resolver: Resolver,
     text: str,
     *,
     location: Location,
@@ -407,7 +152,8 @@ def _check_message(
     numbers: dict[int, str] = {}
     names: set[str] = set()
     for fld in message.fields:
-        where = _at(location, _line_of(text, rf"\b{re.escape(fld.name)}\s*=\s*{fld.number}\b"))
+        declared = rf"\b(message|group)\s+{re.escape(message.relative.rsplit('.', 1)[-1])}\b"
+        where = _at(location, _line_of(text, rf"\b{re.escape(fld.name)}\s*=\s*{fld.number}\b", declared))
         if fld.number in numbers:
             yield SpecError(
                 f"message {message.relative}: fields {numbers[fld.number]!r} and {fld.name!r} "
@@ -436,7 +182,7 @@ def _check_message(
             )
 
 
-def _type_hint(type_name: str, resolver: _Resolver) -> str:
+def _type_hint(type_name: str, resolver: Resolver) -> str:
     import difflib
 
     names = [*SCALARS, *(n.rsplit(".", 1)[-1] for n in (*resolver.messages, *resolver.enums))]
@@ -446,7 +192,7 @@ def _type_hint(type_name: str, resolver: _Resolver) -> str:
 
 
 def _choose_root(
-    proto: _Proto, resolver: _Resolver, text: str, location: Location
+    proto: ProtoFile, resolver: Resolver, text: str, location: Location
 ) -> tuple[str | None, list[SpecError]]:
     own = [m for m in proto.messages.values() if not m.builtin]
     if not own:
@@ -496,9 +242,9 @@ def to_json_schema(schema: Any, location: Location, *, name_hint: str = "Payload
 
 
 class _Converter:
-    def __init__(self, proto: _Proto) -> None:
+    def __init__(self, proto: ProtoFile) -> None:
         self.proto = proto
-        self.resolver = _Resolver(proto)
+        self.resolver = Resolver(proto)
         self.order: list[str] = []  # reachable named types, first use first
 
     def convert(self, root: str) -> ConvertedSchema:
@@ -576,7 +322,7 @@ class _Converter:
             zero = self.resolver.enums[target].values[0]
         return ref(self.names[target]), zero
 
-    def _field(self, fld: _Field, message: _Message) -> dict[str, Any]:
+    def _field(self, fld: ProtoField, message: ProtoMessage) -> dict[str, Any]:
         value, zero = self._type(fld.type, message.scope)
         if fld.key_type is not None:
             out: dict[str, Any] = {"type": "object", "additionalProperties": value, "default": {}}
