@@ -142,6 +142,8 @@ class Message:
     #: "x-event-type" or similar hint for dispatch; the message name otherwise
     event_type: str = ""
     location: Location = NOWHERE
+    #: the element's ``x-`` specification extensions as written (plain JSON), e.g. ``x-asyncgen-channel``
+    extensions: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ class Channel:
     bindings: Mapping[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     location: Location = NOWHERE
+    #: the element's ``x-`` specification extensions as written (plain JSON), e.g. ``x-asyncgen-channel``
+    extensions: Mapping[str, Any] = field(default_factory=dict)
 
     @cached_property
     def is_parameterised(self) -> bool:
@@ -193,6 +197,8 @@ class Operation:
     security: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     location: Location = NOWHERE
+    #: the element's ``x-`` specification extensions as written (plain JSON), e.g. ``x-asyncgen-channel``
+    extensions: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -235,6 +241,8 @@ class HttpOperation:
     security: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     location: Location = NOWHERE
+    #: the element's ``x-`` specification extensions as written (plain JSON), e.g. ``x-asyncgen-channel``
+    extensions: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -246,6 +254,8 @@ class Callback:
     expression: str  # e.g. "{$request.body#/callbackUrl}"
     operations: tuple[HttpOperation, ...] = ()
     location: Location = NOWHERE
+    #: the element's ``x-`` specification extensions as written (plain JSON), e.g. ``x-asyncgen-channel``
+    extensions: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -256,6 +266,8 @@ class Webhook:
     ident: str
     operations: tuple[HttpOperation, ...] = ()
     location: Location = NOWHERE
+    #: the element's ``x-`` specification extensions as written (plain JSON), e.g. ``x-asyncgen-channel``
+    extensions: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -224,3 +224,18 @@ def test_channel_object_shared_by_two_ids_is_warned() -> None:
     assert len({c.ident for c in api.channels}) == 2
     assert api.operations[0].channel.key == "a"  # identity cannot tell them apart
     assert any("same object" in w.message for w in diagnostics.warnings)
+
+
+def test_extensions_on_channels_operations_messages() -> None:
+    api = parse_data(
+        spec(
+            channels={
+                "c": {"address": "c", "x-c": 1, "messages": {"m": {"x-event-type": "E", "payload": {}}}}
+            },
+            operations={"o": {"action": "send", "x-o": [1], "channel": {"$ref": "#/channels/c"}}},
+        )
+    )
+    assert api.channels[0].extensions == {"x-c": 1}
+    assert api.operations[0].extensions == {"x-o": [1]}
+    assert api.messages[0].extensions == {"x-event-type": "E"}
+    assert api.messages[0].event_type == "E"

@@ -207,3 +207,37 @@ def test_response_headers_are_reported() -> None:
     }
     parse_data(data, diagnostics)
     assert any("response headers" in w.message for w in diagnostics.warnings)
+
+
+def test_extensions_are_kept_for_callbacks_and_webhooks() -> None:
+    api = parse_data(
+        {
+            "openapi": "3.1.0",
+            "info": {"title": "x", "version": "1"},
+            "paths": {
+                "/s": {
+                    "post": {
+                        "x-team": "a",
+                        "responses": {"201": {"description": "ok"}},
+                        "callbacks": {
+                            "ev": {
+                                "{$request.body#/url}": {
+                                    "post": {
+                                        "x-asyncgen-channel": "orderCreated",
+                                        "responses": {"200": {"description": "ok"}},
+                                    }
+                                }
+                            }
+                        },
+                    }
+                }
+            },
+            "webhooks": {
+                "w": {"x-asyncgen-channel": "c", "post": {"responses": {"200": {"description": "ok"}}}}
+            },
+        }
+    )
+    (op,) = api.http_operations
+    assert op.extensions == {"x-team": "a"}
+    assert op.callbacks[0].operations[0].extensions == {"x-asyncgen-channel": "orderCreated"}
+    assert api.webhooks[0].extensions == {"x-asyncgen-channel": "c"}

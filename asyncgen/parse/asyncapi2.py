@@ -31,6 +31,7 @@ from asyncgen.parse.common import (
     Prepared,
     api_header,
     apply_traits,
+    extensions,
     loc,
     mapping,
     parameter_names,
@@ -89,6 +90,7 @@ def parse(doc: Document, diagnostics: Diagnostics) -> Api:
             description=text(node, "description"),
             bindings=plain(mapping(node, "bindings")),
             location=loc(node),
+            extensions=extensions(node),
         )
         channels.append(channel)
         for action, op, prepared in ops:
@@ -108,6 +110,7 @@ def parse(doc: Document, diagnostics: Diagnostics) -> Api:
                     security=requirement_names(op.get("security")),
                     tags=tag_names(op),
                     location=loc(op),
+                    extensions=extensions(op),
                 )
             )
     return Api(

@@ -31,6 +31,7 @@ from asyncgen.parse.common import (
     Prepared,
     api_header,
     apply_traits,
+    extensions,
     loc,
     mapping,
     parameter_names,
@@ -117,6 +118,7 @@ class _Parser:
                     security=ctx.security_names(node.get("security")),
                     tags=tag_names(node),
                     location=loc(node),
+                    extensions=extensions(node),
                 )
             )
         server_idents = Namer()
@@ -237,6 +239,7 @@ class _Parser:
             bindings=plain(mapping(node, "bindings")),
             tags=tag_names(node),
             location=loc(node),
+            extensions=extensions(node),
         )
         return plan.built
 

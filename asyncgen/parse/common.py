@@ -351,6 +351,7 @@ class Context:
             tags=tag_names(node),
             event_type=event if isinstance(event, str) else text(node, "name") or prepared.key,
             location=loc(node),
+            extensions=extensions(node),
         )
         return prepared.message
 

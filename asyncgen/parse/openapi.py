@@ -42,6 +42,7 @@ from asyncgen.naming import Namer, class_name
 from asyncgen.parse.common import (
     Context,
     api_header,
+    extensions,
     loc,
     mapping,
     requirement_names,
@@ -64,7 +65,8 @@ class _Op:
     path: str
     node: Any
     params: list[Any]
-    callbacks: list[tuple[str, str, str, list[_Op]]] = field(default_factory=list)
+    #: (name, ident, runtime expression, operations, callback object)
+    callbacks: list[tuple[str, str, str, list[_Op], Any]] = field(default_factory=list)
 
 
 def prefer_media(content: Mapping[str, Any]) -> str | None:
@@ -115,7 +117,13 @@ class _Parser:
             servers=servers,
             http_operations=tuple(self._build(op) for op in ops),
             webhooks=tuple(
-                Webhook(name, webhook_idents.name(name), tuple(self._build(op) for op in hook_ops), loc(item))
+                Webhook(
+                    name,
+                    webhook_idents.name(name),
+                    tuple(self._build(op) for op in hook_ops),
+                    loc(item),
+                    extensions=extensions(item),
+                )
                 for name, item, hook_ops in hooks
             ),
             schemas=ctx.schemas.defs,
@@ -143,7 +151,7 @@ class _Parser:
                     if isinstance(cb_item, Mapping):
                         cb_ops = self._path_item(str(expression), cb_item, lambda m, n=str(name): f"{n}_{m}")
                         ident = self.callback_idents.name(str(name), key=(id(callback), str(expression)))
-                        op.callbacks.append((str(name), ident, str(expression), cb_ops))
+                        op.callbacks.append((str(name), ident, str(expression), cb_ops, callback))
             out.append(op)
         return out
 
@@ -196,12 +204,20 @@ class _Parser:
                 if isinstance(response, Mapping)
             ),
             callbacks=tuple(
-                Callback(name, ident, expression, tuple(self._build(c) for c in cb_ops), loc(node))
-                for name, ident, expression, cb_ops in op.callbacks
+                Callback(
+                    name,
+                    ident,
+                    expression,
+                    tuple(self._build(c) for c in cb_ops),
+                    loc(where),
+                    extensions(where),
+                )
+                for name, ident, expression, cb_ops, where in op.callbacks
             ),
             security=requirement_names(security),
             tags=tuple(t for t in seq(node, "tags") if isinstance(t, str)) or tag_names(node),
             location=loc(node),
+            extensions=extensions(node),
         )
 
     def _parameters(self, op: _Op) -> tuple[HttpParameter, ...]:
