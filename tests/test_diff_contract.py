@@ -72,6 +72,7 @@ def build(
     extra_created: tuple[Message, ...] = (),
     created_channel: dict[str, Any] | None = None,
     cancel_payload: dict[str, Any] = CANCEL,
+    ack_payload: dict[str, Any] = ACK,
     send_key: str = "publishOrderCreated",
     send_action: str = "send",
     send_messages: tuple[str, ...] | None = None,
@@ -92,7 +93,7 @@ def build(
     }
     created_ch = chan(cc.pop("key"), cc.pop("address"), (created, *extra_created), **cc)
     cancel = msg("OrderCancelled", cancel_payload)
-    ack = msg("CancelAck", ACK)
+    ack = msg("CancelAck", ack_payload)
     cancel_ch = chan("orderCancelled", "orders.cancelled", (cancel,))
     ack_ch = chan("cancelAck", "orders.cancelled.ack", (ack,))
     default_reply = Reply(channel=ack_ch, messages=(ack,))
@@ -387,16 +388,34 @@ CASES: list[Case] = [
     (
         "reply payload narrowed",
         lambda: BASE,
+        lambda: build(ack_payload={**ACK, "required": ["ok"]}),
+        ["required-added"],
+        "B",
+    ),
+    (
+        "reply-only channel payload narrowed",
+        lambda: build(
+            reply=Reply(channel=chan("acks", "orders.acks", (m := msg("Ack", ACK),)), messages=(m,))
+        ),
         lambda: build(
             reply=Reply(
-                channel=chan(
-                    "cancelAck", "orders.cancelled.ack", (m := msg("CancelAck", {**ACK, "required": ["ok"]}),)
-                ),
-                messages=(m,),
+                channel=chan("acks", "orders.acks", (n := msg("Ack", {**ACK, "required": ["ok"]}),)),
+                messages=(n,),
             )
         ),
         ["required-added"],
         "B",
+    ),
+    (
+        "reply message added",
+        lambda: BASE,
+        lambda: build(
+            reply=Reply(
+                channel=BASE.channels[2], messages=(*BASE.channels[2].messages, BASE.channels[1].messages[0])
+            )
+        ),
+        ["reply-message-added"],
+        "F",
     ),
     # -- servers
     ("server removed", lambda: BASE, lambda: build(servers=BASE.servers[:1]), ["server-removed"], "BF"),
@@ -603,6 +622,12 @@ def test_payload_change_path_and_affected_side() -> None:
     assert change.affects == "app sends: its consumers read"
     [received] = diff_apis(BASE, build(cancel_payload={**CANCEL, "required": ["reason"]}))
     assert received.affects == "app receives: the app reads"
+
+
+def test_reply_payload_is_reported_once_with_the_reply_direction() -> None:
+    [change] = diff_apis(BASE, build(ack_payload={**ACK, "required": ["ok"]}))
+    assert change.path == "channels/cancelAck/messages/CancelAck/payload/properties/ok"
+    assert change.affects == "app sends: its consumers read"  # the reply of a receive
 
 
 def test_renamed_channel_keeps_comparing_its_messages() -> None:

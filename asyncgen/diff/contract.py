@@ -467,12 +467,51 @@ class ContractDiff:
                 affects=affects,
                 **BOTH,
             )
-        self.messages(old.messages, new.messages, join(path, "messages"), affects)
+        old_ch, new_ch = old.channel, new.channel
+        listed = (
+            old_ch is not None
+            and new_ch is not None
+            and any(c is old_ch or c.key == old_ch.key for c in self.old.channels)
+            and any(c is new_ch or c.key == new_ch.key for c in self.new.channels)
+        )
+        if not listed:  # a reply-only channel: its messages are compared here
+            self.messages(old.messages, new.messages, join(path, "messages"), affects)
+            return
+        # the messages themselves are compared under channels/; here only which ones reply
+        old_keys = [m.key for m in old.messages]
+        new_keys = [m.key for m in new.messages]
+        for key in old_keys:
+            if key not in new_keys:
+                self.add(
+                    "reply-message-removed",
+                    join(path, "messages", key),
+                    f"reply message {key} removed",
+                    key,
+                    None,
+                    affects=affects,
+                    backward=True,
+                )
+        for key in new_keys:
+            if key not in old_keys:
+                self.add(
+                    "reply-message-added",
+                    join(path, "messages", key),
+                    f"reply message {key} added",
+                    None,
+                    key,
+                    affects=affects,
+                    forward=True,
+                )
 
     # -- who is hurt ----------------------------------------------------------------
 
     def affects(self, api: Api, channel_key: str) -> str:
+        """Who reads what flows on the channel, from the operations that use it (replies
+        flow the other way: the reply of a ``receive`` is sent by the app)."""
         actions = {op.action for op in api.operations if op.channel.key == channel_key}
+        for op in api.operations:
+            if op.reply is not None and op.reply.channel is not None and op.reply.channel.key == channel_key:
+                actions.add("send" if op.action == "receive" else "receive")
         return _affects_for(actions)
 
 
