@@ -338,7 +338,7 @@ def default_url(profile: BrokerProfile, server: Server | None) -> str:
         host, _, rest = raw.partition("/")
         host = PARAM_RE.sub("localhost", host) or "localhost"
         if ":" not in host.rsplit("]", 1)[-1]:
-            host = f"{host}:{profile.default_port}"
+            host = f"{host}:{_TLS_PORTS.get(server.protocol, profile.default_port)}"
         pathname = substitute(server.pathname or "", values)
         path = pathname if pathname.startswith("/") or not pathname else "/" + pathname
         if not path and rest:
@@ -355,6 +355,9 @@ def default_url(profile: BrokerProfile, server: Server | None) -> str:
     if profile.key == "rabbit" and not path:
         path = "/"
     return f"{scheme}://{host}{path}"
+
+
+_TLS_PORTS = {"mqtts": 8883, "secure-mqtt": 8883, "amqps": 5671}
 
 
 def uses_tls(server: Server | None) -> bool:
@@ -437,8 +440,8 @@ def fragments(
 
     Kafka: ``groupId`` (else the consumer-group setting), a parameterised topic is
     subscribed with ``pattern=`` an anchored regex (so ``<topic>.dlq``, where invalid
-    messages go, never matches it) and its parameters parsed from the record's topic. MQTT: ``qos`` (default 1)
-    and ``retain``. NATS: ``queue`` (else the consumer-group setting). AMQP: see
+    messages go, never matches it) and its parameters parsed from the record's topic.
+    MQTT: ``qos`` (default 1) and ``retain``. NATS: ``queue`` (else the consumer-group setting). AMQP: see
     :func:`_rabbit`. Redis: plain/pattern pub/sub.
     """
     op_b = binding(op_bindings, profile)
