@@ -471,16 +471,17 @@ class _Builder:
         else:
             example, has_example = "example", True  # no schema: any JSON value
         headers_class = self.models.class_name(message.headers.name) if message.headers else None
-        headers_example = None
-        if message.headers is not None:
-            schema = dict(message.headers.schema)
-            value = next((e.headers for e in message.examples if e.headers is not None), None)
-            if value is None or not _valid(value, schema, self.defs):
-                value = synthesise(schema, self.defs)
-            if isinstance(value, Mapping) and _valid(value, schema, self.defs):
-                headers_example = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
+        headers_example = _headers_example(message, self.defs)
         return MessageView(
-            message, payload_class, headers_class, handler, example, has_example, invalid, json_ok, headers_example
+            message,
+            payload_class,
+            headers_class,
+            handler,
+            example,
+            has_example,
+            invalid,
+            json_ok,
+            headers_example,
         )
 
     def operation(self, op: Operation, role: str) -> OperationView:
@@ -548,6 +549,19 @@ class _Builder:
         view.publish_kwargs = frag.publish_kwargs
         view.dlq_address = frag.dlq_address
         return view
+
+
+def _headers_example(message: Message, defs: Mapping[str, Any]) -> dict[str, str] | None:
+    """Valid headers (the spec's example, else synthesised) as broker header strings."""
+    if message.headers is None:
+        return None
+    schema = dict(message.headers.schema)
+    value = next((e.headers for e in message.examples if e.headers is not None), None)
+    if value is None or not _valid(value, schema, defs):
+        value = synthesise(schema, defs)
+    if not isinstance(value, Mapping) or not _valid(value, schema, defs):
+        return None
+    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
