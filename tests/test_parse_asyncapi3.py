@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from parse_support import parse_data
 
 from asyncgen.errors import Diagnostics
+from asyncgen.load import load
+from asyncgen.parse import parse
 
 
 def spec(version: str = "3.0.0", **extra: Any) -> dict[str, Any]:
@@ -239,3 +242,26 @@ def test_extensions_on_channels_operations_messages() -> None:
     assert api.operations[0].extensions == {"x-o": [1]}
     assert api.messages[0].extensions == {"x-event-type": "E"}
     assert api.messages[0].event_type == "E"
+
+
+def test_payload_models_keep_their_names_over_message_classes(tmp_path: Path) -> None:
+    (tmp_path / "schemas.yaml").write_text(
+        "CustomerChanged:\n  type: object\n  properties:\n    id: {type: string}\n", encoding="utf-8"
+    )
+    (tmp_path / "api.yaml").write_text(
+        """
+asyncapi: 3.0.0
+info: {title: ERP, version: '1'}
+channels:
+  customers:
+    address: erp.customer.changed
+    messages:
+      CustomerChanged:
+        payload: {$ref: './schemas.yaml#/CustomerChanged'}
+""",
+        encoding="utf-8",
+    )
+    api = parse(load(tmp_path / "api.yaml"))
+    (message,) = api.messages
+    assert message.payload is not None and message.payload.name == "CustomerChanged"
+    assert message.class_name == "CustomerChangedMessage"

@@ -69,7 +69,7 @@ def parse(doc: Document, diagnostics: Diagnostics) -> Api:
             op = apply_traits(node[verb])
             ops.append((action, op, _messages(ctx, op.get("message"), cid, action)))
         plans.append((str(name), node, cid, ops))
-    ctx.schemas.finalize()
+    ctx.finalize()
 
     # pass 2: build the IR
     op_idents = Namer()

@@ -84,7 +84,7 @@ class _Parser:
             for key, node in mapping(self.root, "operations").items()
             if isinstance(node, Mapping)
         ]
-        ctx.schemas.finalize()
+        ctx.finalize()
         for plan in self.channels:
             self._build_channel(plan)
         idents = Namer()

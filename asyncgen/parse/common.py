@@ -221,12 +221,13 @@ class Prepared:
     node: Any  # traits applied
     key: str
     ident: str
-    class_name: str
+    memo: tuple[int, str]
     payload: Any
     payload_format: str | None
     headers: Any
     headers_format: str | None
     message: Message | None = None
+    class_name: str = ""  # given by Context.finalize, after the schemas' names
 
 
 @dataclass
@@ -293,21 +294,20 @@ class Context:
             return known
         merged = apply_traits(node)
         unique = self.unique_key("message", key, memo)
-        cls = self.class_names.name(unique, key=("message", memo), alternatives=(f"{unique} message",))
         payload, payload_format, headers, headers_format = split(node, merged)
         if payload is not None:
             self.schemas.add_root(
-                payload, f"{cls}Payload", schema_format=payload_format, location=loc(payload)
+                payload, f"{unique} payload", schema_format=payload_format, location=loc(payload)
             )
         if headers is not None:
-            hint = self._trait_hint(node, "headers", headers) or f"{cls}Headers"
+            hint = self._trait_hint(node, "headers", headers) or f"{unique} headers"
             self.schemas.add_root(headers, hint, schema_format=headers_format, location=loc(headers))
         prepared = Prepared(
             original=node,
             node=merged,
             key=unique,
             ident=self.message_idents.name(unique, key=memo),
-            class_name=cls,
+            memo=memo,
             payload=payload,
             payload_format=payload_format,
             headers=headers,
@@ -324,6 +324,19 @@ class Context:
                 if comp:
                     return comp if field_name in comp.lower() else f"{comp} {field_name}"
         return None
+
+    def finalize(self) -> None:
+        """End of pass 1: schema defs and their names first, then message class names.
+
+        Payload models are what users type, so a schema keeps its natural name
+        (``CustomerChanged``) and a message with the same name becomes
+        ``CustomerChangedMessage``.
+        """
+        self.schemas.finalize()
+        for prepared in self._prepared.values():
+            prepared.class_name = self.class_names.name(
+                prepared.key, key=("message", prepared.memo), alternatives=(f"{prepared.key} message",)
+            )
 
     def message(self, prepared: Prepared) -> Message:
         """Pass 2: the Message (after ``schemas.finalize()``)."""

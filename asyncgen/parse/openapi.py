@@ -103,7 +103,7 @@ class _Parser:
             for name, item in mapping(self.root, "webhooks").items()
             if isinstance(item, Mapping)
         ]
-        ctx.schemas.finalize()
+        ctx.finalize()
         if self.unrepresented:
             ctx.diagnostics.warn(
                 "response headers and links are not represented in the generated code: "
