@@ -240,5 +240,149 @@ def diff(versions: tuple[str, ...], mode: str, fmt: str, strict_open_content: bo
     sys.exit(EXIT_DRIFT if result.breaking else 0)
 
 
+# ---------------------------------------------------------------- generate / templates (engine)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o", "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output dir."
+)
+@click.option(
+    "--template-set", "template_set", default="service", show_default=True, help="Built-in set name."
+)
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Your template dir: its files replace the set's files of the same name.",
+)
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Template parameter.")
+@click.option("--role", type=click.Choice(["app", "client"]), default=None, help="app (default) or client.")
+@click.option("--server", default=None, help="Server to target when the spec has several.")
+@click.option("--package", default=None, help="Python package name (default: from info.title).")
+@click.option(
+    "--formatter", type=click.Choice(["ruff", "black"]), default=None, help="Default: ruff if installed."
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff when OUT differs.")
+@click.option("--force", is_flag=True, help="Overwrite generated files edited by hand (never user files).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--fail-on-warning", is_flag=True, help="Exit 2 when there are warnings too.")
+@load_options
+def generate(spec: Path, out: Path, fmt: str, check: bool, **kwargs: Any) -> None:
+    """Generate a Python project from SPEC into OUT.
+
+    Settings can also come from [tool.asyncgen] in a pyproject.toml or an
+    asyncgen.yaml next to SPEC (keys: params, map_url, templates, package,
+    server, role, formatter); the command line wins.
+
+    \b
+    Examples:
+      asyncgen generate specs/erp-events.yaml -o out/erp
+      asyncgen generate spec.yaml -o out --templates my-templates -p python_version=3.12
+      asyncgen generate spec.yaml -o out --check          # CI: exit 1 on drift
+    """
+    from asyncgen.generate import generate as run_generate
+    from asyncgen.templateset import parse_param_args
+
+    try:
+        options = make_load_options(kwargs)
+        params = parse_param_args(kwargs.pop("params"))
+        result = run_generate(spec, out, check=check, params=params, load_options=options, **kwargs)
+    except AsyncgenError as err:
+        fail(err, fmt)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        for warning in result.warnings:
+            click.echo(warning.format(), err=True)
+        if check:
+            for drift in result.drift:
+                click.echo(drift.diff or f"{drift.path}: {drift.kind}", nl=False)
+            state = f"{len(result.drift)} file(s) differ" if result.drift else "up to date"
+            click.echo(f"{out}: {state}", err=True)
+        else:
+            click.echo(
+                f"{out}: {len(result.written)} written, {len(result.unchanged)} unchanged, "
+                f"{len(result.removed)} removed, {len(result.skipped)} user file(s) kept",
+                err=True,
+            )
+        for name in result.user_outdated:
+            click.echo(f"note: {name} is yours; the templates would now write it differently", err=True)
+        for name in result.stale_kept:
+            click.echo(f"note: {name} is no longer generated; kept (edited or user-owned)", err=True)
+    sys.exit(EXIT_DRIFT if check and result.drift else 0)
+
+
+@main.group()
+def templates() -> None:
+    """List the built-in template sets, or eject one to customise it.
+
+    \b
+    Examples:
+      asyncgen templates list
+      asyncgen templates eject service my-templates --file consumers.py.j2
+    """
+
+
+@templates.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def templates_list(fmt: str) -> None:
+    """Show each built-in set: its files, their ownership and conditions, and its parameters."""
+    from asyncgen.resources import builtin_sets
+    from asyncgen.templateset import load_set
+
+    try:
+        sets = [load_set(name) for name in builtin_sets()]
+    except AsyncgenError as err:
+        fail(err, fmt)
+    if fmt == "json":
+        data = [
+            {
+                "name": s.name,
+                "description": s.description,
+                "directory": str(s.base_dir),
+                "files": [
+                    {k: v for k, v in vars(f).items() if k != "index" and v is not None} for f in s.files
+                ],
+                "params": [vars(p) | {"choices": list(p.choices)} for p in s.params],
+            }
+            for s in sets
+        ]
+        click.echo(json.dumps(data, indent=2))
+        return
+    for s in sets:
+        click.echo(f"{s.name}: {s.description}  ({s.base_dir})")
+        for f in s.files:
+            extra = "".join(f" [{k} {v}]" for k, v in (("when", f.when), ("foreach", f.foreach)) if v)
+            click.echo(f"  {f.path:<40} {f.ownership:<9} <- {f.template}{extra}")
+        for p in s.params:
+            click.echo(f"  -p {p.describe()}")
+
+
+@templates.command("eject")
+@click.argument("args", nargs=-1, required=True, metavar="[SET] DIR")
+@click.option(
+    "--file", "files", multiple=True, metavar="PATH", help="Only this file of the set (repeatable)."
+)
+def templates_eject(args: tuple[str, ...], files: tuple[str, ...]) -> None:
+    """Copy a built-in set (default: service), or single files of it, into DIR.
+
+    Existing files are never overwritten. Generate with --templates DIR to use
+    your copies; files you delete from DIR come from the built-in set again.
+    """
+    from asyncgen.templateset import eject
+
+    if len(args) > 2:
+        raise click.UsageError("expected [SET] DIR")
+    set_name, target = (args[0], args[1]) if len(args) == 2 else ("service", args[0])
+    try:
+        copied = eject(set_name, Path(target), files)
+    except AsyncgenError as err:
+        fail(err)
+    for name in copied:
+        click.echo(str(Path(target) / name))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,409 @@
+"""``generate()``: the public pipeline the CLI calls, and library users too.
+
+load -> validate -> parse -> models -> context -> plan -> render -> format -> write.
+:func:`generate` starts from spec files; :func:`generate_from_api` from an
+:class:`~asyncgen.model.Api` already in memory (tests, other front ends).
+
+Settings come from, lowest priority first: the template set's defaults,
+``[tool.asyncgen]`` in a ``pyproject.toml`` next to the spec, an ``asyncgen.yaml``
+next to the spec, and the arguments (= command line).
+
+The spec files are copied byte for byte into ``<out>/spec/`` (their layout relative
+to their common folder kept), so the service carries its contract.
+
+Incremental regeneration: each file's input hash covers the asyncgen version, the
+template chain (every file's bytes), params, role/server/package/formatter and the
+spec (source bytes; for ``depends_on: item`` files only the item's canonical form).
+A file whose input hash and on-disk bytes match the manifest is neither rendered nor
+formatted again. ``check`` renders everything (no shortcuts for CI).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from asyncgen import __version__
+from asyncgen.document import LoadOptions
+from asyncgen.errors import AsyncgenError, Diagnostics, DriftError, GenerationError, SpecError, SpecErrors
+from asyncgen.model import Api
+from asyncgen.output import (
+    MANIFEST_PATH,
+    FileDrift,
+    OutputFile,
+    WriteResult,
+    default_formatter,
+    format_files,
+    read_manifest,
+    sha256,
+    write_output,
+)
+from asyncgen.plan import RESERVED_DIR, canonical_hash
+from asyncgen.render import Reuse, make_environment, render
+from asyncgen.schemas import ModelsModule, generate_models
+from asyncgen.templateset import TemplateSet, TemplateSetError, load_config, load_set
+
+SPEC_DIR = "spec"
+ROLES = ("app", "client")
+DEFAULT_CONTEXT = "asyncgen.context:build_context"
+MODELS_CACHE = PurePosixPath(RESERVED_DIR) / "models-cache.json"
+
+
+@dataclass
+class GenerateResult:
+    out: Path
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    #: user-owned files left as they are
+    skipped: list[str] = field(default_factory=list)
+    #: user-owned files the templates would now write differently (reported, never touched)
+    user_outdated: list[str] = field(default_factory=list)
+    stale_kept: list[str] = field(default_factory=list)
+    forced: list[str] = field(default_factory=list)
+    drift: list[FileDrift] = field(default_factory=list)
+    warnings: list[SpecError] = field(default_factory=list)
+    #: paths rendered by Jinja in this run / taken unchanged from disk (incremental)
+    rendered: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    models_cached: bool = False
+    check: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not (self.check and self.drift)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "out": str(self.out),
+            "check": self.check,
+            "written": self.written,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "skipped": self.skipped,
+            "user_outdated": self.user_outdated,
+            "stale_kept": self.stale_kept,
+            "forced": self.forced,
+            "rendered": self.rendered,
+            "reused": self.reused,
+            "drift": [d.to_json() for d in self.drift] if self.check else [],
+            "warnings": [w.to_json() for w in self.warnings],
+        }
+
+    def raise_for_drift(self) -> None:
+        if self.check and self.drift:
+            raise DriftError(
+                f"{len(self.drift)} file(s) differ from a fresh generation: "
+                + ", ".join(f"{d.path} ({d.kind})" for d in self.drift)
+            )
+
+
+def _context_builder(tset: TemplateSet) -> Callable[..., dict[str, Any]] | None:
+    """The set's context function (manifest ``context: module:function`` or ``none``)."""
+    spec = tset.context or DEFAULT_CONTEXT
+    if spec == "none":
+        return None
+    module_name, _, func_name = spec.partition(":")
+    if not module_name.startswith("asyncgen.") or not func_name:
+        raise TemplateSetError(
+            f"template set {tset.name!r}: context {spec!r} must be 'asyncgen.<module>:<function>'"
+        )
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        if spec == DEFAULT_CONTEXT:
+            return None  # not landed yet: the minimal context
+        raise
+    builder: Callable[..., dict[str, Any]] = getattr(module, func_name)
+    return builder
+
+
+def build_template_context(
+    tset: TemplateSet,
+    api: Api,
+    *,
+    role: str,
+    server: str | None,
+    package: str,
+    params: Mapping[str, Any],
+    models: ModelsModule,
+) -> dict[str, Any]:
+    base = {
+        "api": api,
+        "pkg": package,
+        "params": dict(params),
+        "role": role,
+        "models": models,
+        "asyncgen_version": __version__,
+    }
+    builder = _context_builder(tset)
+    if builder is None:
+        return base
+    extra = builder(api, role=role, server=server, package=package, params=params, models=models)
+    return {**extra, **base}
+
+
+def _base_hash(parts: Mapping[str, Any]) -> str:
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _disk_reuse(out: Path, previous: Mapping[str, Any]) -> Reuse:
+    recorded: Mapping[str, Any] = previous.get("files", {})
+
+    def reuse(path: PurePosixPath, input_hash: str) -> str | None:
+        record = recorded.get(str(path))
+        if not isinstance(record, dict) or record.get("input_hash") != input_hash:
+            return None
+        try:
+            data = (out / path).read_bytes()
+        except OSError:
+            return None
+        if sha256(data) != record.get("sha256"):
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    return reuse
+
+
+def _models(api: Api, out: Path, use_cache: bool) -> tuple[ModelsModule, bytes, bool]:
+    """dcg's models, or the cached ones when the schemas did not change (cache bytes returned)."""
+    from datamodel_code_generator import get_version
+
+    from asyncgen.schemas import schema_document
+
+    key = _base_hash({"schemas": schema_document(api.schemas), "dcg": get_version(), "asyncgen": __version__})
+    if use_cache:
+        try:
+            cached = json.loads((out / MODELS_CACHE).read_text(encoding="utf-8"))
+            if cached.get("key") == key:
+                module = ModelsModule(
+                    cached["code"], dict(cached["class_names"]), tuple(cached["extra_dependencies"])
+                )
+                return module, _models_cache_bytes(key, module), True
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    module = generate_models(api)
+    return module, _models_cache_bytes(key, module), False
+
+
+def _models_cache_bytes(key: str, module: ModelsModule) -> bytes:
+    data = {
+        "key": key,
+        "code": module.code,
+        "class_names": dict(module.class_names),
+        "extra_dependencies": list(module.extra_dependencies),
+    }
+    return (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def spec_copies(files: Mapping[str, bytes]) -> list[OutputFile]:
+    """``spec/<path>`` copies of the source files: the root spec first, paths relative to its folder.
+
+    Files outside that folder (``--allow-outside``, ``--map-url``) go to
+    ``spec/_external/<hash>/<name>`` so no absolute path ever reaches the output.
+    """
+    if not files:
+        return []
+    names = list(files)
+    root = Path(names[0]).absolute().parent
+    out: list[OutputFile] = []
+    for name, data in files.items():
+        path = Path(name).absolute()
+        if path.is_relative_to(root):
+            relative = path.relative_to(root).as_posix()
+        else:
+            relative = f"_external/{sha256(str(path.parent).encode())[:12]}/{path.name}"
+        out.append(OutputFile(PurePosixPath(SPEC_DIR) / relative, data, "generated", "<spec>", sha256(data)))
+    return out
+
+
+def generate_from_api(
+    api: Api,
+    out: Path,
+    *,
+    sources: Mapping[str, bytes] | None = None,
+    template_set: str | Path = "service",
+    templates_dir: Path | None = None,
+    params: Mapping[str, Any] | None = None,
+    param_layers: tuple[tuple[str, Mapping[str, Any]], ...] = (),
+    role: str = "app",
+    server: str | None = None,
+    package: str | None = None,
+    formatter: str | None = None,
+    check: bool = False,
+    force: bool = False,
+    warnings: list[SpecError] | None = None,
+) -> GenerateResult:
+    """Generate ``out`` from an Api in memory; ``sources`` (path -> bytes) are copied to ``spec/``."""
+    out = Path(out)
+    if role not in ROLES:
+        raise GenerationError(f"role {role!r} is not one of: {', '.join(ROLES)}")
+    tset = load_set(template_set, templates_dir)
+    values = tset.resolve_params(*param_layers, ("the command line", params or {}))
+    pkg = package or api.package
+    chosen_formatter = formatter or default_formatter()
+    previous = read_manifest(out)
+    incremental = bool(previous) and not check
+
+    models, models_cache, models_cached = _models(api, out, incremental)
+    context = build_template_context(
+        tset, api, role=role, server=server, package=pkg, params=values, models=models
+    )
+    spec_files = spec_copies(sources or {})
+    settings = {
+        "asyncgen": __version__,
+        "templates": tset.fingerprint(),
+        "params": values,
+        "role": role,
+        "server": server,
+        "package": pkg,
+        "formatter": chosen_formatter,
+        "class_names": dict(models.class_names),
+    }
+    item_base_hash = _base_hash(settings)
+    base_hash = _base_hash(
+        {
+            **settings,
+            # the IR is what templates see; its canonical form covers every spec change that matters
+            "api": canonical_hash(api) or os.urandom(16).hex(),
+            "models": models_cache.decode(),
+            "sources": sorted((str(f.path), f.input_hash) for f in spec_files),
+        }
+    )
+    env = make_environment(tset)
+    rendered = render(
+        tset,
+        context,
+        base_hash=base_hash,
+        item_base_hash=item_base_hash,
+        reuse=_disk_reuse(out, previous) if incremental else None,
+        env=env,
+    )
+    fresh = {path: r.text for path, r in rendered.items() if not r.reused}
+    formatted = format_files(fresh, chosen_formatter)
+
+    files: list[OutputFile] = []
+    for path, r in rendered.items():
+        text = r.text if r.reused else formatted[path]
+        files.append(OutputFile(path, text.encode("utf-8"), r.ownership, r.template, r.input_hash))
+    clash = {f.path for f in files} & {f.path for f in spec_files}
+    if clash:
+        raise GenerationError(
+            f"the template set writes into {SPEC_DIR}/, where the spec copies go: {sorted(map(str, clash))}"
+        )
+    files.extend(spec_files)
+    files.sort(key=lambda f: str(f.path))
+
+    meta = {
+        "asyncgen_version": __version__,
+        "template_set": tset.name,
+        "templates_sha256": tset.fingerprint(),
+        "params": values,
+        "role": role,
+        "server": server,
+        "package": pkg,
+        "formatter": chosen_formatter,
+        "inputs": {str(f.path): f.input_hash for f in spec_files},
+        "extra_dependencies": list(models.extra_dependencies),
+    }
+    written: WriteResult = write_output(
+        files, out, meta=meta, check=check, force=force, previous=previous,
+        extra={MODELS_CACHE: models_cache},
+    )  # fmt: skip
+    return GenerateResult(
+        out=out,
+        written=written.written,
+        unchanged=written.unchanged,
+        removed=written.removed,
+        skipped=written.skipped,
+        user_outdated=written.user_outdated,
+        stale_kept=written.stale_kept,
+        forced=written.forced,
+        drift=written.drift,
+        warnings=list(warnings or []),
+        rendered=sorted(str(p) for p, r in rendered.items() if not r.reused),
+        reused=sorted(str(p) for p, r in rendered.items() if r.reused),
+        models_cached=models_cached,
+        check=check,
+    )
+
+
+def generate(
+    spec: Path,
+    out: Path,
+    *,
+    template_set: str | Path = "service",
+    templates_dir: Path | None = None,
+    params: Mapping[str, Any] | None = None,
+    role: str | None = None,
+    server: str | None = None,
+    package: str | None = None,
+    formatter: str | None = None,
+    check: bool = False,
+    force: bool = False,
+    load_options: LoadOptions = LoadOptions(),  # noqa: B008 - frozen dataclass
+    fail_on_warning: bool = False,
+) -> GenerateResult:
+    """Generate the project for ``spec`` into ``out`` (see the module docstring)."""
+    from asyncgen.load import load
+    from asyncgen.parse import parse
+    from asyncgen.validate import validate
+
+    spec = Path(spec)
+    config = load_config(spec)
+    if config.map_url:
+        load_options = LoadOptions(
+            allow_remote=load_options.allow_remote,
+            map_urls=(*load_options.map_urls, *config.map_url),
+            allow_outside=load_options.allow_outside,
+            max_bytes=load_options.max_bytes,
+            max_depth=load_options.max_depth,
+            max_nodes=load_options.max_nodes,
+        )
+    doc = load(spec, load_options)
+    problems = list(validate(doc))
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise SpecErrors(errors)
+    diagnostics = Diagnostics()
+    api = parse(doc, diagnostics)
+    warnings = [p for p in problems if p.severity != "error"] + diagnostics.warnings
+    if fail_on_warning and warnings:
+        raise SpecErrors(warnings)
+    sources: dict[str, bytes] = {}
+    for path in doc.files:
+        try:
+            sources[str(path)] = Path(path).read_bytes()
+        except OSError as err:
+            raise AsyncgenError(f"cannot read {path} again to copy it into the output: {err}") from None
+    layers = tuple((name, config.params) for name in [" and ".join(config.sources)] if config.params)
+    return generate_from_api(
+        api,
+        out,
+        sources=sources,
+        template_set=template_set,
+        templates_dir=templates_dir or config.templates,
+        params=params,
+        param_layers=layers,
+        role=role or config.role or "app",
+        server=server or config.server,
+        package=package or config.package,
+        formatter=formatter or config.formatter,
+        check=check,
+        force=force,
+        warnings=warnings,
+    )
+
+
+__all__ = ["MANIFEST_PATH", "GenerateResult", "generate", "generate_from_api"]

@@ -1,0 +1,190 @@
+"""Render a template set into memory: ``{path: RenderedFile}``, never writing.
+
+The environment: ``StrictUndefined``, ``keep_trailing_newline``, no autoescape (code)
+unless the set's manifest says ``autoescape: true`` (HTML sets), the filters of
+:mod:`asyncgen.filters`, and a global ``fail(message)`` a template calls to refuse a
+spec it cannot generate faithfully.
+
+Lookup chain: ``ChoiceLoader([user_dir, set_dir])`` so a user's file replaces the
+built-in one of the same name, and ``{% extends/include/import %}`` resolve through the
+same chain. ``"builtin:<name>"`` always reaches the set's own file, so a user template
+can extend the template it replaces and override one block::
+
+    {% extends "builtin:consumers.py.j2" %}
+    {% block handlers %}...{% endblock %}
+
+Errors (syntax, undefined variables, exceptions inside a template) become
+:class:`TemplateRenderError` naming the template file and line (innermost first, then
+the templates that included it) and the spec element being rendered (``item``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+from typing import Any, NoReturn
+
+import jinja2
+
+from asyncgen.errors import AsyncgenError, GenerationError, TemplateError
+from asyncgen.filters import FILTERS
+from asyncgen.plan import FileSpec, describe_element, plan
+from asyncgen.templateset import TemplateSet
+
+BUILTIN_PREFIX = "builtin"
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    path: PurePosixPath
+    text: str
+    ownership: str
+    template: str
+    input_hash: str
+    #: True when the text was taken from disk because nothing it depends on changed
+    reused: bool = False
+
+
+class TemplateRenderError(TemplateError):
+    """A template failed; ``template``/``line`` are the innermost template frame."""
+
+    def __init__(self, message: str, template: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.template = template
+        self.line = line
+
+
+def _fail(message: str) -> NoReturn:
+    raise GenerationError(str(message))
+
+
+def make_environment(tset: TemplateSet) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = [
+        jinja2.PrefixLoader({BUILTIN_PREFIX: jinja2.FileSystemLoader(tset.base_dir)}, delimiter=":"),
+        *(jinja2.FileSystemLoader(d) for d in tset.search_path),
+    ]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=tset.autoescape,
+        auto_reload=False,
+    )
+    env.filters.update(FILTERS)
+    env.globals["fail"] = _fail
+    return env
+
+
+def _template_frames(tb: TracebackType | None, names: Mapping[str, str]) -> list[tuple[str, int]]:
+    """(template display name, line) of every template frame, outermost first."""
+    frames: list[tuple[str, int]] = []
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename in names:
+            frame = (names[filename], tb.tb_lineno)
+            if not frames or frames[-1] != frame:
+                frames.append(frame)
+        tb = tb.tb_next
+    return frames
+
+
+def _display_names(tset: TemplateSet) -> dict[str, str]:
+    """Absolute template filename -> what we show (the path as the user would find it)."""
+    names: dict[str, str] = {}
+    for directory in tset.search_path:
+        for path in directory.rglob("*"):
+            if path.is_file():
+                names[str(path)] = str(path)
+                names[str(path.resolve())] = str(path)
+    return names
+
+
+def _wrap(err: Exception, spec: FileSpec | None, tset: TemplateSet, what: str) -> TemplateRenderError:
+    element = f"; while rendering {describe_element(spec.item)}" if spec is not None and spec.has_item else ""
+    target = f" (output {str(spec.path)!r})" if spec is not None else ""
+    if isinstance(err, jinja2.TemplateSyntaxError):
+        where = err.filename or err.name or what
+        return TemplateRenderError(
+            f"{where}:{err.lineno}: template syntax error: {err.message}{target}{element}",
+            where,
+            err.lineno,
+        )
+    frames = _template_frames(err.__traceback__, _display_names(tset))
+    if frames:
+        template, line = frames[-1]
+        via = "".join(f"\n    included from {name}:{lineno}" for name, lineno in reversed(frames[:-1]))
+    else:
+        template, line, via = what, 0, ""
+    kind = "undefined variable" if isinstance(err, jinja2.UndefinedError) else type(err).__name__
+    detail = err.message if isinstance(err, AsyncgenError) else str(err)
+    return TemplateRenderError(f"{template}:{line}: {kind}: {detail}{target}{element}{via}", template, line)
+
+
+def file_input_hash(base_hash: str, spec: FileSpec, item_base_hash: str | None = None) -> str:
+    """What a file's output depends on: the run's base hash, its template, path and item.
+
+    A ``depends_on: item`` file uses ``item_base_hash`` (settings and templates, not the
+    whole spec) plus its item's canonical hash, so other channels' changes leave it alone.
+    """
+    base = item_base_hash if item_base_hash is not None and spec.input_key != "spec" else base_hash
+    text = "\0".join((base, spec.template, str(spec.path), spec.ownership, spec.input_key))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+#: ``reuse(path, input_hash)`` -> the file's current text when it need not be rendered again
+Reuse = Callable[[PurePosixPath, str], str | None]
+
+
+def render(
+    tset: TemplateSet,
+    context: Mapping[str, Any],
+    *,
+    base_hash: str = "",
+    item_base_hash: str | None = None,
+    reuse: Reuse | None = None,
+    env: jinja2.Environment | None = None,
+) -> dict[PurePosixPath, RenderedFile]:
+    """Plan and render every file of ``tset`` in memory (manifest order)."""
+    env = env or make_environment(tset)
+    specs = plan(tset, env, context)
+    out: dict[PurePosixPath, RenderedFile] = {}
+    for spec in specs:
+        input_hash = file_input_hash(base_hash, spec, item_base_hash)
+        existing = reuse(spec.path, input_hash) if reuse is not None else None
+        if existing is not None:
+            out[spec.path] = RenderedFile(
+                spec.path, existing, spec.ownership, spec.template, input_hash, True
+            )
+            continue
+        out[spec.path] = RenderedFile(
+            spec.path, render_one(env, tset, spec, context), spec.ownership, spec.template, input_hash
+        )
+    return out
+
+
+def render_one(env: jinja2.Environment, tset: TemplateSet, spec: FileSpec, context: Mapping[str, Any]) -> str:
+    try:
+        template = env.get_template(spec.template)
+        variables = {**context, "item": spec.item} if spec.has_item else context
+        return template.render(variables)
+    except jinja2.TemplateNotFound as err:
+        searched = ", ".join(str(d) for d in tset.search_path)
+        raise TemplateRenderError(
+            f"template {err.name!r} not found (manifest {spec.entry.describe()}); searched: {searched}"
+        ) from None
+    except TemplateRenderError:
+        raise
+    except Exception as err:
+        raise _wrap(err, spec, tset, spec.template) from None
+
+
+def template_path(tset: TemplateSet, name: str) -> Path | None:
+    """The file the chain serves for ``name`` (the user's copy first)."""
+    for directory in tset.search_path:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None

@@ -1,0 +1,366 @@
+"""The engine end to end on a tiny template set and hand-built Apis (no spec parsing).
+
+Override chain, extend-and-override, determinism, --check, hand-edit protection,
+user files, stale files, atomicity, incremental regeneration, eject, CLI commands.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from asyncgen import render as render_module
+from asyncgen.cli import main
+from asyncgen.errors import OutputConflict, TemplateError
+from asyncgen.generate import GenerateResult, generate_from_api
+from asyncgen.model import Api, Channel, Message, Operation, SchemaDef
+from asyncgen.templateset import TemplateSetError, eject
+
+MINI = Path(__file__).parent / "fixtures" / "templatesets" / "mini"
+SOURCES = {"/specs/api.yaml": b"asyncapi: 3.0.0\n# the contract\n"}
+
+
+def make_api(*channel_keys: str, title: str = 'Lights "API"') -> Api:
+    payload = SchemaDef(
+        "LightMeasured",
+        {"type": "object", "properties": {"id": {"type": "integer"}, "sentAt": {"type": "string"}}},
+    )
+    message = Message("lightMeasured", "light_measured", "LightMeasured", payload=payload)
+    channels = tuple(
+        Channel(
+            key, key.replace("-", "_"), f"{key}/{{id}}", messages=(message,), description=f"The {key} channel"
+        )
+        for key in channel_keys or ("lights", "dim")
+    )
+    operations = (
+        Operation("onLights", "on_lights", "receive", channels[0], (message,)),
+        Operation("sendDim", "send_dim", "send", channels[-1], (message,)),
+    )
+    return Api(
+        "asyncapi",
+        "3.0.0",
+        title,
+        "1.0.0",
+        "lights",
+        channels=channels,
+        operations=operations,
+        schemas=(payload,),
+    )
+
+
+def run(api: Api, out: Path, **kwargs: object) -> GenerateResult:
+    kwargs.setdefault("template_set", MINI)
+    kwargs.setdefault("sources", SOURCES)
+    return generate_from_api(api, out, **kwargs)  # type: ignore[arg-type]
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_generates_the_tree(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run(make_api(), out)
+    files = tree(out)
+    assert sorted(files) == [
+        ".asyncgen/manifest.json",
+        ".asyncgen/models-cache.json",
+        "README.md",
+        "lights/__init__.py",
+        "lights/channels/dim.py",
+        "lights/channels/lights.py",
+        "lights/handlers.py",
+        "lights/models.py",
+        "lights/sends.py",
+        "spec/api.yaml",
+    ]
+    assert files["spec/api.yaml"] == SOURCES["/specs/api.yaml"]
+    assert result.written and not result.unchanged
+    init = files["lights/__init__.py"].decode()
+    assert init == '"""Lights \\"API\\x22"""\n\nGREETING = "hello"\n'
+    channel = files["lights/channels/lights.py"].decode()
+    assert "# generated for lights" in channel and 'ADDRESS = "lights/{id}"' in channel
+    assert "class LightMeasured(BaseModel):" in files["lights/models.py"].decode()
+    manifest = json.loads(files[".asyncgen/manifest.json"])
+    assert manifest["files"]["lights/handlers.py"]["ownership"] == "user"
+    assert manifest["params"] == {"flavour": "plain", "greeting": "hello", "level": 1, "with_readme": True}
+    assert "/specs" not in files[".asyncgen/manifest.json"].decode()  # no absolute paths
+
+
+def test_when_and_params(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(make_api(), out, params={"with_readme": "no", "greeting": "hi"})
+    assert not (out / "README.md").exists()
+    assert 'GREETING = "hi"' in (out / "lights/__init__.py").read_text()
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"nope": "1"}, "unknown parameter 'nope'"),
+        ({"level": "high"}, "'high' is not a valid int"),
+        ({"with_readme": "maybe"}, "accepted: true/1/yes/on or false/0/no/off"),
+        ({"flavour": "spicy"}, "choose one of: plain, fancy"),
+    ],
+)
+def test_param_errors(tmp_path: Path, params: dict[str, str], expected: str) -> None:
+    with pytest.raises(TemplateSetError) as err:
+        run(make_api(), tmp_path / "out", params=params)
+    assert expected in err.value.message
+    if "unknown" in expected:
+        assert "greeting (str, default 'hello')" in err.value.message
+    assert not (tmp_path / "out").exists()
+
+
+def test_determinism_across_directories(tmp_path: Path) -> None:
+    run(make_api(), tmp_path / "a")
+    run(make_api(), tmp_path / "b" / "nested")
+    assert tree(tmp_path / "a") == tree(tmp_path / "b" / "nested")
+
+
+def test_black_and_ruff_give_the_same_tree(tmp_path: Path) -> None:
+    run(make_api(), tmp_path / "ruff", formatter="ruff")
+    run(make_api(), tmp_path / "black", formatter="black")
+    ruff_tree, black_tree = tree(tmp_path / "ruff"), tree(tmp_path / "black")
+    for manifest in (ruff_tree, black_tree):
+        data = json.loads(manifest.pop(".asyncgen/manifest.json"))
+        assert data["formatter"] in ("ruff", "black")
+    assert ruff_tree == black_tree
+
+
+def test_override_one_file(tmp_path: Path) -> None:
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "README.md.j2").write_text("custom readme for {{ api.title }}\n")
+    out = tmp_path / "out"
+    run(make_api(), out, templates_dir=user)
+    assert (out / "README.md").read_text() == 'custom readme for Lights "API"\n'
+    assert "# generated for lights" in (out / "lights/channels/lights.py").read_text()
+
+
+def test_extend_and_override_one_block(tmp_path: Path) -> None:
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "channel.py.j2").write_text(
+        "{% extends 'builtin:channel.py.j2' %}\n"
+        "{% block doc %}Overridden {{ item.key|docstring }}{% endblock %}\n"
+    )
+    out = tmp_path / "out"
+    run(make_api(), out, templates_dir=user)
+    text = (out / "lights/channels/lights.py").read_text()
+    assert '"""Overridden lights"""' in text
+    assert 'NAME = "lights"' in text  # the rest of the built-in template still renders
+
+
+def test_import_through_the_chain(tmp_path: Path) -> None:
+    """A built-in template's {% import %} picks up the user's macro file."""
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "_macros.j2").write_text(
+        "{% macro header(text) -%}\n# CUSTOM {{ text|comment }}\n{%- endmacro %}\n"
+    )
+    out = tmp_path / "out"
+    run(make_api(), out, templates_dir=user)
+    assert "# CUSTOM generated for lights" in (out / "lights/channels/lights.py").read_text()
+
+
+def test_undefined_variable_points_at_template_line_and_element(tmp_path: Path) -> None:
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "_macros.j2").write_text(
+        "{% macro header(text) -%}\n# {{ text }}\n{{ no_such_thing }}\n{%- endmacro %}\n"
+    )
+    with pytest.raises(TemplateError) as err:
+        run(make_api(), tmp_path / "out", templates_dir=user)
+    message = err.value.message
+    assert f"{user / '_macros.j2'}:3: undefined variable: 'no_such_thing' is undefined" in message
+    assert "channel 'lights'" in message
+    assert "included from" in message and "base.py.j2:2" in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_syntax_error_points_at_template_line(tmp_path: Path) -> None:
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "sends.py.j2").write_text("ok\n{% for x in %}\n")
+    with pytest.raises(TemplateError, match=r"sends\.py\.j2:2: template syntax error"):
+        run(make_api(), tmp_path / "out", templates_dir=user)
+
+
+def test_exception_inside_template_is_a_template_error(tmp_path: Path) -> None:
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "sends.py.j2").write_text("x = {{ api|py_literal }}\n")
+    with pytest.raises(TemplateError, match=r"sends\.py\.j2:1: TypeError: py_literal: Api is not JSON-like"):
+        run(make_api(), tmp_path / "out", templates_dir=user)
+
+
+def test_duplicate_output_paths_name_both_entries(tmp_path: Path) -> None:
+    user = tmp_path / "mine"
+    user.mkdir()
+    manifest = (MINI / "template.yaml").read_text().replace('"{{ pkg }}/sends.py"', "README.md")
+    (user / "template.yaml").write_text(manifest)
+    with pytest.raises(TemplateError) as err:
+        run(make_api(), tmp_path / "out", templates_dir=user)
+    assert "files[0] (template 'README.md.j2'" in err.value.message
+    assert "files[5] (template 'sends.py.j2'" in err.value.message
+
+
+def test_check_clean_and_drifted(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(make_api(), out)
+    before = tree(out)
+    clean = run(make_api(), out, check=True)
+    assert clean.drift == [] and clean.ok
+    drifted = run(make_api("lights", "bright"), out, check=True)
+    assert tree(out) == before  # check writes nothing
+    kinds = {d.path: d.kind for d in drifted.drift}
+    assert kinds == {"lights/channels/bright.py": "missing", "lights/channels/dim.py": "stale",
+                     "lights/sends.py": "changed"}  # fmt: skip
+    assert not drifted.ok
+    assert "+++ b/lights/sends.py" in next(d.diff for d in drifted.drift if d.path == "lights/sends.py")
+
+
+def test_hand_edit_is_refused_then_forced(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(make_api(), out)
+    edited = out / "lights/sends.py"
+    edited.write_text(edited.read_text() + "# my change\n")
+    with pytest.raises(OutputConflict) as err:
+        run(make_api("lights", "bright"), out)
+    assert "lights/sends.py" in err.value.message and "-# my change" in err.value.message
+    assert "# my change" in edited.read_text()
+    assert not (out / "lights/channels/bright.py").exists()  # nothing written at all
+    result = run(make_api("lights", "bright"), out, force=True)
+    assert result.forced == ["lights/sends.py"]
+    assert "# my change" not in edited.read_text()
+
+
+def test_unchanged_regeneration_keeps_identical_hand_edit_free_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(make_api(), out)
+    again = run(make_api(), out)
+    assert again.written == [] and again.removed == []
+
+
+def test_user_file_survives_force(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(make_api(), out)
+    handlers = out / "lights/handlers.py"
+    handlers.write_text("# mine\n")
+    result = run(make_api("lights", "bright"), out, force=True, params={"greeting": "changed"})
+    assert handlers.read_text() == "# mine\n"
+    assert "lights/handlers.py" in result.skipped
+    handlers.unlink()
+    run(make_api(), out)
+    assert "async def on_on_lights" in handlers.read_text()  # re-created when missing
+
+
+def test_stale_files_removed_only_when_unchanged(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(make_api("lights", "dim", "gone", "kept"), out)
+    (out / "lights/channels/kept.py").write_text("# edited\n")
+    result = run(make_api("lights", "dim"), out)
+    assert result.removed == ["lights/channels/gone.py"]
+    assert result.stale_kept == ["lights/channels/kept.py"]
+    assert not (out / "lights/channels/gone.py").exists()
+    assert (out / "lights/channels/kept.py").read_text() == "# edited\n"
+
+
+def test_failed_render_leaves_previous_output_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    run(make_api(), out)
+    before = tree(out)
+    calls = {"n": 0}
+    real = render_module.render_one
+
+    def flaky(*args: object, **kwargs: object) -> str:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise TemplateError("simulated failure mid-render")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render_module, "render_one", flaky)
+    with pytest.raises(TemplateError, match="simulated"):
+        run(make_api("lights", "other"), out, params={"greeting": "new"})
+    assert tree(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging directory left behind
+
+
+def test_failed_first_generation_leaves_no_directory(tmp_path: Path) -> None:
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "sends.py.j2").write_text("def broken(:\n")  # not Python: the formatter refuses it
+    with pytest.raises(Exception, match=r"sends\.py"):
+        run(make_api(), tmp_path / "out", templates_dir=user)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+
+
+def test_incremental_rerenders_only_the_changed_channel(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = run(make_api("lights", "dim", "third"), out)
+    assert len(first.rendered) == 8 and first.reused == []
+    second = run(make_api("lights", "dim", "third"), out)
+    assert second.rendered == [] and second.models_cached
+    api = make_api("lights", "dim", "third")
+    changed = replace(api.channels[1], description="The dim channel, now documented differently")
+    api = replace(api, channels=(api.channels[0], changed, api.channels[2]))
+    third = run(api, out)
+    rendered = set(third.rendered)
+    assert "lights/channels/dim.py" in rendered
+    assert not {"lights/channels/lights.py", "lights/channels/third.py"} & rendered
+    assert "lights/sends.py" in rendered  # depends on the whole spec
+    assert "Now documented" not in (out / "lights/channels/dim.py").read_text()
+    assert "now documented differently" in (out / "lights/channels/dim.py").read_text()
+
+
+def test_incremental_ignores_a_tampered_file(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(make_api(), out)
+    target = out / "lights/channels/dim.py"
+    target.write_text("# hand edit\n")
+    result = run(make_api(), out, check=True)
+    assert [(d.path, d.kind) for d in result.drift] == [("lights/channels/dim.py", "edited")]
+
+
+def test_eject_then_generate_gives_identical_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "builtin"
+    shutil.copytree(MINI, root / "mini")
+    monkeypatch.setattr("asyncgen.resources.builtin_root", lambda: root)
+    ejected = tmp_path / "ejected"
+    copied = eject("mini", ejected)
+    assert "template.yaml" in copied and "pkg/__init__.py.j2" in copied
+    with pytest.raises(TemplateSetError, match="not overwriting"):
+        eject("mini", ejected, ["README.md.j2"])
+    run(make_api(), tmp_path / "a", template_set="mini")
+    run(make_api(), tmp_path / "b", template_set="mini", templates_dir=ejected)
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    with pytest.raises(TemplateSetError, match="has no file"):
+        eject("mini", tmp_path / "x", ["nope.j2"])
+
+
+def test_cli_templates_list_and_eject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "builtin"
+    shutil.copytree(MINI, root / "mini")
+    monkeypatch.setattr("asyncgen.resources.builtin_root", lambda: root)
+    listed = CliRunner().invoke(main, ["templates", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "mini: Tiny template set" in listed.output
+    assert "{{ pkg }}/handlers.py" in listed.output and "user" in listed.output
+    assert "-p flavour (choice, default 'plain') one of plain, fancy" in listed.output
+    as_json = CliRunner().invoke(main, ["templates", "list", "--format", "json"])
+    assert json.loads(as_json.output)[0]["name"] == "mini"
+    ejected = CliRunner().invoke(
+        main, ["templates", "eject", "mini", str(tmp_path / "e"), "--file", "sends.py.j2"]
+    )
+    assert ejected.exit_code == 0, ejected.output
+    assert (tmp_path / "e/sends.py.j2").read_bytes() == (MINI / "sends.py.j2").read_bytes()
+    again = CliRunner().invoke(
+        main, ["templates", "eject", "mini", str(tmp_path / "e"), "--file", "sends.py.j2"]
+    )
+    assert again.exit_code == 2 and "not overwriting" in again.output
