@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
+
 import pytest
 
 from asyncgen.errors import Location, SpecError
+from asyncgen.load import load
 from asyncgen.schemaformats import check, kind_of, parse_schema_format, to_json_schema
 from asyncgen.schemaformats.common import assign_def_names, pascal_case
 
@@ -108,3 +112,33 @@ def test_assign_def_names_is_order_independent() -> None:
     assert len(set(forward.values())) == 4
     assert {forward["com.a.User"], forward["ComAUser"]} == {"ComAUser", "ComAUser2"}
     assert forward["com.b.User"] == "ComBUser"
+
+
+def test_errors_point_at_the_line_in_the_loaded_file(tmp_path: Path) -> None:
+    spec = tmp_path / "avro.yaml"
+    spec.write_text(
+        textwrap.dedent(
+            """\
+            asyncapi: 2.6.0
+            info: {title: t, version: '1'}
+            channels: {}
+            components:
+              messages:
+                m:
+                  schemaFormat: application/vnd.apache.avro;version=1.9.0
+                  payload:
+                    type: record
+                    name: R
+                    fields:
+                      - name: ok
+                        type: string
+                      - name: bad
+                        type: strng
+            """
+        )
+    )
+    data = load(spec).root
+    payload = data["components"]["messages"]["m"]["payload"]
+    (err,) = check(payload, "application/vnd.apache.avro;version=1.9.0", Location(str(spec), 8, 7, "/x"))
+    assert (err.file, err.line, err.column) == (str(spec), 15, 13)  # the `type:` key
+    assert err.pointer == "/components/messages/m/payload/fields/1/type"

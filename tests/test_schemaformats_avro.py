@@ -6,7 +6,6 @@ import base64
 import datetime as dt
 import io
 import json
-import os
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +25,6 @@ from asyncgen.schemaformats.common import FLOAT32_MAX
 
 AVRO = "application/vnd.apache.avro;version=1.9.0"
 LOC = Location("spec.yaml", 10, 7, "/components/messages/m/payload")
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def convert(schema: Any, fmt: str = AVRO) -> ConvertedSchema:
@@ -43,14 +41,6 @@ def validator(converted: ConvertedSchema) -> jsonschema.Draft202012Validator:
 
 def record(name: str, *fields: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"type": "record", "name": name, "fields": list(fields), **extra}
-
-
-def shared_dir() -> Path:
-    if not SHARED.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{SHARED} is missing under CI")
-        pytest.skip(f"{SHARED} not present (a user's clone): corpus tests skipped")
-    return SHARED
 
 
 # ------------------------------------------------------------------------ primitives
@@ -455,13 +445,15 @@ def test_json_accepted_by_converted_schema_is_writable_by_fastavro(value: dict[s
 # -------------------------------------------------------------------------- corpus
 
 
-def _corpus_payload(relative: str) -> Any:
-    doc = yaml.safe_load((shared_dir() / "corpus" / relative).read_text())
+def _corpus_payload(shared: Path, relative: str) -> Any:
+    doc = yaml.safe_load((shared / "corpus" / relative).read_text())
     return doc["components"]["messages"]["testMessage"]["payload"]
 
 
-def test_corpus_inline_avro_payload() -> None:
-    converted = convert(_corpus_payload("asyncapi/2.x/asyncapi__avro-schema-parser__valid-asyncapi.yaml"))
+def test_corpus_inline_avro_payload(shared_dir: Path) -> None:
+    converted = convert(
+        _corpus_payload(shared_dir, "asyncapi/2.x/asyncapi__avro-schema-parser__valid-asyncapi.yaml")
+    )
     assert converted.root_name == "Person"
     assert set(converted.defs) == {"Person", "ProgrammingLanguage", "Address"}
     person = converted.defs["Person"]
@@ -471,8 +463,10 @@ def test_corpus_inline_avro_payload() -> None:
     )
 
 
-def test_corpus_invalid_avro_payload() -> None:
-    errors = check(_corpus_payload("invalid/asyncapi__avro-schema-parser__invalid-asyncapi.yaml"), AVRO, LOC)
+def test_corpus_invalid_avro_payload(shared_dir: Path) -> None:
+    errors = check(
+        _corpus_payload(shared_dir, "invalid/asyncapi__avro-schema-parser__invalid-asyncapi.yaml"), AVRO, LOC
+    )
     assert [e.severity for e in errors] == ["error"]
     assert "nonexistent" in errors[0].message
 
@@ -499,10 +493,8 @@ def test_corpus_invalid_avro_payload() -> None:
         ),
     ],
 )
-def test_corpus_adeo_avsc(version: str, avsc: str, defs: set[str]) -> None:
-    path = (
-        shared_dir() / "corpus" / "asyncapi" / version / "asyncapi__website__adeo-casestudy" / f"{avsc}.avsc"
-    )
+def test_corpus_adeo_avsc(shared_dir: Path, version: str, avsc: str, defs: set[str]) -> None:
+    path = shared_dir / "corpus" / "asyncapi" / version / "asyncapi__website__adeo-casestudy" / f"{avsc}.avsc"
     schema = json.loads(path.read_text())
     assert check(schema, "application/vnd.apache.avro+json;version=1.9.0", LOC) == []
     converted = convert(schema)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import os
 import textwrap
 from pathlib import Path
 from types import ModuleType
@@ -27,7 +26,6 @@ from asyncgen.schemaformats.common import FLOAT32_MAX
 
 PROTO = "application/vnd.google.protobuf;version=3"
 LOC = Location("spec.yaml", 20, 7, "/components/schemas/s/schema")
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def proto(text: str) -> str:
@@ -48,14 +46,6 @@ def validator(converted: ConvertedSchema) -> jsonschema.Draft202012Validator:
 
 def errors_of(text: str) -> list[SpecError]:
     return [e for e in check(proto(text), PROTO, LOC) if e.severity == "error"]
-
-
-def shared_dir() -> Path:
-    if not SHARED.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{SHARED} is missing under CI")
-        pytest.skip(f"{SHARED} not present (a user's clone): corpus tests skipped")
-    return SHARED
 
 
 # ---------------------------------------------------------------------------- mapping
@@ -385,8 +375,8 @@ def test_proto3_required_is_a_warning_not_an_error() -> None:
 # ----------------------------------------------------------------------------- corpus
 
 
-def test_corpus_complex_proto3() -> None:
-    path = shared_dir() / "corpus/asyncapi/3.0/asyncapi__protobuf-schema-parser__complex.proto3.yaml"
+def test_corpus_complex_proto3(shared_dir: Path) -> None:
+    path = shared_dir / "corpus/asyncapi/3.0/asyncapi__protobuf-schema-parser__complex.proto3.yaml"
     raw = path.read_text()
     payload = yaml.safe_load(raw)["components"]["schemas"]["protoSample"]
     node = yaml.compose(raw)

@@ -64,6 +64,7 @@ from asyncgen.schemaformats.common import (
     INT64_MIN,
     ConvertedSchema,
     assign_def_names,
+    locate,
     ref,
 )
 
@@ -151,6 +152,7 @@ def _plain(node: Any) -> Any:
 
 def parse(schema: Any, location: Location) -> tuple[Any, list[SpecError]]:
     """fastavro's parsed schema (names fully qualified), plus warnings; SpecError if invalid."""
+    where = _Where(schema, location)
     schema = load(schema, location)
     if not isinstance(schema, str | list | dict):
         raise SpecError(
@@ -162,7 +164,7 @@ def parse(schema: Any, location: Location) -> tuple[Any, list[SpecError]]:
         target = _get(schema, ref_at).get("$ref")
         raise SpecError(
             f"unresolved $ref {target!r} inside an Avro schema",
-            location.child(*ref_at),
+            where(*ref_at),
             hint="local copies of remote schemas can be mapped with --map-url PREFIX=DIR",
         )
     found: list[SpecError] = []
@@ -171,16 +173,16 @@ def parse(schema: Any, location: Location) -> tuple[Any, list[SpecError]]:
         try:
             parsed = parse_schema(schema, _write_hint=False)
         except UnknownType as exc:
-            raise _unknown_type_error(schema, exc, location) from None
+            raise _unknown_type_error(schema, exc, where) from None
         except SchemaParseException as exc:
             raise SpecError(
-                f"invalid Avro schema: {_short(exc)}", _locate_message(schema, str(exc), location)
+                f"invalid Avro schema: {_short(exc)}", _locate_message(schema, str(exc), where)
             ) from None
         except KeyError as exc:
             missing = str(exc.args[0]) if exc.args else "?"
             raise SpecError(
                 f"invalid Avro schema: missing {missing!r}",
-                _locate_missing(schema, missing, location),
+                _locate_missing(schema, missing, where),
                 hint=_MISSING_HINTS.get(missing),
             ) from None
         except (TypeError, ValueError, AttributeError, IndexError) as exc:
@@ -191,7 +193,7 @@ def parse(schema: Any, location: Location) -> tuple[Any, list[SpecError]]:
             ) from None
     for warning in caught:
         found.append(SpecError(f"Avro: {warning.message}", location, severity="warning"))
-    found.extend(_field_logical_type_warnings(schema, location))
+    found.extend(_field_logical_type_warnings(schema, where))
     return parsed, found
 
 
@@ -210,7 +212,7 @@ def _short(exc: BaseException, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _unknown_type_error(schema: Any, exc: UnknownType, location: Location) -> SpecError:
+def _unknown_type_error(schema: Any, exc: UnknownType, where: _Where) -> SpecError:
     name = exc.name.get("type") if isinstance(exc.name, Mapping) else exc.name
     name = str(name)
     short = name.rsplit(".", 1)[-1]
@@ -230,8 +232,7 @@ def _unknown_type_error(schema: Any, exc: UnknownType, location: Location) -> Sp
             isinstance(node, str) and node in (name, short) and key in ("type", "items", "values", None)
         ),
     )
-    where = location.child(*path) if path is not None else location
-    return SpecError(f"unknown Avro type {short!r}", where, hint=hint)
+    return SpecError(f"unknown Avro type {short!r}", where(*(path or ())), hint=hint)
 
 
 def _defined_names(schema: Any) -> set[str]:
@@ -242,7 +243,7 @@ def _defined_names(schema: Any) -> set[str]:
     return names
 
 
-def _locate_message(schema: Any, message: str, location: Location) -> Location:
+def _locate_message(schema: Any, message: str, where: _Where) -> Location:
     """Best effort: a message naming a field ("Record field 'x' ...") points at that field."""
     default = re.search(r"Default value <(.*)> must match", message)
     if default:
@@ -253,17 +254,17 @@ def _locate_message(schema: Any, message: str, location: Location) -> Location:
             ),
         )
         if path is not None:
-            return location.child(*path, "default")
+            return where(*path, "default")
     match = re.search(r"field '([^']+)'", message) or re.search(r"named type: (\S+)", message)
     if match:
         wanted = match.group(1).rsplit(".", 1)[-1]
         path = _find_path(schema, lambda node, _key: isinstance(node, Mapping) and node.get("name") == wanted)
         if path is not None:
-            return location.child(*path)
-    return location
+            return where(*path)
+    return where()
 
 
-def _locate_missing(schema: Any, missing: str, location: Location) -> Location:
+def _locate_missing(schema: Any, missing: str, where: _Where) -> Location:
     needs = {"size": ("fixed",), "items": ("array",), "values": ("map",), "symbols": ("enum",)}
 
     def lacks(node: Any, _key: str | int | None) -> bool:
@@ -274,10 +275,10 @@ def _locate_missing(schema: Any, missing: str, location: Location) -> Location:
         return node.get("type") in needs.get(missing, NAMED)
 
     path = _find_path(schema, lacks)
-    return location.child(*path) if path is not None else location
+    return where(*(path or ()))
 
 
-def _field_logical_type_warnings(schema: Any, location: Location) -> Iterator[SpecError]:
+def _field_logical_type_warnings(schema: Any, where: _Where) -> Iterator[SpecError]:
     for node, _key, path in _walk(schema):
         if not isinstance(node, Mapping) or node.get("type") not in ("record", "error"):
             continue
@@ -285,11 +286,21 @@ def _field_logical_type_warnings(schema: Any, location: Location) -> Iterator[Sp
             if isinstance(fld, Mapping) and "logicalType" in fld and isinstance(fld.get("type"), str):
                 yield SpecError(
                     f"logicalType {fld['logicalType']!r} on field {fld.get('name')!r} is ignored by Avro",
-                    location.child(*path, "fields", index, "logicalType"),
+                    where(*path, "fields", index, "logicalType"),
                     hint="put it inside the type: "
                     f"type: {{type: {fld['type']}, logicalType: {fld['logicalType']}}}",
                     severity="warning",
                 )
+
+
+class _Where:
+    """``where(*path)``: the source location of a spot inside the schema as given."""
+
+    def __init__(self, original: Any, base: Location) -> None:
+        self.original, self.base = original, base
+
+    def __call__(self, *path: str | int) -> Location:
+        return locate(self.original, path, self.base)
 
 
 def _walk(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from asyncgen.document import MapNode, SeqNode, child_loc
+from asyncgen.errors import Location, join_pointer
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -125,3 +128,24 @@ def assign_def_names(full_names: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 def ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/$defs/{name}"}
+
+
+def locate(root: Any, path: Sequence[str | int], base: Location) -> Location:
+    """Where ``root[path...]`` is written: the deepest node on the path that carries a
+    source location (loaded spec nodes do; it may be in another file, reached by $ref),
+    plus the rest of the path as pointer; ``base`` + path for data built in memory."""
+    found, rest = base, list(path)
+    node = root
+    for index, part in enumerate(path):
+        if isinstance(node, MapNode | SeqNode):
+            try:
+                found, rest = child_loc(node, part), list(path[index + 1 :])
+            except (KeyError, IndexError, ValueError, TypeError):
+                break
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    if found is base:
+        return base.child(*path)
+    return Location(found.file, found.line, found.column, join_pointer(found.pointer, *rest))
