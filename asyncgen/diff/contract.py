@@ -83,6 +83,8 @@ class ContractDiff:
         self.new_defs = {d.name: d.schema for d in new.schemas}
         #: old channel key -> new channel key, filled by :meth:`channels`
         self.channel_map: dict[str, str] = {}
+        #: id(api) -> channel key -> actions on it (see :meth:`affects`)
+        self._actions: dict[int, dict[str, set[str]]] = {}
 
     def add(self, kind: str, path: str, detail: str, old: Any = None, new: Any = None, **flags: Any) -> None:
         self.changes.append(Change(kind, path, detail, old, new, **flags))
@@ -508,11 +510,16 @@ class ContractDiff:
     def affects(self, api: Api, channel_key: str) -> str:
         """Who reads what flows on the channel, from the operations that use it (replies
         flow the other way: the reply of a ``receive`` is sent by the app)."""
-        actions = {op.action for op in api.operations if op.channel.key == channel_key}
-        for op in api.operations:
-            if op.reply is not None and op.reply.channel is not None and op.reply.channel.key == channel_key:
-                actions.add("send" if op.action == "receive" else "receive")
-        return _affects_for(actions)
+        table = self._actions.get(id(api))
+        if table is None:
+            table = {}
+            for op in api.operations:
+                table.setdefault(op.channel.key, set()).add(op.action)
+                if op.reply is not None and op.reply.channel is not None:
+                    reply_action = "send" if op.action == "receive" else "receive"
+                    table.setdefault(op.reply.channel.key, set()).add(reply_action)
+            self._actions[id(api)] = table
+        return _affects_for(table.get(channel_key, ()))
 
 
 def _affects_for(actions: Iterable[str]) -> str:

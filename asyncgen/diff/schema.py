@@ -228,7 +228,9 @@ class Comparer:
             self.compare_assertion(old, new, path, "pattern")
             self.compare_assertion(old, new, path, "format")
         for keyword in ("not", "if", "then", "else", "dependentRequired", "dependentSchemas"):
-            if canonical(old.get(keyword)) != canonical(new.get(keyword)):
+            if (keyword in old or keyword in new) and canonical(old.get(keyword)) != canonical(
+                new.get(keyword)
+            ):
                 self.add(
                     f"{keyword}-changed",
                     path,
@@ -242,7 +244,9 @@ class Comparer:
             self.compare_arrays(old, new, path)
         if "object" in common:
             self.compare_objects(old, new, path)
-        if canonical(old.get("default")) != canonical(new.get("default")):
+        if ("default" in old or "default" in new) and canonical(old.get("default")) != canonical(
+            new.get("default")
+        ):
             self.add(
                 "default-changed",
                 path,
