@@ -241,3 +241,69 @@ def test_extensions_are_kept_for_callbacks_and_webhooks() -> None:
     assert op.extensions == {"x-team": "a"}
     assert op.callbacks[0].operations[0].extensions == {"x-asyncgen-channel": "orderCreated"}
     assert api.webhooks[0].extensions == {"x-asyncgen-channel": "c"}
+
+
+def test_shared_callback_path_item_gives_distinct_operations() -> None:
+    cb = {"{$request.body#/url}": {"post": {"responses": {"200": {"description": "ok"}}}}}
+    api = parse_data(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "x", "version": "1"},
+            "paths": {
+                "/a": {
+                    "post": {
+                        "responses": {"201": {"description": "ok"}},
+                        "callbacks": {"ev": {"$ref": "#/components/callbacks/ev"}},
+                    }
+                },
+                "/b": {
+                    "post": {
+                        "responses": {"201": {"description": "ok"}},
+                        "callbacks": {"ev": {"$ref": "#/components/callbacks/ev"}},
+                    }
+                },
+            },
+            "components": {"callbacks": {"ev": cb}},
+        }
+    )
+    ops = [op for cb_ in api.callbacks for op in cb_.operations]
+    assert len(ops) == 2 and ops[0].key != ops[1].key and ops[0].ident != ops[1].ident
+    assert len({cb_.ident for cb_ in api.callbacks}) == 2
+
+
+def test_unrepresented_parameter_styles_and_servers_are_warned() -> None:
+    diagnostics = Diagnostics()
+    parse_data(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "x", "version": "1"},
+            "paths": {
+                "/a": {
+                    "servers": [{"url": "https://other"}],
+                    "get": {
+                        "parameters": [
+                            {
+                                "name": "ids",
+                                "in": "query",
+                                "style": "pipeDelimited",
+                                "schema": {"type": "array"},
+                            },
+                            {
+                                "name": "q",
+                                "in": "query",
+                                "style": "form",
+                                "explode": True,
+                                "schema": {"type": "string"},
+                            },
+                        ],
+                        "responses": {"200": {"description": "ok"}},
+                    },
+                }
+            },
+        },
+        diagnostics,
+    )
+    messages = [w.message for w in diagnostics.warnings]
+    assert any("'ids'" in m and "pipeDelimited" in m for m in messages)
+    assert not any("'q'" in m for m in messages)
+    assert any("servers" in m for m in messages)

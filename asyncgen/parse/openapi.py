@@ -99,7 +99,11 @@ class _Parser:
             for op in self._path_item(str(path), item, lambda m, p=str(path): f"{m}_{p}")
         ]
         hooks = [
-            (str(name), item, self._path_item(str(name), item, lambda m, n=str(name): f"{n}_{m}"))
+            (
+                str(name),
+                item,
+                self._path_item(str(name), item, lambda m, n=str(name): f"{n}_{m}", ("webhook",)),
+            )
             for name, item in mapping(self.root, "webhooks").items()
             if isinstance(item, Mapping)
         ]
@@ -131,7 +135,7 @@ class _Parser:
         )
 
     # ------------------------------------------------------------------ pass 1
-    def _path_item(self, path: str, item: Any, derive: Any) -> list[_Op]:
+    def _path_item(self, path: str, item: Any, derive: Any, scope: tuple[str, ...] = ()) -> list[_Op]:
         shared = [p for p in seq(item, "parameters") if isinstance(p, Mapping)]
         out = []
         for method in item:
@@ -141,16 +145,24 @@ class _Parser:
             own = [p for p in seq(node, "parameters") if isinstance(p, Mapping)]
             own_keys = {(p.get("name"), p.get("in")) for p in own}
             params = [p for p in shared if (p.get("name"), p.get("in")) not in own_keys] + own
-            key = self.ctx.unique_key("operation", text(node, "operationId") or derive(method), node)
-            op = _Op(key, self.op_idents.name(key, key=id(node)), class_name(key), method, path, node, params)
+            memo = (scope, path, method)  # a path item shared by two callbacks gives two operations
+            key = self.ctx.unique_key("operation", text(node, "operationId") or derive(method), memo)
+            op = _Op(key, self.op_idents.name(key, key=memo), class_name(key), method, path, node, params)
+            if item.get("servers") or node.get("servers"):
+                self.ctx.diagnostics.warn(
+                    f"{key}: path/operation-level `servers` are not represented; the API's servers are used",
+                    loc(node),
+                )
             self._register_bodies(op)
             for name, callback in mapping(node, "callbacks").items():
                 if not isinstance(callback, Mapping):
                     continue
                 for expression, cb_item in callback.items():
                     if isinstance(cb_item, Mapping):
-                        cb_ops = self._path_item(str(expression), cb_item, lambda m, n=str(name): f"{n}_{m}")
-                        ident = self.callback_idents.name(str(name), key=(id(callback), str(expression)))
+                        cb_ops = self._path_item(
+                            str(expression), cb_item, lambda m, n=str(name): f"{n}_{m}", (key, str(name))
+                        )
+                        ident = self.callback_idents.name(str(name), key=(key, str(name), str(expression)))
                         op.callbacks.append((str(name), ident, str(expression), cb_ops, callback))
             out.append(op)
         return out
@@ -231,6 +243,16 @@ class _Parser:
                     f"{op.key}: parameter {name!r} in {where!r} is not supported", loc(param)
                 )
                 continue
+            style, explode = param.get("style"), param.get("explode")
+            default_style = "form" if where in ("query", "cookie") else "simple"
+            if (style is not None and style != default_style) or (
+                explode is not None and explode != (default_style == "form")
+            ):
+                self.ctx.diagnostics.warn(
+                    f"{op.key}: parameter {name!r} has style={style or default_style!r} explode={explode!r}; "
+                    "only the default serialisation is generated",
+                    loc(param),
+                )
             schema = param.get("schema")
             if schema is None:  # parameters described by `content`
                 media = prefer_media(mapping(param, "content"))
