@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from asyncgen import brokers
-from asyncgen.context import build_context, example_for, invalid_field_for, synthesise
+from asyncgen.context import build_context
 from asyncgen.errors import GenerationError
+from asyncgen.examples import example_for, invalid_field_for, synthesise
 from asyncgen.model import Api, Channel, Message, MessageExample, Operation, SchemaDef, Server, ServerVariable
 
 
