@@ -575,6 +575,27 @@ CASES: list[Case] = [
         "F",
     ),
     (
+        "http security introduced",
+        lambda: HTTP_BASE,
+        lambda: http_api((get_order(security=("apiKey",)), create_order()), (HOOK,)),
+        ["security-added"],
+        "B",
+    ),
+    (
+        "http security alternative added",
+        lambda: http_api((get_order(security=("apiKey",)), create_order()), (HOOK,)),
+        lambda: http_api((get_order(security=("apiKey", "oauth")), create_order()), (HOOK,)),
+        ["security-changed"],
+        "F",
+    ),
+    (
+        "http security alternative removed",
+        lambda: http_api((get_order(security=("apiKey", "oauth")), create_order()), (HOOK,)),
+        lambda: http_api((get_order(security=("oauth",)), create_order()), (HOOK,)),
+        ["security-changed"],
+        "B",
+    ),
+    (
         "callback removed",
         lambda: HTTP_BASE,
         lambda: http_api((get_order(), create_order(callbacks=())), (HOOK,)),

@@ -16,6 +16,7 @@ accepts everything.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -122,3 +123,57 @@ def join(base: str, *parts: str | int) -> str:
 
 def is_breaking(changes: list[Change], mode: Mode) -> bool:
     return any(c.breaks(mode) for c in changes)
+
+
+def security_changes(old: Sequence[str], new: Sequence[str], path: str, affects: str = "") -> list[Change]:
+    """Security requirements as alternatives (any of): the caller/writer picks one, the
+    callee/reader accepts those listed. None listed = no security."""
+    old_set, new_set = set(old), set(new)
+    if old_set == new_set:
+        return []
+    if not old_set:
+        return [
+            Change(
+                "security-added",
+                path,
+                f"security now required: {', '.join(new)}",
+                None,
+                list(new),
+                backward=True,
+                affects=affects,
+            )
+        ]
+    if not new_set:
+        return [
+            Change(
+                "security-removed",
+                path,
+                "security no longer required",
+                list(old),
+                None,
+                forward=True,
+                affects=affects,
+            )
+        ]
+    removed = [s for s in old if s not in new_set]
+    added = [s for s in new if s not in old_set]
+    detail = "security schemes " + "; ".join(
+        part
+        for part in (
+            f"removed {', '.join(removed)}" if removed else "",
+            f"added {', '.join(added)}" if added else "",
+        )
+        if part
+    )
+    return [
+        Change(
+            "security-changed",
+            path,
+            detail,
+            list(old),
+            list(new),
+            backward=bool(removed),
+            forward=bool(added),
+            affects=affects,
+        )
+    ]

@@ -60,7 +60,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from asyncgen.diff.changes import Change, join
+from asyncgen.diff.changes import Change, join, security_changes
 from asyncgen.diff.keywords import canonical
 from asyncgen.diff.schema import SchemaOptions, compare
 from asyncgen.model import Api, Channel, Message, Operation, Parameter, Reply, SchemaDef, Server
@@ -444,6 +444,7 @@ class ContractDiff:
                         affects=affects,
                         forward=True,
                     )
+        self.changes.extend(security_changes(old.security, new.security, join(path, "security"), affects))
         self.reply(old.reply, new.reply, join(path, "reply"), new.action)
 
     def reply(self, old: Reply | None, new: Reply | None, path: str, action: str) -> None:

@@ -15,6 +15,10 @@ other way round. So:
   not handle it -> BACKWARD; added: OLD clients do not expect it -> FORWARD (unless
   the OLD operation had a ``default`` response);
 * a **path/method** removed or moved: breaking both ways; added: info;
+* **security**: requirements are alternatives (any of); one removed (or security
+  introduced): clients on OLD may use it, the NEW server refuses -> BACKWARD; one
+  added (or security dropped): NEW clients may use it, the OLD server refuses ->
+  FORWARD;
 * request/response/parameter schemas go through the schema core.
 
 Routes match by method and path template with parameter names ignored
@@ -27,12 +31,13 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from asyncgen.diff.changes import Change, join
+from asyncgen.diff.changes import Change, join, security_changes
 from asyncgen.diff.schema import compare
 from asyncgen.model import HttpBody, HttpOperation, HttpParameter, HttpResponse
 
 if TYPE_CHECKING:
     from asyncgen.diff.contract import ContractDiff
+
 
 BOTH = {"backward": True, "forward": True}
 
@@ -103,6 +108,7 @@ class HttpDiff:
         self.parameters(old.parameters, new.parameters, join(path, "parameters"))
         self.request_body(old.request_body, new.request_body, join(path, "requestBody"))
         self.responses(old.responses, new.responses, join(path, "responses"))
+        self.changes.extend(security_changes(old.security, new.security, join(path, "security")))
         old_cb = {c.name: c for c in old.callbacks}
         new_cb = {c.name: c for c in new.callbacks}
         for name, cb in old_cb.items():
