@@ -285,6 +285,17 @@ def test_root_is_the_message_nobody_uses() -> None:
     assert converted.defs["Line"]["required"] == ["start", "end"]
 
 
+def test_unused_nested_types_do_not_compete_for_root() -> None:
+    converted = convert(
+        """
+        syntax = "proto3";
+        message Envelope { message Unused { int32 x = 1; } string id = 1; }
+        """
+    )
+    assert converted.root_name == "Envelope"
+    assert list(converted.defs) == ["Envelope"]
+
+
 def test_root_marker_decides_between_candidates() -> None:
     text = """
         syntax = "proto3";

@@ -5,9 +5,10 @@ ANTLR grammar for proto2/proto3/editions; keeps comments). It checks syntax only
 this module resolves type names, picks the root message and maps types.
 
 The payload is .proto text. Which message is the payload follows AsyncAPI's
-protobuf-schema-parser: the one message of the text that no other message uses as a
-field type; when there are several, the one whose leading comment contains
-``@RootNode``. Imports are limited to Google's (see ``google_types.py``), as there.
+protobuf-schema-parser: the message whose leading comment contains ``@RootNode``, else
+the one message of the text that no other message uses as a field type (top-level ones
+first: an unused nested helper does not compete). Imports are limited to Google's (see
+``google_types.py``), as there.
 
 Mapping (https://protobuf.dev/programming-guides/json/):
 
@@ -19,7 +20,9 @@ Mapping (https://protobuf.dev/programming-guides/json/):
   ``additionalProperties`` is V (integer/bool keys constrained by ``propertyNames``).
 * int64/uint64/sint64/fixed64/sfixed64 -> string of digits (proto3 JSON writes them as
   strings); 32-bit integers -> integer with bounds; bytes -> base64 string; enums ->
-  string enum of value names. NaN/Infinity (written as strings) are not representable.
+  string enum of value names. Not pinned down: NaN/Infinity (written as strings), the
+  range of 64-bit digit strings and of integer map keys, and the integer enum values
+  and snake_case field names that proto3 JSON *parsers* also accept.
 * oneof -> the members are ordinary optional properties; "at most one is set" is an
   ``allOf`` of ``if: {required: [member]} then: {properties: {<other>: false}}`` (draft-07
   keywords: hypothesis-jsonschema honours them, ``dependentSchemas`` it ignores;
@@ -208,10 +211,12 @@ def _choose_root(
             target = resolver.resolve(fld.type, message.scope)
             if target and target != message.full:
                 used_by_others.add(target)
-    candidates = [m.full for m in own if m.full not in used_by_others]
+    unused = [m for m in own if m.full not in used_by_others]
+    # a nested helper type nobody uses does not compete with the top-level message
+    candidates = [m for m in unused if "." not in m.relative] or unused
     if len(candidates) == 1:
-        return candidates[0], []
-    names = ", ".join(m.rsplit(".", 1)[-1] for m in (candidates or [m.full for m in own]))
+        return candidates[0].full, []
+    names = ", ".join(m.relative for m in (candidates or own))
     return None, [
         SpecError(
             f"cannot tell which message is the payload: {names}",
