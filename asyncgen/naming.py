@@ -15,6 +15,9 @@ Every name the IR hands to templates comes from here:
   inside generated modules, and renaming them would surprise users.
 * :func:`class_name` -> a valid PascalCase identifier (``N`` prefix for a leading
   digit; ``None``/``True``/``False`` get a trailing ``_``).
+* :func:`package_name` -> the default package name: the title's ident, with
+  ``_service`` appended when it would shadow a standard-library or dependency
+  module (``email``, ``json``, ``pydantic``).
 * Empty results (all punctuation, untransliterable text) fall back to ``item`` /
   ``Item`` (or a caller-chosen fallback).
 * :class:`Namer` hands out unique names in one scope, in call order (= spec
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import sys
 import unicodedata
 from collections.abc import Hashable, Iterable
 from typing import Literal
@@ -89,6 +93,29 @@ def class_name(text: str, fallback: str = "Item") -> str:
         name = "N" + name
     if keyword.iskeyword(name) or name in RESERVED:
         name += "_"
+    return name
+
+
+#: import names a generated package must not shadow (besides the standard library)
+THIRD_PARTY_IMPORTS: frozenset[str] = frozenset(
+    {
+        "faststream", "pydantic", "pydantic_settings", "fastapi", "starlette", "uvicorn", "httpx",
+        "websockets", "aiokafka", "aio_pika", "aiormq", "nats", "redis", "aiomqtt", "paho",
+        "anyio", "aiosqlite", "asyncpg", "standardwebhooks", "asyncgen", "tests", "test",
+        "yaml", "jsonschema", "typing_extensions", "dotenv",
+    }
+)  # fmt: skip
+
+
+def package_name(title: str) -> str:
+    """A Python package name for an API title that shadows no standard or dependency module.
+
+    ``Streetlights Kafka API`` -> ``streetlights_kafka_api``; ``Email`` -> ``email_service``
+    (``email`` is a standard-library package).
+    """
+    name = ident(title, fallback="api")
+    if name in sys.stdlib_module_names or name in THIRD_PARTY_IMPORTS or name.startswith("_"):
+        name = f"{name.strip('_')}_service"
     return name
 
 

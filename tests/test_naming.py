@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from asyncgen.naming import RESERVED, Namer, class_name, ident, pascal, snake
+from asyncgen.naming import RESERVED, Namer, class_name, ident, package_name, pascal, snake
 
 
 @pytest.mark.parametrize(
@@ -115,3 +115,20 @@ def test_namer_names_are_unique_and_deterministic(items: list[str], style: str) 
     assert len(set(names)) == len(names)
     assert all(n.isidentifier() and not keyword.iskeyword(n) for n in names)
     assert names == [second.name(t, key=i) for i, t in enumerate(items)]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Streetlights Kafka API", "streetlights_kafka_api"),
+        ("Email", "email_service"),
+        ("JSON", "json_service"),
+        ("pydantic", "pydantic_service"),
+        ("tests", "tests_service"),
+        ("", "api"),
+        ("Ünïcode Événements", "unicode_evenements"),
+        ("class", "class_"),
+    ],
+)
+def test_package_name(title: str, expected: str) -> None:
+    assert package_name(title) == expected

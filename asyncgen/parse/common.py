@@ -27,7 +27,7 @@ from asyncgen.model import (
     SecurityScheme,
     ServerVariable,
 )
-from asyncgen.naming import Namer, ident
+from asyncgen.naming import Namer, package_name
 from asyncgen.parse.dialect import Converter, plain
 from asyncgen.parse.schema_graph import SchemaGraph, ref_name
 
@@ -403,7 +403,7 @@ def api_header(doc: Document) -> dict[str, Any]:
         "spec_version": doc.version,
         "title": title,
         "version": scalar_str(info.get("version", "")),
-        "package": ident(title, fallback="api"),
+        "package": package_name(title),
         "description": text(info, "description"),
         "source": doc.display_path,
         "source_files": tuple(_display(doc, p) for p in doc.files) or (doc.display_path,),
