@@ -31,14 +31,17 @@ produces), it says who is hurt, and each message-level change carries that in
 
 The same reader/writer rule decides the contract-level changes:
 
-* **a message removed** from a channel or operation: an OLD writer still sends it,
-  a NEW reader cannot handle it -> BACKWARD-breaking (like a ``oneOf`` variant
-  removed); **a message added**: a NEW writer sends it to an OLD reader that
-  does not know it -> FORWARD-breaking;
+* **a message removed** from a channel, operation or reply: an OLD writer still
+  sends it, a NEW reader cannot handle it -> BACKWARD-breaking (like a ``oneOf``
+  variant removed); **a message added**: a NEW writer sends it to an OLD reader
+  that does not know it -> FORWARD-breaking;
 * **a channel, operation, server or reply removed**, an **address**, **protocol**
-  or **action** changed: an existing flow stops - OLD writers publish where NEW
-  readers no longer listen (BACKWARD) and OLD readers wait where NEW writers no
-  longer publish (FORWARD): breaking both ways;
+  or **action** changed: an existing flow stops. OLD writers publish where NEW
+  readers no longer listen (BACKWARD), and OLD readers still subscribed wait where
+  NEW writers no longer publish (FORWARD): breaking both ways. (A registry has no
+  notion of a subject going away; we count a whole flow going silent as breaking
+  for the readers still on it, while one message type of a flow that goes on
+  becoming rare is not.)
 * **a channel, operation, server or reply added**: nobody on OLD reads or writes
   it, so no existing reader breaks; a new flow may be half-connected during a
   rollout -> info;
@@ -46,27 +49,39 @@ The same reader/writer rule decides the contract-level changes:
   is unchanged but every generated name and every ``$ref`` by id changes ->
   reported as a rename, breaking both ways;
 * a channel **parameter**'s schema is compared like a payload schema (enum value
-  removed -> BACKWARD, added -> FORWARD).
+  removed -> BACKWARD, added -> FORWARD); a parameter added or removed changes the
+  address, which is what is reported as breaking;
+* a channel no longer available on a server it was on -> both ways; a **server's
+  host** changed -> info (deployment configuration, overridden per environment);
+* **content type**, **schema format** (JSON <-> Avro <-> Protobuf) or the
+  **correlation id** location changed -> both ways; a correlation id declared or
+  dropped -> info (whether the field is there is the schema's business);
+* **security** requirements are alternatives: one removed (or security introduced)
+  -> BACKWARD, one added (or security dropped) -> FORWARD.
+
+``affects`` names the side that reads the data: "app sends: its consumers read",
+"app receives: the app reads" (the reply of a ``receive`` is sent by the app).
 
 Matching: channels by key, then by address (rename); operations by key, then by
-(action, channel, messages) (rename); messages by key, then ``name``, then
-payload (rename); payload/header schemas of matched messages through the schema
-core with each Api's ``schemas`` as ``$defs``.
+(action, channel, messages) (rename), then by (channel, messages) (an action
+flip: in 2.x the derived key changes with it); messages by key, then ``name``,
+then payload (rename); payload/header schemas of matched messages through the
+schema core with each Api's ``schemas`` as ``$defs``. Messages of a reply whose
+channel is a listed channel are compared once, under ``channels/``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
 from asyncgen.diff.changes import Change, join, security_changes
 from asyncgen.diff.keywords import canonical
+from asyncgen.diff.matching import match
 from asyncgen.diff.schema import SchemaOptions, compare
 from asyncgen.model import Api, Channel, Message, Operation, Parameter, Reply, SchemaDef, Server
 from asyncgen.schemaformats import kind_of
-
-T = TypeVar("T")
 
 BOTH = {"backward": True, "forward": True}
 
@@ -333,7 +348,9 @@ class ContractDiff:
         old_cid = old.correlation_id.location_expr if old.correlation_id else None
         new_cid = new.correlation_id.location_expr if new.correlation_id else None
         if old_cid != new_cid:
-            breaking = BOTH if old_cid and new_cid else {"backward": bool(old_cid)}
+            # moved: readers look where writers no longer put it. Declared or dropped: whether
+            # the field is there is the header/payload schema's business (compared below).
+            breaking = BOTH if old_cid and new_cid else {}
             self.add(
                 "correlation-id-changed",
                 join(path, "correlationId"),
@@ -570,48 +587,6 @@ def _message_identity(message: Message) -> Any:
     if message.payload is None:
         return None
     return canonical(message.payload.schema)
-
-
-def match(
-    old: Sequence[T],
-    new: Sequence[T],
-    key: Callable[[T], Any],
-    *finders: Callable[[T], Any],
-) -> tuple[list[tuple[T, T, bool]], list[T], list[T]]:
-    """Pair elements: by ``key``; then by each of ``finders`` in turn (a rename).
-
-    Returns ``(pairs (old, new, renamed), removed, added)`` in spec order.
-    Identities that are ``None`` never match; an identity shared by several
-    unmatched elements is ambiguous and matches nothing.
-    """
-    new_by_key = {key(n): n for n in new}
-    pairs: list[tuple[T, T, bool]] = []
-    free_old: list[T] = []
-    used: set[int] = set()
-    for o in old:
-        n = new_by_key.get(key(o))
-        if n is not None and id(n) not in used:
-            pairs.append((o, n, False))
-            used.add(id(n))
-        else:
-            free_old.append(o)
-    for finder in finders:
-        free_new = [n for n in new if id(n) not in used]
-        counts: dict[Any, int] = {}
-        for n in free_new:
-            counts[finder(n)] = counts.get(finder(n), 0) + 1
-        for o in list(free_old):
-            ident = finder(o)
-            if ident is None or counts.get(ident) != 1 or sum(finder(x) == ident for x in free_old) != 1:
-                continue
-            n = next(x for x in free_new if finder(x) == ident)
-            pairs.append((o, n, True))
-            used.add(id(n))
-            free_old.remove(o)
-    order = {id(n): i for i, n in enumerate(new)}
-    pairs.sort(key=lambda p: order[id(p[1])])
-    added = [n for n in new if id(n) not in used]
-    return pairs, free_old, added
 
 
 def diff_apis(old: Api, new: Api, options: SchemaOptions | None = None) -> list[Change]:
