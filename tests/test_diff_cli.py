@@ -447,6 +447,23 @@ def test_git_errors_name_the_revision_not_the_temp_dir(
     assert "asyncgen-diff-" not in outcome.output
 
 
+@needs_git
+def test_git_links_leaving_the_folder_are_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    write(repo / "a.yaml", spec())
+    (repo / "escape.yaml").symlink_to("/etc/hostname")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "v1")
+    monkeypatch.chdir(repo)
+    assert run("git:HEAD:a.yaml", "a.yaml").exit_code == 0  # the bad link does not stop the rest
+    outcome = run("git:HEAD:escape.yaml", "a.yaml")
+    assert outcome.exit_code == 2
+    assert "file not found: HEAD:escape.yaml" in outcome.output
+    assert "asyncgen-diff-" not in outcome.output
+
+
 # -- the bundled specs' history -------------------------------------------------------
 
 

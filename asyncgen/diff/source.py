@@ -72,9 +72,21 @@ def _repo_relative(path: str, top: Path, cwd: Path, what: str) -> str:
     return PurePosixPath(path).as_posix()
 
 
-def _extract(archive: bytes, into: Path) -> None:
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
+def _safe_member(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """tarfile's ``data`` filter, skipping (not failing on) members it refuses:
+    links that leave the folder, absolute paths, device files."""
+    try:
+        return tarfile.data_filter(member, dest)
+    except tarfile.FilterError:
+        return None
+
+
+def _extract(archive: bytes, into: Path, what: str) -> None:
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(into, filter=_safe_member)
+    except (tarfile.TarError, OSError) as err:
+        raise SpecError(f"cannot extract the spec's folder at that revision: {err}", Location(what)) from None
 
 
 @contextlib.contextmanager
@@ -98,7 +110,7 @@ def materialize(spec: str, allow_outside: tuple[Path, ...] = ()) -> Iterator[tup
             dirs.append(extra_rel)
             mapped.append(tmp / extra_rel)
         for directory in dict.fromkeys(dirs):
-            _extract(_git(["archive", "--format=tar", git.rev, "--", directory], top, spec), tmp)
+            _extract(_git(["archive", "--format=tar", git.rev, "--", directory], top, spec), tmp, spec)
         try:
             yield tmp / rel, tuple(mapped)
         except AsyncgenError as err:
@@ -110,12 +122,19 @@ def materialize(spec: str, allow_outside: tuple[Path, ...] = ()) -> Iterator[tup
 def relocate(err: AsyncgenError, tmp: Path, prefix: str) -> AsyncgenError:
     """The same error with files under ``tmp`` shown as ``REV:path``."""
 
+    roots = sorted({str(tmp), str(tmp.resolve())}, key=len, reverse=True)
+
+    def text(value: str) -> str:
+        for root in roots:
+            value = value.replace(root + os.sep, prefix).replace(root, prefix)
+        return value
+
     def fix(e: SpecError) -> SpecError:
-        file = e.location.file
-        for root in {str(tmp), str(tmp.resolve())}:
-            if file.startswith(root):
-                rest = file[len(root) :].lstrip("/\\")
-                e.location = replace(e.location, file=prefix + rest)
+        e.location = replace(e.location, file=text(e.location.file))
+        e.message = text(e.message)
+        e.args = (e.message,)
+        if e.hint:
+            e.hint = text(e.hint)
         return e
 
     if isinstance(err, SpecErrors):
