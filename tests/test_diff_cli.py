@@ -338,6 +338,13 @@ def test_openapi_pair(tmp_path: Path) -> None:
     assert run(old_path, new_path, "--mode", "FORWARD").exit_code == 0
 
 
+def test_strict_open_content_flag(tmp_path: Path) -> None:
+    old = write(tmp_path / "old.yaml", spec())
+    new = write(tmp_path / "new.yaml", spec(lambda d: order_props(d).__setitem__("note", {"type": "string"})))
+    assert run(old, new).exit_code == 0
+    assert run(old, new, "--strict-open-content").exit_code == 1  # old data may carry any 'note'
+
+
 # -- bad input: exit 2 with located errors -------------------------------------------
 
 
@@ -361,6 +368,14 @@ def test_broken_spec_is_located(tmp_path: Path) -> None:
     assert outcome.exit_code == 2
     assert f"{bad}:" in outcome.output
     assert "Traceback" not in outcome.output
+
+
+def test_bad_input_as_json(tmp_path: Path) -> None:
+    outcome = run(write(tmp_path / "a.yaml", spec()), str(tmp_path / "nope.yaml"), "--format", "json")
+    assert outcome.exit_code == 2
+    data = json.loads(outcome.stdout)
+    assert data["ok"] is False
+    assert data["errors"][0]["file"].endswith("nope.yaml")
 
 
 def test_unknown_mode_is_a_usage_error(tmp_path: Path) -> None:
