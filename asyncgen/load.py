@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import stat
 import urllib.error
 import urllib.request
@@ -59,6 +60,7 @@ REMOTE_TIMEOUT = 10.0
 MAX_REF_CHAIN = 64  # hops of ref -> ref -> ...; real specs use a handful
 _AVRO_NAMED = ("record", "enum", "fixed", "error")
 _FAILED: Any = object()
+_YAML11_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 class _Unresolved(Exception):
@@ -193,8 +195,19 @@ def _decode(data: bytes, file: str) -> str:
 
 
 def _parse(data: bytes, display: str, options: LoadOptions, *, is_json: bool) -> Parsed:
+    """YAML first (fast, C); strict JSON when that fails on JSON-looking text.
+
+    libyaml is a YAML 1.1 parser: it reads NEL/LS/PS (U+0085, U+2028, U+2029) as
+    line breaks and folds them inside quoted strings. YAML 1.2 and JSON do not,
+    so JSON-looking text containing one goes to the JSON parser first.
+    """
     text = _decode(data, display)
     looks_json = text.lstrip()[:1] in ("{", "[")
+    if looks_json and _YAML11_BREAKS.search(text):
+        try:
+            return parse_json(text, display, max_depth=options.max_depth)
+        except (SpecError, SpecErrors):
+            pass
     try:
         return compose(text, display, max_depth=options.max_depth, max_nodes=options.max_nodes)
     except (SpecError, SpecErrors) as yaml_err:

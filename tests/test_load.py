@@ -834,3 +834,11 @@ def test_microcks_avro_ref_resolves_by_record_name() -> None:
     schema = doc.root["components"]["messages"]["userSignedUp"]["payload"]["schema"]
     assert schema["name"] == "User"
     assert schema["namespace"] == "microcks.avro"
+
+
+def test_json_strings_keep_nel_and_line_separators(tmp_path: Path) -> None:
+    """libyaml (YAML 1.1) folds U+0085/U+2028/U+2029 in quoted strings; JSON and YAML 1.2 keep them."""
+    text = json.dumps({"asyncapi": "3.0.0", "a": "x\x85y", "b": "p\u2028q\u2029r"}, ensure_ascii=False)
+    doc = load_text(tmp_path, text, "spec.json")
+    assert doc.root["a"] == "x\x85y"
+    assert doc.root["b"] == "p\u2028q\u2029r"

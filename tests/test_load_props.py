@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -21,8 +22,9 @@ from asyncgen.errors import SpecError, SpecErrors
 from asyncgen.load import load, load_data
 
 # A noisy 2-core machine: generous deadline, no too-slow health check.
+# ASYNCGEN_FUZZ_EXAMPLES=5000 pytest tests/test_load_props.py  fuzzes longer.
 SETTINGS = settings(
-    max_examples=200,
+    max_examples=int(os.environ.get("ASYNCGEN_FUZZ_EXAMPLES", "200")),
     deadline=timedelta(seconds=5),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
