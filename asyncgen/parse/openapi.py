@@ -143,8 +143,8 @@ class _Parser:
             if method not in METHODS or not isinstance(node, Mapping):
                 continue
             own = [p for p in seq(node, "parameters") if isinstance(p, Mapping)]
-            own_keys = {(p.get("name"), p.get("in")) for p in own}
-            params = [p for p in shared if (p.get("name"), p.get("in")) not in own_keys] + own
+            own_keys = {_param_key(p) for p in own}
+            params = [p for p in shared if _param_key(p) not in own_keys] + own
             memo = (scope, path, method)  # a path item shared by two callbacks gives two operations
             key = self.ctx.unique_key("operation", text(node, "operationId") or derive(method), memo)
             op = _Op(key, self.op_idents.name(key, key=memo), class_name(key), method, path, node, params)
@@ -293,6 +293,10 @@ class _Parser:
             for media, entry in mapping(response, "content").items()
         )
         return HttpResponse(status=status, description=text(response, "description"), bodies=bodies)
+
+
+def _param_key(param: Mapping[str, Any]) -> tuple[str, str]:
+    return (repr(param.get("name")), repr(param.get("in")))
 
 
 def _server(index: int, node: Any) -> Server:
