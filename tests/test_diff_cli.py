@@ -219,6 +219,7 @@ def test_text_groups_by_severity(tmp_path: Path) -> None:
     text = run(old, new).output
     assert text.index("BREAKING (1)") < text.index("non-breaking (1)") < text.index("info (1)")
     assert "[breaks FORWARD, FULL; app sends: its consumers read]" in text
+    assert "rollout: no safe order" in text
 
 
 def test_json_output_is_stable(tmp_path: Path) -> None:
@@ -231,6 +232,7 @@ def test_json_output_is_stable(tmp_path: Path) -> None:
     assert data["mode"] == "FORWARD"
     assert data["versions"] == [old, new]
     assert data["summary"] == {"breaking": 1, "non-breaking": 0, "info": 0}
+    assert data["rollout"] == {"app_first": False, "peers_first": True}  # consumers first
     [change] = data["changes"]
     assert change == {
         "kind": "enum-value-added",

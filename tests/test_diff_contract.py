@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from asyncgen.diff.changes import Mode, is_breaking
+from asyncgen.diff.changes import Mode, app_first_safe, is_breaking, peers_first_safe
 from asyncgen.diff.contract import diff_apis
 from asyncgen.model import (
     Api,
@@ -661,3 +661,82 @@ def test_renamed_channel_keeps_comparing_its_messages() -> None:
         ("channel-renamed", "channels/orderPlaced"),
         ("type-narrowed", "channels/orderPlaced/messages/OrderCreated/payload/properties/total"),
     ]
+
+
+# -- rollout: which side may go first (the action decides) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "app_first", "peers_first"),
+    [
+        pytest.param(
+            lambda: BASE,
+            lambda: build(created=created_with(order(props={"total": {"type": "integer"}}))),
+            True,
+            False,
+            id="sent-message-narrowed: consumers on OLD still read the NEW app's data",
+        ),
+        pytest.param(
+            lambda: BASE,
+            lambda: build(cancel_payload={**CANCEL, "required": ["reason"]}),
+            False,
+            True,
+            id="received-message-narrowed: producers must go first",
+        ),
+        pytest.param(
+            lambda: BASE,
+            lambda: build(created=created_with(order(props={"status": {"enum": ["new", "paid", "x"]}}))),
+            False,
+            True,
+            id="sent-message-widened: consumers must go first",
+        ),
+        pytest.param(
+            lambda: HTTP_BASE,
+            lambda: http_api(
+                (get_order(parameters=(*get_order().parameters, QUERY_REQ)), create_order()), (HOOK,)
+            ),
+            False,
+            True,
+            id="required-parameter-added: clients first",
+        ),
+        pytest.param(
+            lambda: HTTP_BASE,
+            lambda: http_api(
+                (get_order(responses=(*get_order().responses, HttpResponse("410"))), create_order()), (HOOK,)
+            ),
+            False,
+            True,
+            id="response-added: clients first",
+        ),
+        pytest.param(lambda: BASE, lambda: build(with_cancel_op=False), False, False, id="operation-removed"),
+        pytest.param(
+            lambda: BASE,
+            lambda: build(ack_payload={**ACK, "required": ["ok"]}),
+            True,
+            False,
+            id="reply-narrowed: the app sends the reply",
+        ),
+    ],
+)
+def test_rollout_order(
+    old: Callable[[], Api], new: Callable[[], Api], app_first: bool, peers_first: bool
+) -> None:
+    changes = diff_apis(old(), new())
+    assert changes
+    assert app_first_safe(changes) is app_first
+    assert peers_first_safe(changes) is peers_first
+
+
+def test_http_changes_say_who_reads() -> None:
+    new = http_api(
+        (
+            get_order(parameters=(*get_order().parameters, QUERY_REQ), responses=get_order().responses[:1]),
+            create_order(),
+        ),
+        (HOOK,),
+    )
+    affects = {c.kind: c.affects for c in diff_apis(HTTP_BASE, new)}
+    assert affects == {
+        "parameter-added": "clients request: the app reads",
+        "response-removed": "app responds: its clients read",
+    }

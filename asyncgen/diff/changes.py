@@ -46,6 +46,17 @@ class Mode(StrEnum):
 
 MODES: tuple[Mode, ...] = tuple(Mode)
 
+#: ``Change.affects``: which side reads the data (the app's role follows from it)
+APP_SENDS = "app sends: its consumers read"
+APP_RECEIVES = "app receives: the app reads"
+APP_SENDS_AND_RECEIVES = "app sends and receives"
+APP_RESPONDS = "app responds: its clients read"
+APP_IS_CALLED = "clients request: the app reads"
+APP_CALLS = "app calls out: the receiver reads"
+APP_IS_ANSWERED = "responses to the app's calls: the app reads"
+APP_WRITES = frozenset({APP_SENDS, APP_RESPONDS, APP_CALLS})
+APP_READS = frozenset({APP_RECEIVES, APP_IS_CALLED, APP_IS_ANSWERED})
+
 BREAKING = "breaking"
 NON_BREAKING = "non-breaking"
 INFO = "info"
@@ -177,3 +188,28 @@ def security_changes(old: Sequence[str], new: Sequence[str], path: str, affects:
             affects=affects,
         )
     ]
+
+
+def app_first_safe(changes: Sequence[Change]) -> bool:
+    """Can the app on NEW go live while its peers are still on OLD?
+
+    Where the app writes, its OLD readers meet NEW data (the FORWARD question);
+    where it reads, it meets OLD data (the BACKWARD question); a change without a
+    side (a server, a channel's address) must be neither.
+    """
+    return not any(_peer_risk(c, app_first=True) for c in changes)
+
+
+def peers_first_safe(changes: Sequence[Change]) -> bool:
+    """Can the app's peers move to NEW while the app is still on OLD?"""
+    return not any(_peer_risk(c, app_first=False) for c in changes)
+
+
+def _peer_risk(change: Change, *, app_first: bool) -> bool:
+    if change.transitive_only:
+        return False
+    if change.affects in APP_WRITES:
+        return change.forward if app_first else change.backward
+    if change.affects in APP_READS:
+        return change.backward if app_first else change.forward
+    return change.backward or change.forward

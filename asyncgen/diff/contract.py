@@ -76,7 +76,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from asyncgen.diff.changes import Change, join, security_changes
+from asyncgen.diff.changes import (
+    APP_RECEIVES,
+    APP_SENDS,
+    APP_SENDS_AND_RECEIVES,
+    Change,
+    join,
+    security_changes,
+)
 from asyncgen.diff.keywords import canonical
 from asyncgen.diff.matching import match
 from asyncgen.diff.schema import SchemaOptions, compare
@@ -543,11 +550,11 @@ class ContractDiff:
 def _affects_for(actions: Iterable[str]) -> str:
     acts = set(actions)
     if acts == {"send"}:
-        return "app sends: its consumers read"
+        return APP_SENDS
     if acts == {"receive"}:
-        return "app receives: the app reads"
+        return APP_RECEIVES
     if acts:
-        return "app sends and receives"
+        return APP_SENDS_AND_RECEIVES
     return ""
 
 

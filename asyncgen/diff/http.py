@@ -29,9 +29,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from asyncgen.diff.changes import Change, join, security_changes
+from asyncgen.diff.changes import (
+    APP_CALLS,
+    APP_IS_ANSWERED,
+    APP_IS_CALLED,
+    APP_RESPONDS,
+    Change,
+    join,
+    security_changes,
+)
 from asyncgen.diff.schema import compare
 from asyncgen.model import HttpBody, HttpOperation, HttpParameter, HttpResponse
 
@@ -40,6 +49,26 @@ if TYPE_CHECKING:
 
 
 BOTH = {"backward": True, "forward": True}
+
+
+def side_of(path: str) -> str:
+    """Who reads the data a change is about, from its path: requests to the app and
+    responses to its callbacks/webhooks are read by the app; its responses and its
+    callback/webhook requests by the other side. Whole operations: no side."""
+    parts = path.split("/")
+    if parts[0] == "paths" and len(parts) > 3 and parts[3] == "callbacks":
+        served, side = False, parts[7] if len(parts) > 7 else ""
+    elif parts[0] == "paths":
+        served, side = True, parts[3] if len(parts) > 3 else ""
+    elif parts[0] == "webhooks":
+        served, side = False, parts[4] if len(parts) > 4 else ""
+    else:
+        return ""
+    if side in ("parameters", "requestBody", "security"):
+        return APP_IS_CALLED if served else APP_CALLS
+    if side == "responses":
+        return APP_RESPONDS if served else APP_IS_ANSWERED
+    return ""
 
 
 def route(op: HttpOperation) -> tuple[str, str]:
@@ -57,7 +86,7 @@ class HttpDiff:
     def run(self) -> list[Change]:
         self.operations(self.parent.old.http_operations, self.parent.new.http_operations, "paths")
         self.webhooks()
-        return self.changes
+        return [replace(c, affects=c.affects or side_of(c.path)) for c in self.changes]
 
     def operations(self, old: Sequence[HttpOperation], new: Sequence[HttpOperation], base: str) -> None:
         new_by_route = {route(n): n for n in new}

@@ -6,6 +6,7 @@ none. The JSON shape is stable (``schema_version`` 1)::
 
     {"schema_version": 1, "mode": "BACKWARD", "versions": ["old.yaml", "new.yaml"],
      "breaking": true, "summary": {"breaking": 1, "non-breaking": 0, "info": 2},
+     "rollout": {"app_first": false, "peers_first": true},
      "changes": [{"kind", "path", "detail", "old", "new", "breaking_under": [...],
                   "breaking", "severity", "affects"?, "against"?}, ...]}
 """
@@ -17,7 +18,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from asyncgen.diff.changes import BREAKING, INFO, NON_BREAKING, Change, Mode
+from asyncgen.diff.changes import (
+    BREAKING,
+    INFO,
+    NON_BREAKING,
+    Change,
+    Mode,
+    app_first_safe,
+    peers_first_safe,
+)
 
 ORDER = (BREAKING, NON_BREAKING, INFO)
 TITLES = {BREAKING: "BREAKING", NON_BREAKING: "non-breaking", INFO: "info"}
@@ -44,6 +53,24 @@ class DiffResult:
     def summary(self) -> dict[str, int]:
         return {s: len(cs) for s, cs in self.by_severity().items()}
 
+    def rollout(self) -> dict[str, bool]:
+        """Which side of the described app may be upgraded to NEW first (see
+        :func:`~asyncgen.diff.changes.app_first_safe`); against the previous version."""
+        return {"app_first": app_first_safe(self.changes), "peers_first": peers_first_safe(self.changes)}
+
+
+def _rollout_text(result: DiffResult) -> str:
+    if not result.changes:
+        return "rollout: any order"
+    r = result.rollout()
+    if r["app_first"] and r["peers_first"]:
+        return "rollout: any order"
+    if r["app_first"]:
+        return "rollout: deploy this app before its peers (not the other way round)"
+    if r["peers_first"]:
+        return "rollout: deploy this app's peers (consumers, producers, clients) before the app"
+    return "rollout: no safe order - the app and its peers must switch together (or add a new version)"
+
 
 def _title(result: DiffResult) -> str:
     versions = " -> ".join(result.versions)
@@ -63,6 +90,8 @@ def render_text(result: DiffResult) -> str:
     ]
     if not result.changes:
         lines.append("no changes")
+    else:
+        lines.append(_rollout_text(result))
     for severity, changes in result.by_severity().items():
         if not changes:
             continue
@@ -90,6 +119,7 @@ def render_json(result: DiffResult) -> str:
         "versions": list(result.versions),
         "breaking": result.breaking,
         "summary": result.summary(),
+        "rollout": result.rollout(),
         "changes": [c.to_json(result.mode) for c in result.changes],
     }
     return json.dumps(data, indent=2, default=str) + "\n"
@@ -120,6 +150,8 @@ def render_markdown(result: DiffResult) -> str:
         f"{versions} — {counts[BREAKING]} breaking, {counts[NON_BREAKING]} non-breaking, {counts[INFO]} info",
         "",
     ]
+    if result.changes:
+        lines += [_cell(_rollout_text(result)).replace("rollout:", "**Rollout:**", 1), ""]
     if not result.changes:
         lines.append("No changes.")
         return "\n".join(lines) + "\n"
