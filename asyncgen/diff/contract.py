@@ -61,6 +61,11 @@ The same reader/writer rule decides the contract-level changes:
 
 ``affects`` names the side that reads the data: "app sends: its consumers read",
 "app receives: the app reads" (the reply of a ``receive`` is sent by the app).
+That is where the action does decide something: the **rollout order**
+(:func:`~asyncgen.diff.changes.app_first_safe`). Deploying the app before its peers
+puts NEW writers before OLD readers where the app sends (the FORWARD question) and a
+NEW reader after OLD writers where it receives (the BACKWARD question); deploying the
+peers first asks the opposite questions. The report says which order is safe.
 
 Matching: channels by key, then by address (rename); operations by key, then by
 (action, channel, messages) (rename), then by (channel, messages) (an action
