@@ -93,6 +93,8 @@ class SchemaGraph:
         self._component_key: dict[int, str] = {}
         self._component_node: dict[str, Any] = {}
         self._result: _Result | None = None
+        #: discovery order of roots that are not walked (Avro, Protobuf, boolean, ...)
+        self._slot: dict[int, int] = {}
         for key, node in (components or {}).items():
             if isinstance(node, dict):
                 self._component_key.setdefault(id(node), str(key))
@@ -161,6 +163,7 @@ class SchemaGraph:
             diagnostics=self.diagnostics,
             mapping_target=self._mapping_target,
         )
+        placed: list[tuple[int, int, SchemaDef]] = []  # (discovery order, position, def)
         made: dict[int, SchemaDef] = {}
         for info in sorted(infos.values(), key=lambda i: i.order):
             if info.name is None:
@@ -173,23 +176,33 @@ class SchemaGraph:
                 location=info.node.loc,
                 description=_text(info.node.get("description")),
             )
-        # roots in registration order, their nested defs in discovery order
+            placed.append((info.order, 0, made[id(info.node)]))
         for root in self._roots:
-            if root.kind in JSON_KINDS:
-                target = _unwrap(root.node)
-                if isinstance(target, dict):
-                    result.by_root[id(root.node)] = made.get(id(target))
-                else:  # boolean schema
-                    sd = SchemaDef(self.names.name(root.hint), {} if target is not False else {"not": {}})
-                    result.by_root[id(root.node)] = sd
-                    made[id(root.node)] = sd
+            target = _unwrap(root.node)
+            if root.kind in JSON_KINDS and isinstance(target, dict):
+                result.by_root[id(root.node)] = made.get(id(target))
+                continue
+            slot = self._slot[id(root.node)]
+            if root.kind in JSON_KINDS:  # boolean (or malformed) schema
+                if not isinstance(target, bool):
+                    self.diagnostics.warn(
+                        f"a schema must be an object or boolean, not {type(target).__name__}; "
+                        "any value passes",
+                        root.location,
+                    )
+                sd = SchemaDef(
+                    self.names.name(root.hint, key=("schema", id(root.node))),
+                    {"not": {}} if target is False else {},
+                    location=root.location,
+                )
+                result.by_root[id(root.node)] = sd
+                placed.append((slot, 0, sd))
             else:
-                result.by_root[id(root.node)] = self._convert_foreign(root, result)
-        ordered = sorted(
-            ((infos[k].order if k in infos else -1, sd) for k, sd in made.items()), key=lambda p: p[0]
-        )
+                foreign: list[SchemaDef] = []
+                result.by_root[id(root.node)] = self._convert_foreign(root, foreign)
+                placed.extend((slot, i, sd) for i, sd in enumerate(foreign))
         seen: set[int] = set()
-        for _, sd in ordered:
+        for _, _, sd in sorted(placed, key=lambda p: (p[0], p[1])):
             if id(sd) not in seen:
                 seen.add(id(sd))
                 result.defs.append(sd)
@@ -208,10 +221,10 @@ class SchemaGraph:
         infos: dict[int, _Info] = {}
         counter = 0
         for root in self._roots:
-            if root.kind not in JSON_KINDS:
-                continue
             start = _unwrap(root.node)
-            if not isinstance(start, dict):
+            if root.kind not in JSON_KINDS or not isinstance(start, dict):
+                self._slot[id(root.node)] = counter  # foreign/boolean roots keep their place in the order
+                counter += 1
                 continue
             first = infos.get(id(start))
             if first is not None:  # already reached from an earlier root
@@ -283,7 +296,7 @@ class SchemaGraph:
         # the last two steps are enough to tell siblings apart; the Namer resolves the rest
         return base + "".join(pascal(p) or p for p in parts[-2:]) or "Schema"
 
-    def _convert_foreign(self, root: _Root, result: _Result) -> SchemaDef | None:
+    def _convert_foreign(self, root: _Root, out: list[SchemaDef]) -> SchemaDef:
         """Avro / Protobuf / RAML / unknown formats."""
         original = plain(root.node)
         hint = self.natural_name(root.node) or root.hint
@@ -299,7 +312,7 @@ class SchemaGraph:
                     root.location,
                 )
             else:
-                return self._adopt(root, hint, original, converted, result)
+                return self._adopt(root, hint, original, converted, out)
         else:
             self.diagnostics.warn(
                 f"schemaFormat {root.schema_format!r} is not supported; the payload is treated as any value",
@@ -314,7 +327,7 @@ class SchemaGraph:
             schema_format=root.schema_format,
             location=root.location,
         )
-        result.defs.append(sd)
+        out.append(sd)
         return sd
 
     def _adopt(
@@ -323,7 +336,7 @@ class SchemaGraph:
         hint: str,
         original: Any,
         converted: schemaformats.ConvertedSchema,
-        result: _Result,
+        out: list[SchemaDef],
     ) -> SchemaDef:
         renamed = {
             name: self.names.name(name, key=("schema", id(root.node), name)) for name in converted.defs
@@ -362,9 +375,8 @@ class SchemaGraph:
                 top = self._foreign_top(root, hint, original, root_schema)
         else:
             top = self._foreign_top(root, hint, original, root_schema)
-        if top not in made.values():
-            result.defs.append(top)
-        result.defs.extend(made.values())
+        out.append(top)  # the payload's own def first, then the named types it uses
+        out.extend(sd for sd in made.values() if sd is not top)
         return top
 
     def _foreign_top(self, root: _Root, hint: str, original: Any, schema: dict[str, Any]) -> SchemaDef:
