@@ -144,6 +144,10 @@ def test_fixed_and_bytes_defaults_are_base64() -> None:
     assert md5["contentEncoding"] == "base64"
     assert md5["minLength"] == md5["maxLength"] == 24
     assert md5["x-avro-size"] == 16
+    check_ = validator(converted)
+    sixteen = base64.b64encode(bytes(16)).decode()
+    assert check_.is_valid({"raw": "", "md5": sixteen})
+    assert not check_.is_valid({"raw": "", "md5": sixteen[:-2] + "A="})  # 23 chars + pad: 17 bytes
 
 
 @pytest.mark.parametrize(
@@ -429,6 +433,9 @@ PLAIN = record(
     {"name": "opt", "type": ["null", "double"], "default": None},
     {"name": "ratio", "type": "float"},
     {"name": "blob", "type": "bytes"},
+    {"name": "who", "type": [record("Person", {"name": "name", "type": "string"}), "string"]},
+    {"name": "index", "type": {"type": "map", "values": record("Slot", {"name": "at", "type": "long"})}},
+    {"name": "md5", "type": ["null", {"type": "fixed", "name": "MD5", "size": 4}], "default": None},
 )
 
 
@@ -437,6 +444,8 @@ PLAIN = record(
 def test_json_accepted_by_converted_schema_is_writable_by_fastavro(value: dict[str, Any]) -> None:
     avro_value = dict(value)
     avro_value["blob"] = base64.b64decode(value["blob"])
+    if value.get("md5") is not None:
+        avro_value["md5"] = base64.b64decode(value["md5"])
     parsed = fastavro.parse_schema(PLAIN)
     assert fastavro.validation.validate(avro_value, parsed)
     fastavro.schemaless_writer(io.BytesIO(), parsed, avro_value)

@@ -431,7 +431,7 @@ class _Converter:
             out.update(self._logical(node) or _PRIMITIVE_SCHEMAS["bytes"])
             if out.get("format") == "byte":
                 length = 4 * -(-size // 3)
-                out.update(minLength=length, maxLength=length)
+                out.update(minLength=length, maxLength=length, pattern=_fixed_base64_pattern(size))
             out["x-avro-size"] = size
         else:
             properties: dict[str, Any] = {}
@@ -552,6 +552,12 @@ def _logical_default(value: Any, logical: str, avro_type: Mapping[str, Any]) -> 
         unscaled = int.from_bytes(str(value).encode("latin-1"), "big", signed=True)
         return str(Decimal(unscaled).scaleb(-int(avro_type.get("scale") or 0)))
     return value
+
+
+def _fixed_base64_pattern(size: int) -> str:
+    """Base64 of exactly ``size`` bytes: the padding follows from the size."""
+    tail = {0: "", 1: "[A-Za-z0-9+/]{2}==", 2: "[A-Za-z0-9+/]{3}="}[size % 3]
+    return f"^(?:[A-Za-z0-9+/]{{4}}){{{size // 3}}}{tail}$"
 
 
 def _decimal_pattern(precision: Any, scale: Any) -> str:
