@@ -345,3 +345,12 @@ def test_deep_nesting_is_split_into_defs_without_recursion_errors() -> None:
     assert len(api.schemas) >= 3  # split every MAX_INLINE_DEPTH levels
     assert api.schemas[0].name == "DeepPayload"
     assert_valid(api)
+
+
+def test_dynamic_refs_are_warned_not_silently_dropped() -> None:
+    diagnostics = Diagnostics()
+    api = parse_data(
+        async3({"m": {"type": "object", "properties": {"kids": {"$dynamicRef": "#node"}}}}), diagnostics
+    )
+    assert api.schemas[0].schema["properties"]["kids"] == {}
+    assert any("$dynamicRef" in w.message for w in diagnostics.warnings)

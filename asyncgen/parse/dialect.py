@@ -179,7 +179,13 @@ class Converter:
                 "$id", "$schema", "$anchor", "$dynamicAnchor", "xml", "externalDocs", "definitions", "$defs",
             ):  # fmt: skip
                 continue
-            if key in SCHEMA_MAPS:
+            if key in ("$ref", "$dynamicRef", "$recursiveRef"):
+                self.diagnostics.warn(
+                    f"`{key}: {value!r}` could not be followed here; the reference is ignored",
+                    where,
+                    hint="use a $ref that points into the spec or a file beside it",
+                )
+            elif key in SCHEMA_MAPS:
                 if isinstance(value, dict):
                     out[key] = {
                         str(n): self._child(c, dialect, where.child(str(n))) for n, c in value.items()
