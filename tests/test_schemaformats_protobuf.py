@@ -354,6 +354,10 @@ def test_hostile_nesting_is_an_error_not_a_crash() -> None:
         ('syntax = "proto3";\nmessage A { int32 a = 1; int32 b = 1; }\n', "share number 1"),
         ('syntax = "proto3";\nmessage A { int32 a = 1; string a = 2; }\n', "declared twice"),
         (
+            'syntax = "proto3";\nmessage A { int32 foo_bar = 1; int32 fooBar = 2; }\n',
+            "same JSON name 'fooBar'",
+        ),
+        (
             'syntax = "proto3";\nmessage A { map<float, string> m = 1; }\n',
             "expecting {'bool', 'string', 'int32'",
         ),
@@ -463,6 +467,7 @@ ORACLE_TEXTS = {
     "missing-semicolon": ('syntax = "proto3";\nmessage A {\n  string x = 1\n}\n', False),
     "unknown-type": ('syntax = "proto3";\nmessage A { Missing m = 1; }\n', False),
     "duplicate-number": ('syntax = "proto3";\nmessage A { int32 a = 1; int32 b = 1; }\n', False),
+    "json-name-clash": ('syntax = "proto3";\nmessage A { int32 foo_bar = 1; int32 fooBar = 2; }\n', False),
     "unbalanced": ('syntax = "proto3";\nmessage A { int32 a = 1;\n', False),
 }
 

@@ -154,6 +154,7 @@ def _check_message(
 ) -> Iterator[SpecError]:
     numbers: dict[int, str] = {}
     names: set[str] = set()
+    json_names: dict[str, str] = {}
     for fld in message.fields:
         declared = rf"\b(message|group)\s+{re.escape(message.relative.rsplit('.', 1)[-1])}\b"
         where = _at(location, _line_of(text, rf"\b{re.escape(fld.name)}\s*=\s*{fld.number}\b", declared))
@@ -165,8 +166,15 @@ def _check_message(
             )
         if fld.name in names:
             yield SpecError(f"message {message.relative}: field {fld.name!r} is declared twice", where)
+        elif fld.json_name in json_names:
+            yield SpecError(
+                f"message {message.relative}: fields {json_names[fld.json_name]!r} and {fld.name!r} "
+                f"have the same JSON name {fld.json_name!r}",
+                where,
+            )
         numbers.setdefault(fld.number, fld.name)
         names.add(fld.name)
+        json_names.setdefault(fld.json_name, fld.name)
         if fld.type not in SCALARS and resolver.resolve(fld.type, message.scope) is None:
             hint = (
                 "an unsupported import may define it" if has_bad_imports else _type_hint(fld.type, resolver)
