@@ -40,19 +40,18 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
-import stat
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import unquote, urljoin, urlsplit
 
 from asyncgen.document import Document, LoadOptions, MapNode, SeqNode, detect_family
-from asyncgen.errors import Location, SpecError, SpecErrors, join_pointer
-from asyncgen.jsonpos import parse_json
-from asyncgen.yaml12 import EMPTY, Parsed, compose
+from asyncgen.errors import Location, SpecError, SpecErrors
+from asyncgen.loadsrc import decode, parse_text, read_limited, read_local, too_big, wrap_data
+from asyncgen.yaml12 import EMPTY, Parsed
 
 __all__ = ["load", "load_data"]
 
@@ -60,7 +59,6 @@ REMOTE_TIMEOUT = 10.0
 MAX_REF_CHAIN = 64  # hops of ref -> ref -> ...; real specs use a handful
 _AVRO_NAMED = ("record", "enum", "fixed", "error")
 _FAILED: Any = object()
-_YAML11_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 class _Unresolved(Exception):
@@ -81,15 +79,18 @@ class _Source:
 def load(path: str | Path, options: LoadOptions = LoadOptions()) -> Document:  # noqa: B008 - frozen
     """Read the spec at ``path`` and resolve its refs; raises SpecError/SpecErrors."""
     display = os.fspath(path)
-    loader = _Loader(options, Path(os.path.realpath(display)).parent)
     here = Location(display)
     try:
+        folder = Path(os.path.realpath(os.path.dirname(os.path.abspath(display))))
         real = os.path.realpath(display)
-        text = _read_local(Path(display), display, options.max_bytes, here)
-        parsed = _parse(text, display, options, is_json=display.lower().endswith((".json", ".avsc")))
+        loader = _Loader(options, folder)
+        text = read_local(Path(display), display, options.max_bytes, here)
+        parsed = parse_text(text, display, options, is_json=display.lower().endswith((".json", ".avsc")))
         return loader.finish(parsed, Path(display), display, Path(real), _cache_key(real, None))
     except (RecursionError, MemoryError) as err:
         raise _exhausted(err, here) from None
+    except (OSError, ValueError) as err:  # e.g. a NUL byte in the path
+        raise SpecError(f"cannot read {display!r}: {err}", here) from None
 
 
 def load_data(
@@ -107,7 +108,7 @@ def load_data(
     base = Path(os.path.realpath(base_dir if base_dir is not None else Path.cwd()))
     loader = _Loader(options, base)
     try:
-        parsed = _wrap(data, file, options)
+        parsed = wrap_data(data, file, options)
         return loader.finish(parsed, Path(file), file, None, _cache_key(str(base / file), None))
     except (RecursionError, MemoryError) as err:
         raise _exhausted(err, Location(file)) from None
@@ -119,188 +120,6 @@ def _exhausted(err: BaseException, where: Location) -> SpecError:
 
 
 # -- reading ------------------------------------------------------------------
-
-
-def _read_local(path: Path, display: str, max_bytes: int, where: Location) -> bytes:
-    try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise SpecError(f"{display} is a directory, not a spec file", where)
-        if info.st_size > max_bytes:
-            raise _too_big(display, info.st_size, max_bytes, where)
-        with path.open("rb") as handle:
-            data = _read_limited(handle, max_bytes)
-    except FileNotFoundError:
-        raise SpecError(f"file not found: {display}", where) from None
-    except OSError as err:
-        raise SpecError(f"cannot read {display}: {err.strerror or err}", where) from None
-    if len(data) > max_bytes:
-        raise _too_big(display, None, max_bytes, where)
-    return data
-
-
-def _read_limited(handle: Any, max_bytes: int) -> bytes:
-    """Up to ``max_bytes + 1`` bytes, in chunks (``read(n)`` would allocate all n at once)."""
-    chunks: list[bytes] = []
-    total = 0
-    while total <= max_bytes:
-        chunk = handle.read(min(1 << 20, max_bytes + 1 - total))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)
-
-
-def _too_big(display: str, size: int | None, max_bytes: int, where: Location) -> SpecError:
-    what = f"is {size:,} bytes, over" if size is not None else "exceeds"
-    return SpecError(
-        f"{display} {what} the {max_bytes:,}-byte limit",
-        where,
-        hint="raise the limit with --max-size-mb if this file is genuine",
-    )
-
-
-def _decode(data: bytes, file: str) -> str:
-    encoding = "utf-8"
-    for bom, name in (
-        (b"\xff\xfe\x00\x00", "utf-32-le"),
-        (b"\x00\x00\xfe\xff", "utf-32-be"),
-        (b"\xff\xfe", "utf-16-le"),
-        (b"\xfe\xff", "utf-16-be"),
-        (b"\xef\xbb\xbf", "utf-8"),
-    ):
-        if data.startswith(bom):
-            data, encoding = data[len(bom) :], name
-            break
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-        raise SpecError(
-            f"not valid {encoding.upper()} text: byte 0x{data[err.start]:02x} cannot be decoded",
-            Location(file, line, column),
-            hint="is this a binary file? specs must be UTF-8 text",
-        ) from None
-    nul = text.find("\x00")
-    if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
-        raise SpecError(
-            "NUL byte in the file",
-            Location(file, line, nul - (text.rfind("\n", 0, nul) + 1) + 1),
-            hint="is this a binary file? specs must be text",
-        )
-    return text
-
-
-def _parse(data: bytes, display: str, options: LoadOptions, *, is_json: bool) -> Parsed:
-    """YAML first (fast, C); strict JSON when that fails on JSON-looking text.
-
-    libyaml is a YAML 1.1 parser: it reads NEL/LS/PS (U+0085, U+2028, U+2029) as
-    line breaks and folds them inside quoted strings. YAML 1.2 and JSON do not,
-    so JSON-looking text containing one goes to the JSON parser first.
-    """
-    text = _decode(data, display)
-    looks_json = text.lstrip()[:1] in ("{", "[")
-    if looks_json and _YAML11_BREAKS.search(text):
-        try:
-            return parse_json(text, display, max_depth=options.max_depth)
-        except (SpecError, SpecErrors):
-            pass
-    try:
-        return compose(text, display, max_depth=options.max_depth, max_nodes=options.max_nodes)
-    except (SpecError, SpecErrors) as yaml_err:
-        if not (looks_json or is_json):
-            raise
-        try:
-            return parse_json(text, display, max_depth=options.max_depth)
-        except (SpecError, SpecErrors) as json_err:
-            raise (json_err if looks_json else yaml_err) from None
-
-
-def _wrap(data: Any, file: str, options: LoadOptions) -> Parsed:
-    """Copy in-memory data (dicts/lists, or nodes) into fresh nodes with pointers."""
-    out = Parsed(None)
-    copies: dict[int, Any] = {}
-    on_path: set[int] = set()
-    count = 0
-
-    def fresh(value: Any, pointer: str) -> Any:
-        nonlocal count
-        count += 1
-        if count > options.max_nodes:
-            raise SpecError(f"the data has more than {options.max_nodes:,} nodes", Location(file))
-        if isinstance(value, dict):
-            node: Any = MapNode(loc=_keep_loc(value, file, pointer))
-        elif isinstance(value, list | tuple):
-            node = SeqNode(loc=_keep_loc(value, file, pointer))
-        else:
-            return value
-        copies[id(value)] = node
-        out.containers.append(node)
-        return node
-
-    out.root = fresh(data, "")
-    stack: list[tuple[Any, Any, int]] = [(data, out.root, 0)]
-    if not isinstance(out.root, MapNode | SeqNode):
-        return out
-    while stack:
-        source, node, depth = stack.pop()
-        if source is None:  # marker: leaving ``node``'s subtree
-            on_path.discard(id(node))
-            continue
-        if depth >= options.max_depth:
-            where = Location(node.loc.file, node.loc.line, node.loc.column)
-            raise SpecError(f"nesting deeper than {options.max_depth} levels", where)
-        on_path.add(id(source))
-        stack.append((None, source, 0))
-        items = source.items() if isinstance(source, dict) else enumerate(source)
-        for key, value in items:
-            if isinstance(key, dict | list | tuple):
-                raise SpecError("complex mapping keys are not supported", node.loc)
-            key_text = key if isinstance(key, str) else _key_text(key)
-            pointer = join_pointer(node.loc.pointer, key_text)
-            if id(value) in on_path:
-                raise SpecError("the data contains itself (a cycle)", Location(file, 0, 0, pointer))
-            child = copies.get(id(value)) if isinstance(value, dict | list | tuple) else None
-            is_new = child is None
-            if is_new:
-                child = fresh(value, pointer)
-            if isinstance(node, MapNode):
-                node[key_text] = child
-                node.key_locs[key_text] = _key_loc(source, key_text, file, pointer)
-                if key_text == "$ref":
-                    out.has_refs = True
-            else:
-                node.append(child)
-                node.item_locs.append(_item_loc(source, int(key), file, pointer))
-            if is_new and isinstance(child, MapNode | SeqNode):
-                stack.append((value, child, depth + 1))
-    return out
-
-
-def _key_text(key: Any) -> str:
-    if key is None:
-        return "null"
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    return str(key)
-
-
-def _keep_loc(value: Any, file: str, pointer: str) -> Location:
-    loc = getattr(value, "loc", None)
-    return loc if isinstance(loc, Location) else Location(file, 0, 0, pointer)
-
-
-def _key_loc(source: Any, key: str, file: str, pointer: str) -> Location:
-    found = getattr(source, "key_locs", {}).get(key)
-    return found if isinstance(found, Location) else Location(file, 0, 0, pointer)
-
-
-def _item_loc(source: Any, index: int, file: str, pointer: str) -> Location:
-    locs = getattr(source, "item_locs", [])
-    return locs[index] if index < len(locs) else Location(file, 0, 0, pointer)
 
 
 # -- resolving ------------------------------------------------------------------
@@ -398,7 +217,7 @@ class _Loader:
         tree = raw
         containers = parsed.containers
         if parsed.has_refs:
-            copied = _wrap(raw, display, self.options)
+            copied = wrap_data(raw, display, self.options)
             tree, containers = copied.root, copied.containers
         root_source = _Source(key, display, local, None, tree)
         self.sources[key] = root_source
@@ -461,6 +280,9 @@ class _Loader:
             target = self.target(ref_node, ref, where)
         except _Unresolved:
             target = _FAILED
+        except (OSError, ValueError) as err:  # a path the OS refuses (NUL byte, too long...)
+            self.report(SpecError(f"unresolved $ref {_short(ref)}: {err}", where))
+            target = _FAILED
         finally:
             self.chain.pop()
         if target is not _FAILED:
@@ -520,7 +342,7 @@ class _Loader:
         return self.walk(source, tokens, ref, where)
 
     def fail(self, ref: str, problem: str, where: Location, hint: str | None = None) -> NoReturn:
-        self.report(SpecError(f"unresolved $ref {ref!r}: {problem}", where, hint=hint))
+        self.report(SpecError(f"unresolved $ref {_short(ref)}: {problem}", where, hint=hint))
         raise _Unresolved
 
     def deref(self, value: Any) -> Any:
@@ -611,30 +433,21 @@ class _Loader:
                 where,
                 hint="pass --allow-remote to fetch it, or --map-url PREFIX=DIR to read a local copy",
             )
-        cached = self.sources.get(url)
-        if cached is None:
-            try:
-                data = self.fetch(url, where)
-                parsed = self.parse_target(data, url, url)
-                cached = _Source(url, url, None, url, parsed.root)
-                self.own(parsed.containers, cached)
-            except SpecError as err:
-                cached = err
-            except SpecErrors as errs:
-                cached = errs.errors[0]
-                self.errors.extend(errs.errors[1:])
-            self.sources[url] = cached
-            if isinstance(cached, SpecError):
-                self.report(cached)
-        if isinstance(cached, SpecError):
-            raise _Unresolved
-        return cached
+
+        def produce() -> _Source:
+            data = self.fetch(url, where)
+            parsed = self.parse_target(data, url, url)
+            source = _Source(url, url, None, url, parsed.root)
+            self.own(parsed.containers, source)
+            return source
+
+        return self.source(url, produce, ref, where)
 
     def fetch(self, url: str, where: Location) -> bytes:
         limit = self.options.max_bytes
         try:
             with urllib.request.urlopen(url, timeout=REMOTE_TIMEOUT) as response:
-                data = _read_limited(response, limit)
+                data = read_limited(response, limit)
         except urllib.error.HTTPError as err:
             err.close()
             raise SpecError(f"cannot fetch remote $ref {url}: HTTP {err.code} {err.reason}", where) from None
@@ -642,42 +455,57 @@ class _Loader:
             reason = getattr(err, "reason", err)
             raise SpecError(f"cannot fetch remote $ref {url}: {reason}", where) from None
         if len(data) > limit:
-            raise _too_big(url, None, limit, where)
+            raise too_big(url, None, limit, where)
         return data
 
     def open_file(
         self, local: Path, real: Path, display: str, *, url: str | None, ref: str, where: Location
     ) -> _Source:
         key = _cache_key(str(real), url)
+
+        def produce() -> _Source:
+            data = read_local(local, display, self.options.max_bytes, where)
+            if Path(display) not in self.files:
+                self.files.append(Path(display))
+            parsed = self.parse_target(data, display, str(local))
+            source = _Source(key, display, local, url, parsed.root)
+            self.own(parsed.containers, source)
+            return source
+
+        return self.source(key, produce, ref, where)
+
+    def source(self, key: str, produce: Callable[[], _Source], ref: str, where: Location) -> _Source:
+        """The cached source ``key``, produced once; its errors are reported once."""
         cached = self.sources.get(key)
         if cached is None:
             try:
-                data = _read_local(local, display, self.options.max_bytes, where)
-                if Path(display) not in self.files:
-                    self.files.append(Path(display))
-                parsed = self.parse_target(data, display, str(local))
-                cached = _Source(key, display, local, url, parsed.root)
-                self.own(parsed.containers, cached)
-            except SpecError as err:
-                cached = err
-            except SpecErrors as errs:
-                cached = errs.errors[0]
-                self.errors.extend(errs.errors[1:])
+                cached = produce()
+            except (SpecError, SpecErrors) as exc:
+                errors = exc.errors if isinstance(exc, SpecErrors) else [exc]
+                errors = [self.explain(error, ref, where) for error in errors]
+                self.errors.extend(errors)
+                cached = errors[0]
             self.sources[key] = cached
-            if isinstance(cached, SpecError):
-                if cached.location == where and cached.message.startswith("file not found"):
-                    cached = SpecError(f"unresolved $ref {ref!r}: {cached.message}", where, hint=cached.hint)
-                    self.sources[key] = cached
-                self.report(cached)
         if isinstance(cached, SpecError):
             raise _Unresolved
         return cached
 
+    @staticmethod
+    def explain(error: SpecError, ref: str, where: Location) -> SpecError:
+        """Say which ref led to an error: in the message at the ref, in the hint elsewhere."""
+        if error.location == where:
+            if error.message.startswith("cannot fetch"):
+                return error
+            return SpecError(f"unresolved $ref {_short(ref)}: {error.message}", where, hint=error.hint)
+        via = f"read because of $ref {_short(ref)} at {where}"
+        hint = f"{error.hint}; {via}" if error.hint else via
+        return SpecError(error.message, error.location, hint=hint, severity=error.severity)
+
     def parse_target(self, data: bytes, display: str, name: str) -> Parsed:
         lowered = urlsplit(name).path.lower() if "://" in name else name.lower()
         if lowered.endswith(".proto"):
-            return Parsed(_decode(data, display))
-        parsed = _parse(data, display, self.options, is_json=lowered.endswith((".json", ".avsc")))
+            return Parsed(decode(data, display))
+        parsed = parse_text(data, display, self.options, is_json=lowered.endswith((".json", ".avsc")))
         if parsed.root is EMPTY:
             raise SpecError(f"{display} is empty", Location(display, 1, 1))
         return parsed
@@ -689,6 +517,12 @@ def _has(value: Any, token: str) -> bool:
     if isinstance(value, list):
         return token.isdigit() and int(token) < len(value)
     return False
+
+
+def _short(ref: str, limit: int = 160) -> str:
+    """``repr(ref)``, cut in the middle when a hostile file makes it huge."""
+    text = repr(ref)
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]}"
 
 
 def _cache_key(real: str, url: str | None) -> str:

@@ -545,13 +545,13 @@ def test_each_file_is_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     )
     write(tmp_path / "x.yaml", "a: 1\nb: {k: v}\n")
     calls: list[str] = []
-    real = load_module._read_local
+    real = load_module.read_local
 
     def counting(path: Path, *args: Any) -> bytes:
         calls.append(path.name)
         return real(path, *args)
 
-    monkeypatch.setattr(load_module, "_read_local", counting)
+    monkeypatch.setattr(load_module, "read_local", counting)
     doc = load(tmp_path / "api.yaml")
     assert calls == ["api.yaml", "x.yaml"]
     assert doc.root["c"]["b"] is doc.root["b"]

@@ -298,3 +298,22 @@ def test_map_url_wins_over_fetching(tmp_path: Path, http_root: tuple[str, Path])
     spec = put(tmp_path, "spec.yaml", f"x: {{$ref: '{base}s.yaml#/v'}}\n")
     doc = load(spec, LoadOptions(allow_remote=True, map_urls=((base, local),)))
     assert doc.root["x"] == "local"
+
+
+def test_paths_the_os_refuses(tmp_path: Path) -> None:
+    text = 'x: {$ref: "a\\0b.yaml"}\ny: {$ref: "' + "d/" * 3000 + 'x"}\n'
+    errors = rejected(put(tmp_path, "nul.yaml", text))
+    assert [e.line for e in errors] == [1, 2]
+    assert all("unresolved $ref" in e.message for e in errors)
+    with pytest.raises(SpecError, match="cannot read"):
+        load("a\x00b.yaml")
+
+
+def test_errors_in_referenced_files_say_which_ref_led_there(tmp_path: Path) -> None:
+    put(tmp_path, "bad.yaml", "a: 1\na: 2\n")
+    (error,) = rejected(put(tmp_path, "spec.yaml", "asyncapi: 3.0.0\nx: {$ref: 'bad.yaml#/a'}\n"))
+    assert "duplicate key 'a'" in error.message
+    assert error.file.endswith("bad.yaml")
+    assert error.hint is not None
+    assert "read because of $ref 'bad.yaml#/a' at" in error.hint
+    assert "spec.yaml:2:5" in error.hint
