@@ -12,12 +12,22 @@ from asyncgen.document import Document
 from asyncgen.errors import Diagnostics, SpecError
 from asyncgen.model import Api
 
+#: (family, major) -> the newest minor version this package knows
+KNOWN = {("asyncapi", "2"): 6, ("asyncapi", "3"): 1, ("openapi", "3"): 1}
+
 
 def parse(doc: Document, diagnostics: Diagnostics | None = None) -> Api:
     """The IR of a loaded (and validated) document."""
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     major = doc.version.split(".", 1)[0]
     where = doc.root.key_loc(doc.family) if doc.family in doc.root else doc.root.loc
+    known = KNOWN.get((doc.family, major))
+    minor = doc.version.split(".")[1] if doc.version.count(".") >= 1 else ""
+    if known is not None and minor.isdigit() and int(minor) > known:
+        diagnostics.warn(
+            f"{doc.family} {doc.version} is newer than asyncgen knows; read as {doc.family} {major}.{known}",
+            where,
+        )
     if doc.family == "asyncapi" and major == "2":
         from asyncgen.parse.asyncapi2 import parse as parse_asyncapi2
 
