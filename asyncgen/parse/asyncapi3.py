@@ -10,8 +10,11 @@
 * ``reply``: a channel (by identity) and/or ``address.location`` (a runtime
   expression); reply messages omitted = all of the reply channel's messages.
 * Payloads and headers may be Multi Format Schema Objects ``{schemaFormat,
-  schema}``; 3.1 lets ``schemaFormat`` be omitted there (it defaults to the AsyncAPI
-  schema format) and allows any example payload type - both handled.
+  schema}``. 3.1 differences (from the official 3.0.0 vs 3.1.0 JSON Schemas): the
+  Multi Format Schema's ``schemaFormat`` may be omitted (defaults to the AsyncAPI
+  format) and may name older AsyncAPI schema versions; example payloads may be
+  any JSON value; ROS 2 bindings exist and binding objects accept unknown keys.
+  Operations, replies, channels and parameters are unchanged - so one parser.
 * Servers: ``host``/``pathname``/``protocol``; ``url`` = ``protocol://host/pathname``.
   Security entries are Security Scheme Objects (refs) -> their components keys.
 """
