@@ -29,7 +29,9 @@ LOC = Location("spec.yaml", 10, 7, "/components/messages/m/payload")
 
 def convert(schema: Any, fmt: str = AVRO) -> ConvertedSchema:
     converted = to_json_schema(schema, fmt, LOC)
-    jsonschema.Draft202012Validator.check_schema(converted.to_document())
+    document = converted.to_document()
+    jsonschema.Draft202012Validator.check_schema(document)
+    assert json.loads(json.dumps(document)) == document  # plain JSON: no bytes, Decimal, datetime
     return converted
 
 
@@ -101,6 +103,11 @@ def test_record_shape_required_doc_defaults() -> None:
     with pytest.raises(ValueError, match="no value and no default"):
         fastavro.schemaless_writer(io.BytesIO(), fastavro.parse_schema(schema), {"nick": None})
     fastavro.schemaless_writer(io.BytesIO(), fastavro.parse_schema(schema), {"id": 1})
+
+
+def test_record_level_example() -> None:
+    converted = convert(record("P", {"name": "x", "type": "int"}, example={"x": 1}))
+    assert converted.defs["P"]["examples"] == [{"x": 1}]
 
 
 def test_enum_array_map_union() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 import textwrap
 from pathlib import Path
 from types import ModuleType
@@ -34,7 +35,9 @@ def proto(text: str) -> str:
 
 def convert(text: str) -> ConvertedSchema:
     converted = to_json_schema(proto(text), PROTO, LOC)
-    jsonschema.Draft202012Validator.check_schema(converted.to_document())
+    document = converted.to_document()
+    jsonschema.Draft202012Validator.check_schema(document)
+    assert json.loads(json.dumps(document)) == document  # plain JSON: no bytes, Decimal, datetime
     return converted
 
 

@@ -444,6 +444,7 @@ class _Converter:
             if required:
                 out["required"] = required
             out["additionalProperties"] = False
+        _apply_extras(out, node)
         out["x-avro-name"] = full
         return out
 
