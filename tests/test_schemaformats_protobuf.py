@@ -108,6 +108,36 @@ def test_json_names_and_comments() -> None:
     assert user["x-protobuf-name"] == "User"
 
 
+def test_comment_annotations_become_constraints() -> None:
+    converted = convert(
+        """
+        syntax = "proto3";
+        message M {
+          // Age in years.
+          // @Min 0
+          // @Max 150
+          int32 age = 1;
+          // @Pattern ^[A-Z]{2}$
+          // @Example "DE"
+          string country = 2;
+          // @MinItems 1
+          repeated string tags = 3;
+        }
+        """
+    )
+    props = converted.defs["M"]["properties"]
+    assert props["age"]["minimum"] == 0 and props["age"]["maximum"] == 150
+    assert props["age"]["description"] == "Age in years."
+    assert props["country"]["pattern"] == "^[A-Z]{2}$"
+    assert props["country"]["examples"] == ["DE"]
+    assert props["tags"]["minItems"] == 1
+    check_ = validator(converted)
+    assert check_.is_valid({"age": 30, "country": "DE", "tags": ["a"]})
+    assert not check_.is_valid({"age": 200})
+    assert not check_.is_valid({"country": "Germany"})
+    assert not check_.is_valid({"tags": []})
+
+
 def test_nested_types_enums_repeated_maps() -> None:
     converted = convert(
         """

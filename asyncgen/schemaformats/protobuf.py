@@ -33,7 +33,9 @@ Mapping (https://protobuf.dev/programming-guides/json/):
   only what the root message reaches. Well-known types become inline schemas:
   Timestamp -> date-time string, Duration -> "1.5s" string, Struct -> object,
   Value -> anything, wrappers -> nullable scalars, Empty -> empty object.
-* comments before a message/field/enum -> description; ``@Example`` -> examples.
+* comments before a message/field/enum (or trailing on its line) -> description; the
+  annotations AsyncAPI's protobuf parser reads (``@Example``, ``@Min``/``@Max``,
+  ``@Pattern``, ``@MinLength``, ``@MaxItems``...) -> examples and constraints.
 
 Error locations: the payload's Location, with the line moved by the line inside the
 .proto text. That is exact for a YAML block scalar (``schema: |``) whose node starts on
@@ -368,9 +370,27 @@ def _default_value(value: Any, type_name: str) -> Any:
 
 _ANNOTATION = re.compile(r"^\s*@(\w+)\s*(.*)$")
 
+# comment annotations AsyncAPI's protobuf-schema-parser reads, -> JSON Schema keyword
+_NUMBER_ANNOTATIONS = {
+    "min": "minimum",
+    "minimum": "minimum",
+    "max": "maximum",
+    "maximum": "maximum",
+    "exclusiveminimum": "exclusiveMinimum",
+    "exclusivemaximum": "exclusiveMaximum",
+    "multipleof": "multipleOf",
+}
+_COUNT_ANNOTATIONS = {
+    "minlength": "minLength",
+    "maxlength": "maxLength",
+    "minitems": "minItems",
+    "maxitems": "maxItems",
+}
+
 
 def _describe(comment: str) -> dict[str, Any]:
-    """description (without @annotations) and examples from ``@Example`` lines."""
+    """description without the @annotation lines; ``@Example`` -> examples, ``@Min 1`` ->
+    minimum, ``@Pattern re`` -> pattern, ``@MaxLength 5``... (AsyncAPI's protobuf parser's set)."""
     out: dict[str, Any] = {}
     lines, examples = [], []
     for line in comment.splitlines():
@@ -378,15 +398,35 @@ def _describe(comment: str) -> dict[str, Any]:
         if match is None:
             lines.append(line)
             continue
-        if match.group(1).lower() == "example" and match.group(2):
-            raw = match.group(2).strip()
-            try:
-                examples.append(json.loads(raw))
-            except ValueError:
-                examples.append(raw)
+        name, raw = match.group(1).lower(), match.group(2).strip()
+        value = _json_or_text(raw)
+        if name == "example" and raw:
+            examples.append(value)
+        elif name == "pattern" and raw:
+            out["pattern"] = raw
+        elif name in _NUMBER_ANNOTATIONS and _is_number(value):
+            out[_NUMBER_ANNOTATIONS[name]] = value
+        elif (
+            name in _COUNT_ANNOTATIONS
+            and isinstance(value, int)
+            and not isinstance(value, bool)
+            and value >= 0
+        ):
+            out[_COUNT_ANNOTATIONS[name]] = value
     description = "\n".join(lines).strip()
     if description:
         out["description"] = description
     if examples:
         out["examples"] = examples
     return out
+
+
+def _json_or_text(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
