@@ -50,7 +50,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from asyncgen.document import Document, LoadOptions, MapNode, SeqNode, detect_family
 from asyncgen.errors import Location, SpecError, SpecErrors
-from asyncgen.loadsrc import decode, parse_text, read_limited, read_local, too_big, wrap_data
+from asyncgen.loadsrc import copy_tree, decode, parse_text, read_limited, read_local, too_big, wrap_data
 from asyncgen.yaml12 import EMPTY, Parsed
 
 __all__ = ["load", "load_data"]
@@ -217,8 +217,7 @@ class _Loader:
         tree = raw
         containers = parsed.containers
         if parsed.has_refs:
-            copied = wrap_data(raw, display, self.options)
-            tree, containers = copied.root, copied.containers
+            tree, containers = copy_tree(raw)
         root_source = _Source(key, display, local, None, tree)
         self.sources[key] = root_source
         self.own(containers, root_source)

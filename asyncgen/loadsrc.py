@@ -203,3 +203,37 @@ def _key_loc(source: Any, key: str, file: str, pointer: str) -> Location:
 def _item_loc(source: Any, index: int, file: str, pointer: str) -> Location:
     locs = getattr(source, "item_locs", [])
     return locs[index] if index < len(locs) else Location(file, 0, 0, pointer)
+
+
+def copy_tree(root: MapNode) -> tuple[MapNode, list[Any]]:
+    """A copy of a composed tree sharing its (immutable) locations; shared nodes stay shared.
+
+    Much cheaper than :func:`wrap_data`: no pointers recomputed, no checks (the
+    tree passed them when it was composed). Returns the copy and its containers.
+    """
+    copies: dict[int, Any] = {}
+    containers: list[Any] = []
+
+    def shallow(node: Any) -> Any:
+        if type(node) is MapNode:
+            new: Any = MapNode(node, loc=node.loc)
+            new.key_locs = node.key_locs.copy()
+        else:
+            new = SeqNode(node, loc=node.loc)
+            new.item_locs = node.item_locs.copy()
+        copies[id(node)] = new
+        containers.append(new)
+        return new
+
+    top = shallow(root)
+    stack = [top]
+    while stack:
+        node = stack.pop()
+        for key, value in node.items() if type(node) is MapNode else enumerate(node):
+            if type(value) is MapNode or type(value) is SeqNode:
+                copy = copies.get(id(value))
+                if copy is None:
+                    copy = shallow(value)
+                    stack.append(copy)
+                node[key] = copy
+    return top, containers
