@@ -61,6 +61,23 @@ TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", 
 DEF_PREFIX = "#/$defs/"
 
 
+class _Where:
+    """A location computed only when a warning needs it (JSON pointers are costly to build)."""
+
+    __slots__ = ("base", "parts")
+
+    def __init__(self, base: Location, parts: tuple[str | int, ...] = ()) -> None:
+        self.base = base
+        self.parts = parts
+
+    def child(self, *parts: str | int) -> _Where:
+        return _Where(self.base, self.parts + parts)
+
+    @property
+    def loc(self) -> Location:
+        return self.base.child(*self.parts)
+
+
 def plain(value: Any, _path: frozenset[int] = frozenset()) -> Any:
     """JSON-compatible deep copy (MapNode/SeqNode -> dict/list); a cycle becomes ``None``."""
     if isinstance(value, dict):
@@ -137,16 +154,18 @@ class Converter:
         saved = self.is_def
         self.is_def = lambda n: False
         try:
-            return self._child(node, dialect, Location("<memory>"))
+            return self._child(node, dialect, _Where(Location("<memory>")))
         finally:
             self.is_def = saved
 
     # ------------------------------------------------------------------
-    def _child(self, child: Any, dialect: str, where: Location) -> Any:
+    def _child(self, child: Any, dialect: str, where: _Where) -> Any:
         if isinstance(child, bool):
             return child
         if not isinstance(child, dict):
-            self.diagnostics.warn(f"a schema must be an object or boolean, got {type(child).__name__}", where)
+            self.diagnostics.warn(
+                f"a schema must be an object or boolean, got {type(child).__name__}", where.loc
+            )
             return {}
         if self.is_def(child):
             return {"$ref": DEF_PREFIX + self.def_name(child)}
@@ -166,7 +185,7 @@ class Converter:
         out: dict[str, Any] = {}
         target = getattr(node, "ref_target", None)
         if isinstance(target, dict):
-            converted = self._child(target, dialect, loc)
+            converted = self._child(target, dialect, _Where(loc))
             if isinstance(converted, dict) and set(converted) == {"$ref"}:
                 out["$ref"] = converted["$ref"]
             else:  # target inlined: nest it
@@ -174,7 +193,7 @@ class Converter:
         keys = _own_keys(node)
         for key in keys:
             value = node[key]
-            where = loc.child(key)
+            where = _Where(loc, (key,))
             if key.startswith("x-") or key in (
                 "$id", "$schema", "$anchor", "$dynamicAnchor", "xml", "externalDocs", "definitions", "$defs",
             ):  # fmt: skip
@@ -182,7 +201,7 @@ class Converter:
             if key in ("$ref", "$dynamicRef", "$recursiveRef"):
                 self.diagnostics.warn(
                     f"`{key}: {value!r}` could not be followed here; the reference is ignored",
-                    where,
+                    where.loc,
                     hint="use a $ref that points into the spec or a file beside it",
                 )
             elif key in SCHEMA_MAPS:
@@ -199,7 +218,7 @@ class Converter:
                     ]
                     extra = node.get("additionalItems", True)
                     if extra is not True:
-                        out["items"] = self._child(extra, dialect, loc.child("additionalItems"))
+                        out["items"] = self._child(extra, dialect, _Where(loc, ("additionalItems",)))
                 else:
                     out["items"] = self._child(value, dialect, where)
             elif key in SCHEMA_LISTS:
@@ -219,12 +238,12 @@ class Converter:
                 if isinstance(value, list) and all(isinstance(v, str) for v in value):
                     out["required"] = list(dict.fromkeys(value))
                 elif value is not False:
-                    self.diagnostics.warn("`required` must be a list of property names; ignored", where)
+                    self.diagnostics.warn("`required` must be a list of property names; ignored", where.loc)
             elif key == "enum":
                 if isinstance(value, list):
                     out["enum"] = plain(value)
                 else:
-                    self.diagnostics.warn("`enum` must be a list; ignored", where)
+                    self.diagnostics.warn("`enum` must be a list; ignored", where.loc)
             elif key in ("const", "default"):
                 out[key] = plain(value)
             elif key == "examples":
@@ -247,7 +266,7 @@ class Converter:
             out = _nullable(out)
         return out
 
-    def _discriminator(self, out: dict[str, Any], value: Any, where: Location) -> None:
+    def _discriminator(self, out: dict[str, Any], value: Any, where: _Where) -> None:
         prop = value.get("propertyName") if isinstance(value, dict) else value
         if not isinstance(prop, str):
             return
@@ -268,15 +287,15 @@ class Converter:
         if lost:
             self.diagnostics.warn(
                 f"discriminator mapping entries {lost} do not point at one of this spec's models; dropped",
-                where.child("mapping"),
+                where.child("mapping").loc,
             )
 
-    def _type(self, out: dict[str, Any], value: Any, where: Location) -> None:
+    def _type(self, out: dict[str, Any], value: Any, where: _Where) -> None:
         names = value if isinstance(value, list) else [value]
         good = [n for n in names if isinstance(n, str) and n in TYPES]
         if len(good) != len(names):
             bad = [n for n in names if n not in good]
-            self.diagnostics.warn(f"unknown JSON Schema type {bad!r} ignored", where)
+            self.diagnostics.warn(f"unknown JSON Schema type {bad!r} ignored", where.loc)
         if not good:
             return
         out["type"] = good if isinstance(value, list) else good[0]
