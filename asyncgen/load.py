@@ -86,7 +86,7 @@ def load(path: str | Path, options: LoadOptions = LoadOptions()) -> Document:  #
         loader = _Loader(options, folder)
         text = read_local(Path(display), display, options.max_bytes, here)
         parsed = parse_text(text, display, options, is_json=display.lower().endswith((".json", ".avsc")))
-        return loader.finish(parsed, Path(display), display, Path(real), _cache_key(real, None))
+        return loader.finish(parsed, Path(display), display, Path(display), _cache_key(real, None))
     except (RecursionError, MemoryError) as err:
         raise _exhausted(err, here) from None
     except (OSError, ValueError) as err:  # e.g. a NUL byte in the path

@@ -842,3 +842,26 @@ def test_json_strings_keep_nel_and_line_separators(tmp_path: Path) -> None:
     doc = load_text(tmp_path, text, "spec.json")
     assert doc.root["a"] == "x\x85y"
     assert doc.root["b"] == "p\u2028q\u2029r"
+
+
+def test_root_that_is_a_ref_and_symlinked_root(tmp_path: Path) -> None:
+    write(tmp_path / "real" / "api.yaml", "asyncapi: 3.0.0\nx: {$ref: 'part.yaml'}\n")
+    write(tmp_path / "real" / "part.yaml", "type: string\n")
+    write(tmp_path / "link" / "part.yaml", "type: integer\n")
+    (tmp_path / "link" / "api.yaml").symlink_to(tmp_path / "real" / "api.yaml")
+    doc = load(tmp_path / "link" / "api.yaml")
+    assert doc.root["x"] == {"type": "integer"}  # relative to the path as given, like the OS would
+    wrapper = write(tmp_path / "real" / "wrapper.yaml", "$ref: 'api.yaml'\n")
+    doc = load(wrapper)
+    assert (doc.family, doc.version) == ("asyncapi", "3.0.0")
+    assert doc.root["x"] == {"type": "string"}
+    assert doc.raw == {"$ref": "api.yaml"}
+
+
+def test_raw_and_root_share_locations_not_nodes(tmp_path: Path) -> None:
+    doc = load_text(tmp_path, "a: {b: {c: 1}}\nr: {$ref: '#/a/b'}\n")
+    assert doc.raw["a"] is not doc.root["a"]
+    assert doc.raw["a"].loc == doc.root["a"].loc
+    assert doc.raw["a"].key_locs == doc.root["a"].key_locs
+    assert doc.root["r"] is doc.root["a"]["b"]
+    assert doc.raw["r"] == {"$ref": "#/a/b"}

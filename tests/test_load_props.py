@@ -105,9 +105,10 @@ DATA = st.recursive(
 REFS = st.dictionaries(
     st.sampled_from(["a", "b", "c", "$ref"]),
     DATA
-    | st.sampled_from(["#/a", "#/b/0", "#/c/$ref", "#", "#/nope", "other.yaml", "#a"]).map(
+    | st.sampled_from(["#/a", "#/b/0", "#/c/$ref", "#", "#/nope", "other.yaml", "#a", "a\x00b"]).map(
         lambda r: {"$ref": r}
-    ),
+    )
+    | st.text(max_size=30).map(lambda r: {"$ref": r, "x": 1}),
     max_size=4,
 )
 
