@@ -78,8 +78,9 @@ def _title(result: DiffResult) -> str:
 
 
 def _other_modes(change: Change) -> str:
+    """The modes a change breaks, short: the _TRANSITIVE variants only when alone."""
     plain = [m for m in change.breaking_under if not m.endswith("_TRANSITIVE")]
-    return ", ".join(plain)
+    return ", ".join(plain or change.breaking_under)
 
 
 def render_text(result: DiffResult) -> str:
