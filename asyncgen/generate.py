@@ -291,7 +291,7 @@ def generate_from_api(
         env=env,
     )
     fresh = {path: r.text for path, r in rendered.items() if not r.reused}
-    formatted = format_files(fresh, chosen_formatter)
+    formatted = format_files(fresh, chosen_formatter, {p: r.template for p, r in rendered.items()})
 
     files: list[OutputFile] = []
     for path, r in rendered.items():

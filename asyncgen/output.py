@@ -85,7 +85,14 @@ def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _format_black(sources: Mapping[PurePosixPath, str]) -> dict[PurePosixPath, str]:
+def _origin(path: PurePosixPath, origins: Mapping[PurePosixPath, str]) -> str:
+    template = origins.get(path)
+    return f"{path} (from template {template})" if template else str(path)
+
+
+def _format_black(
+    sources: Mapping[PurePosixPath, str], origins: Mapping[PurePosixPath, str]
+) -> dict[PurePosixPath, str]:
     import black
     from black.mode import Mode, TargetVersion
     from black.parsing import InvalidInput
@@ -96,11 +103,15 @@ def _format_black(sources: Mapping[PurePosixPath, str]) -> dict[PurePosixPath, s
         try:
             out[path] = black.format_str(text, mode=mode)
         except InvalidInput as err:
-            raise GenerationError(f"generated file {path} is not valid Python: {err}") from None
+            raise GenerationError(
+                f"generated file {_origin(path, origins)} is not valid Python: {err}"
+            ) from None
     return out
 
 
-def _format_ruff(sources: Mapping[PurePosixPath, str]) -> dict[PurePosixPath, str]:
+def _format_ruff(
+    sources: Mapping[PurePosixPath, str], origins: Mapping[PurePosixPath, str]
+) -> dict[PurePosixPath, str]:
     binary = _ruff_bin()
     if binary is None:
         raise GenerationError("--formatter ruff: ruff is not installed (pip install ruff) - or use black")
@@ -122,28 +133,35 @@ def _format_ruff(sources: Mapping[PurePosixPath, str]) -> dict[PurePosixPath, st
                 check=False,
             )
             if proc.returncode != 0:
-                raise GenerationError(_ruff_failure(proc.stderr, dict(zip(names, sources, strict=True))))
+                shown = {n: _origin(p, origins) for n, p in zip(names, sources, strict=True)}
+                raise GenerationError(_ruff_failure(proc.stderr, shown))
         return {
             path: (root / name).read_text(encoding="utf-8") for name, path in zip(names, sources, strict=True)
         }
 
 
-def _ruff_failure(stderr: str, names: Mapping[str, PurePosixPath]) -> str:
+def _ruff_failure(stderr: str, names: Mapping[str, str]) -> str:
     text = re.sub(r"\bf\d+\.pyi?\b", lambda m: str(names.get(m.group(0), m.group(0))), stderr.strip())
     return f"generated code is not valid Python (ruff format failed):\n{text}"
 
 
 def format_files(
-    files: Mapping[PurePosixPath, str], formatter: str | None = None
+    files: Mapping[PurePosixPath, str],
+    formatter: str | None = None,
+    origins: Mapping[PurePosixPath, str] | None = None,
 ) -> dict[PurePosixPath, str]:
-    """``files`` with ``.py``/``.pyi`` formatted and every text's newlines normalised."""
+    """``files`` with ``.py``/``.pyi`` formatted and every text's newlines normalised.
+
+    ``origins`` (path -> template name) only improves error messages.
+    """
     chosen = formatter or default_formatter()
     if chosen not in FORMATTERS:
         raise GenerationError(f"unknown formatter {chosen!r}; choose one of: {', '.join(FORMATTERS)}")
     out = {path: normalize_newlines(text) for path, text in files.items()}
     python = {p: t for p, t in out.items() if p.suffix in (".py", ".pyi")}
     if python:
-        out.update(_format_ruff(python) if chosen == "ruff" else _format_black(python))
+        where = origins or {}
+        out.update(_format_ruff(python, where) if chosen == "ruff" else _format_black(python, where))
     return out
 
 

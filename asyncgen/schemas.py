@@ -29,8 +29,8 @@ Decisions (the templates rely on them):
 
 from __future__ import annotations
 
+import ast
 import json
-import re
 import tempfile
 import time
 from collections.abc import Mapping
@@ -72,10 +72,9 @@ class ModelsModule:
 def extra_dependencies(code: str) -> tuple[str, ...]:
     """Requirements a module needs beyond pydantic, from the names it imports from pydantic."""
     needed: set[str] = set()
-    for match in re.finditer(r"^from pydantic import \(?([^)]*?)\)?$", code, re.MULTILINE | re.DOTALL):
-        for name in re.split(r"[\s,]+", match.group(1)):
-            if name in EXTRA_DEPENDENCIES:
-                needed.add(EXTRA_DEPENDENCIES[name])
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "pydantic":
+            needed.update(EXTRA_DEPENDENCIES[a.name] for a in node.names if a.name in EXTRA_DEPENDENCIES)
     return tuple(sorted(needed))
 
 

@@ -1,0 +1,112 @@
+"""Spec text reaches code only through filters; for any text the result parses and round-trips."""
+
+from __future__ import annotations
+
+import ast
+import io
+import math
+import tokenize
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from asyncgen.filters import FILTERS, class_name, comment, docstring, ident, py_literal, to_json
+
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+json_values = st.recursive(
+    json_scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+nasty = st.sampled_from(
+    ['"""', "'''", "\\", "\r\n", "\x00", "{{ x }}", "\u2028", "\t", '"', "# noqa", "\x0c"]
+)
+texts = st.text() | st.lists(nasty | st.text(max_size=5), max_size=8).map("".join)
+
+
+@given(json_values)
+def test_py_literal_round_trips(value: Any) -> None:
+    source = f"X = {py_literal(value)}\n"
+    ast.parse(source)
+    assert ast.literal_eval(py_literal(value)) == value
+
+
+@given(st.tuples(json_scalars) | st.tuples(json_scalars, json_scalars))
+def test_py_literal_tuples(value: tuple[Any, ...]) -> None:
+    result = ast.literal_eval(py_literal(value))
+    assert result == value and isinstance(result, tuple)
+
+
+def test_py_literal_non_finite_floats() -> None:
+    assert py_literal(float("inf")) == 'float("inf")'
+    assert py_literal([float("-inf")]) == '[float("-inf")]'
+    assert math.isnan(eval(py_literal(float("nan"))))
+
+
+def test_py_literal_refuses_non_json() -> None:
+    with pytest.raises(TypeError, match="not JSON-like"):
+        py_literal(object())
+
+
+@given(texts)
+@settings(max_examples=300)
+def test_docstring_round_trips(text: str) -> None:
+    source = f'"""{docstring(text)}"""'
+    ast.parse(f"def f():\n    {source}\n")
+    assert ast.literal_eval(source) == text
+
+
+@given(texts)
+@settings(max_examples=300)
+def test_comment_is_one_inert_line(text: str) -> None:
+    line = f"# {comment(text)}\nX = 1\n"
+    tree = ast.parse(line, type_comments=True)
+    assert len(tree.body) == 1 and not tree.type_ignores
+    tokens = [t for t in tokenize.generate_tokens(io.StringIO(line).readline) if t.type == tokenize.COMMENT]
+    assert len(tokens) == 1
+    assert "\n" not in comment(text) and "\r" not in comment(text)
+    assert all(ch.isprintable() for ch in comment(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["noqa", "type: ignore", "fmt: off", "x # noqa: E501", "  FMT: skip", "pragma: no cover", "ruff: noqa"],
+)
+def test_comment_neutralises_tool_pragmas(text: str) -> None:
+    result = comment(text)
+    assert "`" in result
+    lowered = f"# {result}".lower()
+    for pragma in ("# noqa", "# type:", "# fmt:", "# pragma", "# ruff:"):
+        assert pragma not in lowered
+
+
+def test_comment_keeps_ordinary_text() -> None:
+    assert comment("Light level\nin lumens\r\n") == "Light level in lumens"
+    assert comment("types: a, b") == "types: a, b"
+
+
+@given(st.text())
+def test_names_are_identifiers(text: str) -> None:
+    assert ident(text).isidentifier()
+    assert class_name(text).isidentifier()
+
+
+def test_json_keeps_order_and_unicode() -> None:
+    assert to_json({"b": 1, "a": "é"}) == '{"b": 1, "a": "é"}'
+
+
+def test_filter_set_is_small_and_complete() -> None:
+    assert set(FILTERS) == {
+        "ident",
+        "class_name",
+        "snake",
+        "pascal",
+        "py_literal",
+        "docstring",
+        "comment",
+        "json",
+    }
