@@ -17,6 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from asyncgen import yaml12
 from asyncgen.document import Document, LoadOptions, MapNode, SeqNode
 from asyncgen.errors import SpecError, SpecErrors
 from asyncgen.load import load, load_data
@@ -153,3 +154,19 @@ def test_random_refs(data: dict[str, Any]) -> None:
         return
     for _node, pointer in doc.walk():  # the resolved graph is walkable (cycles included)
         assert isinstance(pointer, str)
+
+
+@SETTINGS
+@given(st.lists(YAML_BITS, max_size=40).map("".join))
+def test_pure_python_parser_agrees(text: str) -> None:
+    """The fallback (PyYAML's own parser) loads what libyaml loads, to the same data."""
+    fast = load_text(text)
+    saved = yaml12._CParser
+    yaml12._CParser = None
+    try:
+        slow = load_text(text)
+    finally:
+        yaml12._CParser = saved
+    check_located(slow)
+    if isinstance(fast, Document) and isinstance(slow, Document):
+        assert json.dumps(fast.raw, default=repr) == json.dumps(slow.raw, default=repr)
