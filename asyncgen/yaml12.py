@@ -209,6 +209,20 @@ class _Composer:
                 if etype is scalar_t:
                     key_text = event.value
                     plain = event.implicit[0] and event.tag is None
+                    if event.tag is not None and event.tag != "!":
+                        key_value, problem = _tagged(key_text, event.tag)
+                        if problem:
+                            self.errors.append(
+                                self.fail(
+                                    problem,
+                                    event.start_mark,
+                                    hint="only YAML 1.2 core schema tags are allowed",
+                                )
+                            )
+                    else:
+                        key_value = resolve_plain(key_text) if plain else key_text
+                    if event.anchor is not None:
+                        self.anchors[event.anchor] = (key_value, 1, key_text)
                 elif etype is alias_t and event.anchor in self.anchors and self.anchors[event.anchor][2]:
                     key_text, plain = self.anchors[event.anchor][2], False
                 else:

@@ -865,3 +865,10 @@ def test_raw_and_root_share_locations_not_nodes(tmp_path: Path) -> None:
     assert doc.raw["a"].key_locs == doc.root["a"].key_locs
     assert doc.root["r"] is doc.root["a"]["b"]
     assert doc.raw["r"] == {"$ref": "#/a/b"}
+
+
+def test_tags_and_anchors_on_keys(tmp_path: Path) -> None:
+    doc = load_text(tmp_path, "&k name: 1\nother: *k\n!!str 200: x\n? &n 404\n: y\nagain: *n\n")
+    assert doc.root == {"name": 1, "other": "name", "200": "x", "404": "y", "again": 404}
+    (error,) = fails(tmp_path, "!!python/object:os.system key: v\n", "bad.yaml")
+    assert "unsupported YAML tag" in error.message
