@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +122,34 @@ def test_corpus_spec_summarizes(shared_dir: Path, spec: str) -> None:
     assert text.startswith(api.title.splitlines()[0][:20])
     assert "Totals:" in text
     assert summarize(api) == text  # deterministic
+
+
+DIGEST = """
+import hashlib, json, sys
+from pathlib import Path
+from conftest import corpus_load_options
+from asyncgen.inspect import summarize
+from asyncgen.load import load
+from asyncgen.parse import parse
+digest = hashlib.sha256()
+for name in sys.argv[1:]:
+    path = Path(name)
+    api = parse(load(path, corpus_load_options(path)))
+    digest.update(summarize(api).encode() + repr(api).encode())
+    digest.update(json.dumps([(s.name, s.schema) for s in api.schemas]).encode())
+print(digest.hexdigest())
+"""
+
+
+def test_corpus_ir_is_identical_across_hash_seeds(shared_dir: Path) -> None:
+    """Spec order, never hash order: the IR is the same under different PYTHONHASHSEEDs."""
+    specs = [str(shared_dir / "corpus" / s) for s in corpus_specs()]
+    here = Path(__file__).resolve().parent
+    digests = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": f"{here}{os.pathsep}{here.parent}"}
+        out = subprocess.run(
+            [sys.executable, "-c", DIGEST, *specs], capture_output=True, text=True, env=env, check=True
+        )
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1
