@@ -126,7 +126,10 @@ class ChannelView:
 
     @cached_property
     def address(self) -> str:
-        return self.channel.address if self.channel.address is not None else self.channel.key
+        address = self.channel.address if self.channel.address is not None else self.channel.key
+        if not self.profile.faststream and not address.startswith("/"):
+            address = "/" + address  # a WebSocket address is a URL path
+        return address
 
     @property
     def parameterised(self) -> bool:
@@ -471,6 +474,8 @@ class _Builder:
         else:
             example, has_example = "example", True  # no schema: any JSON value
         headers_class = self.models.class_name(message.headers.name) if message.headers else None
+        if not self.profile.faststream:
+            headers_class = None  # WebSocket frames carry no headers
         headers_ex = headers_example(message, self.defs)
         return MessageView(
             message,
@@ -490,6 +495,8 @@ class _Builder:
         messages_in = op.messages or op.channel.messages
         reply = op.reply
         has_reply = reply is not None and bool(reply.messages or (reply.channel and reply.channel.messages))
+        if action == "send" and not self.profile.supports_request:
+            has_reply = False  # WebSockets: the reply is just the next frame on the connection
         if action == "send":
             verb = "request" if has_reply else "publish"
             base = op.ident if op.ident.startswith(verb + "_") else f"{verb}_{op.ident}"

@@ -28,7 +28,7 @@ from asyncgen.generate import generate_from_api
 from asyncgen.load import load_data
 from asyncgen.parse import parse
 
-SEPARATOR = {"kafka": ".", "amqp": ".", "mqtt": "/", "nats": ".", "redis": "."}
+SEPARATOR = {"kafka": ".", "amqp": ".", "mqtt": "/", "nats": ".", "redis": ".", "ws": "/"}
 
 
 def spec_yaml(protocol: str) -> str:
@@ -188,7 +188,7 @@ def check_project(out: Path, package: str) -> None:
     assert " passed" in tests.stdout
 
 
-@pytest.fixture(scope="module", params=["kafka", "amqp", "mqtt", "nats", "redis"])
+@pytest.fixture(scope="module", params=["kafka", "amqp", "mqtt", "nats", "redis", "ws"])
 def project(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, str, str]:
@@ -205,7 +205,9 @@ def test_generated_project_passes_ruff_mypy_and_its_tests(project: tuple[Path, s
 
 def test_layout_and_ownership(project: tuple[Path, str, str]) -> None:
     out, package, _ = project
+    transport = "transport.py" if project[2] == "ws" else "broker.py"
     for name in (
+        transport,
         "models.py",
         "channels.py",
         "producers.py",
@@ -239,15 +241,18 @@ def test_bindings_are_honoured(project: tuple[Path, str, str]) -> None:
         assert "x-dead-letter-routing-key" in consumers
         assert "AckPolicy.REJECT_ON_ERROR" in consumers
         assert "amq.topic" in consumers  # parameterised routing key
+    elif protocol == "ws":
+        assert "@transport.subscriber(" in consumers
 
 
-@pytest.mark.parametrize("protocol", ["kafka", "mqtt"])
+@pytest.mark.parametrize("protocol", ["kafka", "mqtt", "ws"])
 def test_client_role_mirrors_the_app(protocol: str, tmp_path: Path) -> None:
     package = generate_project(spec_yaml(protocol), tmp_path, role="client")
     producers = (tmp_path / package / "producers.py").read_text()
     consumers = (tmp_path / package / "consumers.py").read_text()
-    # the app receives answerPing with a reply: the client requests it
-    assert "async def request_answer_ping(" in producers
+    # the app receives answerPing with a reply: the client requests it (WebSockets: sends it)
+    verb = "publish" if protocol == "ws" else "request"
+    assert f"async def {verb}_answer_ping(" in producers
     assert "async def publish_receive_measurement(" in producers
     assert "async def consume_publish_measurement(" in consumers
     check_project(tmp_path, package)
