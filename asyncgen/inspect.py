@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from asyncgen.errors import SpecError
 from asyncgen.model import Api, Channel, HttpBody, HttpOperation, Message, Operation, Reply
 
 FAMILY = {"asyncapi": "AsyncAPI", "openapi": "OpenAPI"}
@@ -23,7 +24,8 @@ def one_line(value: object, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def summarize(api: Api) -> str:
+def summarize(api: Api, warnings: Iterable[SpecError] = ()) -> str:
+    """The summary; ``warnings`` (e.g. ``Diagnostics.warnings`` from parse) are listed at the end."""
     lines: list[str] = []
     title = f"{one_line(api.title)} {one_line(api.version)}".strip()
     lines.append(f"{title} ({FAMILY.get(api.family, api.family)} {one_line(api.spec_version)})")
@@ -52,6 +54,11 @@ def summarize(api: Api) -> str:
         )
         lines.append("")
     lines.append("Totals: " + ", ".join(_totals(api)))
+    found = list(warnings)
+    if found:
+        lines.append("")
+        lines.append(f"Warnings ({len(found)}):")
+        lines.extend(f"{INDENT}{one_line(w.location, 120)}: {one_line(w.message, 300)}" for w in found)
     return "\n".join(lines) + "\n"
 
 
@@ -120,7 +127,7 @@ def _operations(api: Api, lines: list[str]) -> None:
         ("The application receives", api.receives),
     )
     for label, ops in groups:
-        lines.append(f"{label} ({len(ops)}):")
+        lines.append(f"{label} ({len(ops)}):" if ops else f"{label}: nothing")
         for op in ops:
             target = one_line(op.channel.address) if op.channel.address is not None else "(dynamic)"
             lines.append(f"{INDENT}{op.ident}  [{one_line(op.key)}]  on {target}")

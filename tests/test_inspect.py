@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from parse_support import parse_data
 
+from asyncgen.errors import Diagnostics
 from asyncgen.inspect import one_line, summarize
 
 ASYNC = {
@@ -87,3 +88,17 @@ def test_deterministic() -> None:
 def test_one_line_escapes_and_cuts() -> None:
     assert one_line('a\nb\t"c"') == 'a\\nb\\t"c"'
     assert one_line("x" * 200, 10) == "xxxxxxx..."
+
+
+def test_warnings_are_listed_at_the_end() -> None:
+    diagnostics = Diagnostics()
+    data = {
+        "asyncapi": "2.6.0",
+        "info": {"title": "w", "version": "1"},
+        "channels": {"a/{x}": {"publish": {"message": {"payload": {"type": "string"}}}}},
+    }
+    text = summarize(parse_data(data, diagnostics), diagnostics.warnings)
+    assert "The application sends: nothing" in text
+    tail = text.rstrip().splitlines()
+    assert tail[-2] == "Warnings (1):"
+    assert "{x} is used in the address but not declared" in tail[-1]
