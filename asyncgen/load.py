@@ -152,7 +152,8 @@ def _type_name(value: Any) -> str:
 
 def _is_avro(source: _Source) -> bool:
     tree = source.tree
-    if source.key.lower().split("?")[0].endswith(".avsc"):
+    name = urlsplit(source.url).path if source.url else source.display
+    if name.lower().endswith(".avsc"):
         return True
     if isinstance(tree, list):
         return any(isinstance(t, dict) and t.get("type") in _AVRO_NAMED for t in tree)

@@ -872,3 +872,44 @@ def test_tags_and_anchors_on_keys(tmp_path: Path) -> None:
     assert doc.root == {"name": 1, "other": "name", "200": "x", "404": "y", "again": 404}
     (error,) = fails(tmp_path, "!!python/object:os.system key: v\n", "bad.yaml")
     assert "unsupported YAML tag" in error.message
+
+
+def test_avsc_union_file_by_extension(tmp_path: Path) -> None:
+    union = [{"type": "fixed", "name": "Id", "size": 16}, {"type": "record", "name": "R", "fields": []}]
+    write(tmp_path / "types.avsc", json.dumps(union))
+    doc = load_text(
+        tmp_path, "a: {$ref: 'types.avsc#/R'}\nb: {$ref: 'types.avsc#/Id'}\nc: {$ref: 'types.avsc#/1'}\n"
+    )
+    assert doc.root["a"] is doc.root["c"]
+    assert doc.root["b"]["size"] == 16
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".yml", ".json", ".avsc", ".txt"])
+def test_target_suffixes(tmp_path: Path, suffix: str) -> None:
+    write(tmp_path / f"t{suffix}", '{"type": "string"}\n')
+    doc = load_text(tmp_path, f"x: {{$ref: 't{suffix}'}}\n")
+    assert doc.root["x"] == {"type": "string"}
+
+
+def test_cli_map_url_flag_feeds_the_loader() -> None:
+    from asyncgen.cli import _parse_map_url, make_load_options
+
+    spec = (
+        require_shared()
+        / "corpus"
+        / "asyncapi"
+        / "2.x"
+        / "asyncapi__website__adeo-casestudy"
+        / "asyncapi.yaml"
+    )
+    flag = f"https://asyncapi.com/resources/casestudies/adeo/={spec.parent}"
+    options = make_load_options(
+        {
+            "allow_remote": False,
+            "map_url": _parse_map_url(None, None, [flag]),
+            "allow_outside": (),
+            "max_size_mb": 50.0,
+        }
+    )
+    doc = load(spec, options)
+    assert any(f.name == "CostingResponseKey.avsc" for f in doc.files)
