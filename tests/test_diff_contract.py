@@ -434,6 +434,20 @@ CASES: list[Case] = [
         ["server-url-changed"],
         "-",
     ),
+    (
+        "message bindings changed",
+        lambda: BASE,
+        lambda: build(created=created_with(ORDER, bindings={"kafka": {"key": {"type": "string"}}})),
+        ["bindings-added"],
+        "-",
+    ),
+    (
+        "server security introduced",
+        lambda: BASE,
+        lambda: build(servers=(replace(BASE.servers[0], security=("sasl",)), BASE.servers[1])),
+        ["security-added"],
+        "B",
+    ),
     # -- HTTP
     (
         "http path removed",

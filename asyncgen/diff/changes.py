@@ -16,10 +16,12 @@ accepts everything.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
+
+from asyncgen.diff.keywords import canonical
 
 
 class Mode(StrEnum):
@@ -213,3 +215,22 @@ def _peer_risk(change: Change, *, app_first: bool) -> bool:
     if change.affects in APP_READS:
         return change.backward if app_first else change.forward
     return change.backward or change.forward
+
+
+def binding_changes(old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> list[Change]:
+    """Protocol bindings (Kafka keys, AMQP exchanges, ...), per protocol, as info: their
+    meaning differs too much between protocols to classify here."""
+    found = []
+    for protocol in dict.fromkeys([*old, *new]):
+        if canonical(old.get(protocol)) != canonical(new.get(protocol)):
+            verb = "added" if protocol not in old else "removed" if protocol not in new else "changed"
+            found.append(
+                Change(
+                    f"bindings-{verb}",
+                    join(path, "bindings", protocol),
+                    f"{protocol} bindings {verb}",
+                    old.get(protocol),
+                    new.get(protocol),
+                )
+            )
+    return found

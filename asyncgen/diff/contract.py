@@ -86,13 +86,15 @@ from asyncgen.diff.changes import (
     APP_SENDS,
     APP_SENDS_AND_RECEIVES,
     Change,
+    binding_changes,
     join,
     security_changes,
 )
 from asyncgen.diff.keywords import canonical
 from asyncgen.diff.matching import match
 from asyncgen.diff.schema import SchemaOptions, compare
-from asyncgen.model import Api, Channel, Message, Operation, Parameter, Reply, SchemaDef, Server
+from asyncgen.diff.servers import server_changes
+from asyncgen.model import Api, Channel, Message, Operation, Parameter, Reply, SchemaDef
 from asyncgen.schemaformats import kind_of
 
 BOTH = {"backward": True, "forward": True}
@@ -161,67 +163,7 @@ class ContractDiff:
     # -- servers -------------------------------------------------------------------
 
     def servers(self) -> None:
-        pairs, removed, added = match(
-            self.old.servers, self.new.servers, lambda s: s.key, lambda s: (s.protocol, _where(s))
-        )
-        for old, new, renamed in pairs:
-            path = join("servers", new.key)
-            if renamed:
-                self.add(
-                    "server-renamed", path, f"server renamed {old.key} -> {new.key}", old.key, new.key, **BOTH
-                )
-            if old.protocol != new.protocol:
-                self.add(
-                    "protocol-changed",
-                    path,
-                    f"protocol {old.protocol} -> {new.protocol}",
-                    old.protocol,
-                    new.protocol,
-                    **BOTH,
-                )
-            if _where(old) != _where(new):
-                self.add(
-                    "server-url-changed",
-                    path,
-                    f"host {_where(old)} -> {_where(new)}",
-                    _where(old),
-                    _where(new),
-                )
-            if old.protocol_version != new.protocol_version:
-                self.add(
-                    "protocol-version-changed",
-                    path,
-                    f"protocol version {old.protocol_version} -> {new.protocol_version}",
-                    old.protocol_version,
-                    new.protocol_version,
-                )
-        for server in removed:
-            self.add(
-                "server-removed",
-                join("servers", server.key),
-                f"server {server.key} ({server.protocol}) removed",
-                _server_json(server),
-                None,
-                **BOTH,
-            )
-        for server in added:
-            self.add(
-                "server-added",
-                join("servers", server.key),
-                f"server {server.key} ({server.protocol}) added",
-                None,
-                _server_json(server),
-            )
-        old_protocols = set(self.old.protocols)
-        for protocol in sorted(old_protocols - set(self.new.protocols)):
-            self.add(
-                "protocol-removed",
-                join("servers"),
-                f"no server speaks {protocol} any more",
-                protocol,
-                None,
-                **BOTH,
-            )
+        self.changes.extend(server_changes(self.old, self.new))
 
     # -- channels ------------------------------------------------------------------
 
@@ -287,6 +229,7 @@ class ContractDiff:
                 sorted(new_servers),
                 **BOTH,
             )
+        self.changes.extend(binding_changes(old.bindings, new.bindings, path))
         self.messages(old.messages, new.messages, join(path, "messages"), affects)
 
     def parameters(
@@ -373,6 +316,7 @@ class ContractDiff:
                 **breaking,
             )
         self.changes.extend(self.schema_changes(old.payload, new.payload, join(path, "payload"), affects))
+        self.changes.extend(binding_changes(old.bindings, new.bindings, path))
         if old.headers is not None or new.headers is not None:
             self.changes.extend(self.schema_changes(old.headers, new.headers, join(path, "headers"), affects))
 
@@ -474,6 +418,7 @@ class ContractDiff:
                         forward=True,
                     )
         self.changes.extend(security_changes(old.security, new.security, join(path, "security"), affects))
+        self.changes.extend(binding_changes(old.bindings, new.bindings, path))
         self.reply(old.reply, new.reply, join(path, "reply"), new.action)
 
     def reply(self, old: Reply | None, new: Reply | None, path: str, action: str) -> None:
@@ -573,17 +518,6 @@ def _reply_target(reply: Reply | None) -> str | None:
     if reply.channel is not None:
         return reply.channel.address or reply.channel.key
     return reply.address_expr
-
-
-def _where(server: Server) -> str:
-    """Host and path, without the protocol (3.x ``url`` is derived from the protocol)."""
-    if server.host:
-        return server.host + (server.pathname or "")
-    return server.url
-
-
-def _server_json(server: Server) -> dict[str, Any]:
-    return {"protocol": server.protocol, "host": _where(server)}
 
 
 def _param_schema(param: Parameter) -> dict[str, Any]:
