@@ -42,7 +42,11 @@ class _Yaml12Loader(yaml.SafeLoader):
 
 
 _Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
+    first: [
+        (tag, rx)
+        for tag, rx in resolvers
+        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Yaml12Loader.add_implicit_resolver(
@@ -53,7 +57,7 @@ _Yaml12Loader.add_implicit_resolver(
 @cache
 def load_yaml(path: Path) -> Any:
     with path.open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(fh, Loader=_Yaml12Loader)
 
 
 def resolve_pointer(doc: Any, pointer: str) -> Any:
@@ -133,7 +137,13 @@ def test_there_are_bundled_specs() -> None:
         assert expected in names, f"specs/{expected} is missing"
 
 
-SECURE_VARIANT = {"kafka-secure": "kafka", "secure-mqtt": "mqtt", "mqtts": "mqtt", "amqps": "amqp", "wss": "ws"}
+SECURE_VARIANT = {
+    "kafka-secure": "kafka",
+    "secure-mqtt": "mqtt",
+    "mqtts": "mqtt",
+    "amqps": "amqp",
+    "wss": "ws",
+}
 
 
 def test_specs_cover_every_transport_and_a_2x_document() -> None:
@@ -202,28 +212,32 @@ def test_message_examples_match_their_schemas(spec: Path) -> None:
         variants = message.get("oneOf", [message])
         for variant in variants:
             traits = variant.get("traits", [])
-            headers_schema = variant.get("headers") or next((t["headers"] for t in traits if "headers" in t), None)
+            headers_schema = variant.get("headers") or next(
+                (t["headers"] for t in traits if "headers" in t), None
+            )
             for example in variant.get("examples", []):
                 for part, schema in (("payload", variant.get("payload")), ("headers", headers_schema)):
                     if part not in example or schema is None:
                         continue
-                    schema = schema.get("schema", schema) if "schemaFormat" in schema else schema
+                    plain = schema.get("schema", schema) if "schemaFormat" in schema else schema
                     errors = list(
-                        jsonschema.Draft7Validator(schema, format_checker=_format_checker()).iter_errors(
+                        jsonschema.Draft7Validator(plain, format_checker=_format_checker()).iter_errors(
                             example[part]
                         )
                     )
-                    assert not errors, f"{spec.name} {where} example {example.get('name')!r} {part}: " + "; ".join(
-                        f"/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors
+                    assert not errors, (
+                        f"{spec.name} {where} example {example.get('name')!r} {part}: "
+                        + "; ".join(f"/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors)
                     )
                     checked += 1
     assert checked, f"{spec.name} has no message examples"
 
 
 def _validator_landed() -> bool:
-    return importlib.util.find_spec("asyncgen.validate") is not None and importlib.util.find_spec(
-        "asyncgen.load"
-    ) is not None
+    return (
+        importlib.util.find_spec("asyncgen.validate") is not None
+        and importlib.util.find_spec("asyncgen.load") is not None
+    )
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
