@@ -402,9 +402,9 @@ def judge(tally: Tally, label: str, data: Any) -> None:
     elif official and verdict.semantic_only:
         tally.semantic_extra += 1
         tally.semantic_cases.append(f"{label}: {verdict.problems[0].message}")
-    elif label.split(" :: ")[0] in KNOWN:
+    elif label.split(" :: ", maxsplit=1)[0] in KNOWN:
         tally.known += 1
-        tally.known_cases.add(label.split(" :: ")[0])
+        tally.known_cases.add(label.split(" :: ", maxsplit=1)[0])
     else:
         first = "; ".join(e.format() for e in verdict.problems[:3])
         tally.disagreements.append(

@@ -67,12 +67,20 @@ RUNTIME_EXPRESSION_HINT = (
 )
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    """ "did you mean `x`?" when a choice is close enough, else None."""
+def close_match(word: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to ``word`` (difflib, or the same word in another case), if any."""
     options = [c for c in choices if isinstance(c, str)]
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.7)
-    if not close:
-        lowered = {c.lower(): c for c in options}
-        if word.lower() in lowered:
-            close = [lowered[word.lower()]]
-    return f"did you mean `{close[0]}`?" if close else None
+    if close:
+        return close[0]
+    lowered = {c.lower(): c for c in options}
+    if word.lower() in lowered:
+        return lowered[word.lower()]
+    prefixed = [c for c in options if len(word) >= 3 and c.lower().startswith(word.lower())]
+    return prefixed[0] if len(prefixed) == 1 else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """ "did you mean `x`?" when a choice is close enough, else None."""
+    meant = close_match(word, choices)
+    return f"did you mean `{meant}`?" if meant else None

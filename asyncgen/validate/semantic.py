@@ -72,6 +72,16 @@ class Semantic:
         used = list(dict.fromkeys(TEMPLATE_VAR.findall(address)))
         params = channel.get("parameters")
         declared = params if isinstance(params, MapNode) and self.ok(params) else MapNode()
+        missing = [n for n in used if n not in declared]
+        unused = [n for n in declared if n not in used]
+        if len(missing) == 1 and len(unused) == 1:  # one renamed on one side only: one error
+            self.error(
+                f"channel address {address!r} uses `{{{missing[0]}}}` "
+                f"but the declared parameter is `{unused[0]}`",
+                declared.key_loc(unused[0]),
+                f"rename the parameter or the placeholder so they match (`{{{unused[0]}}}`)",
+            )
+            return
         for name in used:
             if name not in declared:
                 self.error(
@@ -282,7 +292,7 @@ def _v3_operation(sem: Semantic, name: str, op: MapNode, root_channels: set[int]
     if root_channels is not None and id(channel) not in root_channels:
         sem.error(
             f"operation {name!r}: `channel` must refer to a channel in `#/channels`",
-            child_loc(op, "channel"),
+            op.key_loc("channel"),
             "write `channel: {$ref: '#/channels/<channelId>'}`",
         )
         return

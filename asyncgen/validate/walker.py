@@ -19,7 +19,7 @@ from typing import Any
 
 from asyncgen.document import MapNode, SeqNode, child_loc, loc_of
 from asyncgen.errors import Location, SpecError
-from asyncgen.validate.hints import did_you_mean
+from asyncgen.validate.hints import close_match, did_you_mean
 
 EXTENSION = re.compile(r"^x-[\w\d.\-_]+$")
 Version = tuple[int, int, int]
@@ -233,7 +233,10 @@ class Obj(Kind):
             item_where = child_loc(value, key) if isinstance(value, MapNode) else node_where.child(key)
             kind = self.fields.get(key)
             if kind is not None:
+                before = len(ctx.errors)
                 ctx.check(kind, item, item_where, key)
+                if not isinstance(kind, (str, Obj)) and len(ctx.errors) != before:
+                    ctx.broken.add(id(value))  # a field of its own is wrong: semantic checks skip it
                 continue
             if self.extensions and EXTENSION.match(key):
                 continue
@@ -243,11 +246,13 @@ class Obj(Kind):
                 covered.update(covers)
                 ctx.error(f"{self.name} has no field `{key}`", key_where, hint, node=value)
                 continue
+            suggestion = did_you_mean(key, self.fields)
+            meant = close_match(key, self.fields)
+            if meant in self.required and meant not in value:
+                covered.add(meant)  # the misspelling *is* the missing required field: one error
+                suggestion = f"did you mean `{meant}`? (`{meant}` is required)"
             ctx.error(
-                f"{self.name} has no field `{key}`",
-                key_where,
-                did_you_mean(key, self.fields) or self._ext_hint(key),
-                node=value,
+                f"{self.name} has no field `{key}`", key_where, suggestion or self._ext_hint(key), node=value
             )
         for key in self.required:
             if key not in value and key not in covered:
