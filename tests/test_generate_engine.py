@@ -364,3 +364,111 @@ def test_cli_templates_list_and_eject(tmp_path: Path, monkeypatch: pytest.Monkey
         main, ["templates", "eject", "mini", str(tmp_path / "e"), "--file", "sends.py.j2"]
     )
     assert again.exit_code == 2 and "not overwriting" in again.output
+
+
+SPEC = """\
+asyncapi: 3.0.0
+info:
+  title: Tiny Lights
+  version: 1.0.0
+channels:
+  lights:
+    address: lights/{id}
+    parameters:
+      id: {}
+    messages:
+      measured:
+        $ref: '#/components/messages/measured'
+operations:
+  onMeasured:
+    action: receive
+    channel:
+      $ref: '#/channels/lights'
+components:
+  messages:
+    measured:
+      payload:
+        $ref: 'schemas/light.yaml'
+"""
+SCHEMA = """\
+type: object
+properties:
+  lumens: {type: integer}
+"""
+
+
+def write_spec(folder: Path) -> Path:
+    (folder / "schemas").mkdir(parents=True)
+    (folder / "schemas" / "light.yaml").write_text(SCHEMA)
+    spec = folder / "api.yaml"
+    spec.write_text(SPEC)
+    return spec
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_generate_check_and_json(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path / "spec")
+    out = tmp_path / "out"
+    code, _, err = cli(
+        "generate", str(spec), "-o", str(out), "--template-set", str(MINI), "-p", "greeting=hey"
+    )
+    assert code == 0, err
+    assert "written" in err
+    assert (out / "spec/api.yaml").read_text() == SPEC
+    assert (out / "spec/schemas/light.yaml").read_text() == SCHEMA
+    assert 'GREETING = "hey"' in (out / "tiny_lights/__init__.py").read_text()
+    assert "lumens: int | None = None" in (out / "tiny_lights/models.py").read_text()
+
+    args = (
+        "generate",
+        str(spec),
+        "-o",
+        str(out),
+        "--template-set",
+        str(MINI),
+        "-p",
+        "greeting=hey",
+        "--check",
+    )
+    code, stdout, err = cli(*args)
+    assert code == 0 and "up to date" in err and stdout == ""
+    code, stdout, err = cli(*args[:-2], "greeting=changed", "--check")
+    assert code == 1
+    assert '-GREETING = "hey"' in stdout and '+GREETING = "changed"' in stdout
+    code, stdout, _ = cli(*args[:-2], "greeting=changed", "--check", "--format", "json")
+    report = json.loads(stdout)
+    assert code == 1 and report["ok"] is False
+    assert [d["path"] for d in report["drift"]] == ["README.md", "tiny_lights/__init__.py"]
+
+
+def test_cli_errors_exit_2(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path / "spec")
+    out = tmp_path / "out"
+    code, _, err = cli("generate", str(spec), "-o", str(out), "--template-set", str(MINI), "-p", "level=x")
+    assert code == 2 and "'x' is not a valid int" in err and "Traceback" not in err
+    code, stdout, _ = cli(
+        "generate", str(spec), "-o", str(out), "--template-set", str(MINI), "-p", "nope=1", "--format", "json"
+    )
+    assert code == 2 and "unknown parameter 'nope'" in json.loads(stdout)["errors"][0]["message"]
+    assert not out.exists()
+
+
+def test_settings_from_asyncgen_yaml_and_pyproject(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path / "spec")
+    (spec.parent / "pyproject.toml").write_text(
+        '[tool.asyncgen]\npackage = "from_toml"\n[tool.asyncgen.params]\nlevel = 5\n'
+    )
+    (spec.parent / "asyncgen.yaml").write_text("params:\n  greeting: from-yaml\n  with_readme: false\n")
+    out = tmp_path / "out"
+    code, _, err = cli(
+        "generate", str(spec), "-o", str(out), "--template-set", str(MINI), "-p", "with_readme=yes"
+    )
+    assert code == 0, err
+    assert 'GREETING = "from-yaml"' in (out / "from_toml/__init__.py").read_text()
+    assert "level 5" in (out / "README.md").read_text()  # -p with_readme=yes beat the yaml's false
+    manifest = json.loads((out / ".asyncgen/manifest.json").read_text())
+    assert manifest["params"]["level"] == 5 and manifest["package"] == "from_toml"
