@@ -16,7 +16,6 @@ Layers, each usable on its own:
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -24,7 +23,7 @@ from asyncgen.diff.changes import Change, Mode, is_breaking
 from asyncgen.diff.contract import diff_apis
 from asyncgen.diff.report import DiffResult, merge_against, render
 from asyncgen.diff.schema import SchemaOptions, compare
-from asyncgen.document import Document, LoadOptions
+from asyncgen.document import LoadOptions
 from asyncgen.errors import AsyncgenError, SpecError, SpecErrors
 from asyncgen.model import Api
 
@@ -47,31 +46,17 @@ def load_api(spec: str, options: LoadOptions | None = None) -> Api:
     from asyncgen.diff.source import materialize, parse_git
     from asyncgen.load import load
     from asyncgen.parse import parse
+    from asyncgen.validate import validate
 
     options = options or LoadOptions()
     with materialize(spec, options.allow_outside) as (path, outside):
         if parse_git(spec) is not None:
             options = replace(options, allow_outside=outside)
         doc = load(path, options)
-        problems = _validate(doc)
+        problems = [p for p in validate(doc) if p.severity == "error"]
         if problems:
             raise SpecErrors(problems)
         return parse(doc)
-
-
-def _validate(doc: Document) -> list[SpecError]:
-    """Errors of ``asyncgen.validate`` (imported by name: it may land after this module;
-    without it, the loader's and parser's own located errors still apply)."""
-    try:
-        module = importlib.import_module("asyncgen.validate")
-    except ModuleNotFoundError as err:
-        if err.name != "asyncgen.validate":
-            raise
-        return []
-    run = getattr(module, "validate", None)
-    if run is None:  # the package exists but its entry point has not landed yet
-        return []
-    return [p for p in run(doc) if p.severity == "error"]
 
 
 def diff_versions(
