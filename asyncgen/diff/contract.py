@@ -90,6 +90,7 @@ from asyncgen.diff.changes import (
     join,
     security_changes,
 )
+from asyncgen.diff.http import HttpDiff
 from asyncgen.diff.keywords import canonical
 from asyncgen.diff.matching import match
 from asyncgen.diff.schema import SchemaOptions, compare
@@ -122,8 +123,6 @@ class ContractDiff:
         self.servers()
         self.channels()
         self.operations()
-        from asyncgen.diff.http import HttpDiff
-
         self.changes.extend(HttpDiff(self).run())
         return self.changes
 
@@ -216,7 +215,9 @@ class ContractDiff:
                 affects=affects,
                 **BOTH,
             )
-        self.parameters(old.parameters, new.parameters, path, address_changed)
+        self.parameters(
+            old.parameters, new.parameters, path, address_changed=address_changed, affects=affects
+        )
         old_servers = set(old.servers or (s.key for s in self.old.servers))
         new_servers = set(new.servers or (s.key for s in self.new.servers))
         lost = sorted(old_servers - new_servers)
@@ -233,13 +234,20 @@ class ContractDiff:
         self.messages(old.messages, new.messages, join(path, "messages"), affects)
 
     def parameters(
-        self, old: Sequence[Parameter], new: Sequence[Parameter], path: str, address_changed: bool
+        self,
+        old: Sequence[Parameter],
+        new: Sequence[Parameter],
+        path: str,
+        *,
+        address_changed: bool,
+        affects: str,
     ) -> None:
         flags = {} if address_changed else BOTH  # an address change already says it
         pairs, removed, added = match(old, new, lambda p: p.name)
         for o, n, _ in pairs:
             found = compare(_param_schema(o), _param_schema(n), options=self.options)
-            self.changes.extend(c.under(join(path, "parameters", n.name)) for c in found)
+            where = join(path, "parameters", n.name)
+            self.changes.extend(replace(c.under(where), affects=affects) for c in found)
         for p in removed:
             self.add(
                 "parameter-removed",
