@@ -90,7 +90,7 @@ def load(path: str | Path, options: LoadOptions = LoadOptions()) -> Document:  #
     except (RecursionError, MemoryError) as err:
         raise _exhausted(err, here) from None
     except (OSError, ValueError) as err:  # e.g. a NUL byte in the path
-        raise SpecError(f"cannot read {display!r}: {err}", here) from None
+        raise SpecError(f"cannot load {display!r}: {err}", here) from None
 
 
 def load_data(
@@ -105,21 +105,20 @@ def load_data(
     directory), which is also the folder refs may not leave. ``data`` is copied,
     never modified.
     """
-    base = Path(os.path.realpath(base_dir if base_dir is not None else Path.cwd()))
-    loader = _Loader(options, base)
     try:
+        base = Path(os.path.realpath(base_dir if base_dir is not None else Path.cwd()))
+        loader = _Loader(options, base)
         parsed = wrap_data(data, file, options)
         return loader.finish(parsed, Path(file), file, None, _cache_key(str(base / file), None))
     except (RecursionError, MemoryError) as err:
         raise _exhausted(err, Location(file)) from None
+    except (OSError, ValueError) as err:
+        raise SpecError(f"cannot load {file!r}: {err}", Location(file)) from None
 
 
 def _exhausted(err: BaseException, where: Location) -> SpecError:
     what = "too deeply nested" if isinstance(err, RecursionError) else "too large to load in memory"
     return SpecError(f"the spec is {what}", where, hint="check the file for runaway nesting or aliases")
-
-
-# -- reading ------------------------------------------------------------------
 
 
 # -- resolving ------------------------------------------------------------------
@@ -221,8 +220,10 @@ class _Loader:
             tree, containers = copy_tree(raw)
         root_source = _Source(key, display, local, None, tree)
         self.sources[key] = root_source
-        self.own(containers, root_source)
-        root = self.resolve_all(tree) if parsed.has_refs else tree
+        root = tree
+        if parsed.has_refs:
+            self.own(containers, root_source)
+            root = self.resolve_all(tree)
         if self.errors:
             raise self.errors[0] if len(self.errors) == 1 else SpecErrors(self.errors)
         family, version = detect_family(root)
@@ -256,6 +257,9 @@ class _Loader:
                     if child is _FAILED:
                         continue
                     node[key] = child
+                    target = getattr(child, "ref_target", None)
+                    if target is not None and id(target) not in seen:
+                        stack.append(target)  # a merged node: its target is part of the graph too
                 if isinstance(child, MapNode | SeqNode) and id(child) not in seen:
                     stack.append(child)
         return root

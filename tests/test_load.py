@@ -913,3 +913,13 @@ def test_cli_map_url_flag_feeds_the_loader() -> None:
     )
     doc = load(spec, options)
     assert any(f.name == "CostingResponseKey.avsc" for f in doc.files)
+
+
+def test_merged_nodes_targets_are_resolved_too(tmp_path: Path) -> None:
+    write(tmp_path / "defs.yaml", "Base: {type: array, items: {$ref: '#/Id'}}\nId: {type: string}\n")
+    doc = load_text(tmp_path, "use: {$ref: 'defs.yaml#/Base', title: Used}\n")
+    used = doc.root["use"]
+    assert used["items"] == {"type": "string"}
+    assert used.ref_target is not None
+    assert used.ref_target["items"] is used["items"]
+    assert used.ref == "defs.yaml#/Base"

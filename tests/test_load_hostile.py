@@ -305,7 +305,7 @@ def test_paths_the_os_refuses(tmp_path: Path) -> None:
     errors = rejected(put(tmp_path, "nul.yaml", text))
     assert [e.line for e in errors] == [1, 2]
     assert all("unresolved $ref" in e.message for e in errors)
-    with pytest.raises(SpecError, match="cannot read"):
+    with pytest.raises(SpecError, match="cannot load"):
         load("a\x00b.yaml")
 
 
