@@ -17,7 +17,7 @@ from typing import Any
 
 from asyncgen.document import MapNode, SeqNode
 from asyncgen.errors import Location, SpecError, SpecErrors
-from asyncgen.yaml12 import Parsed
+from asyncgen.yaml12 import LimitError, Parsed
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
@@ -33,10 +33,11 @@ def _esc(part: str) -> str:
 
 
 class _Parser:
-    def __init__(self, text: str, file: str, max_depth: int) -> None:
+    def __init__(self, text: str, file: str, max_depth: int, max_nodes: int) -> None:
         self.text = text
         self.file = file
         self.max_depth = max_depth
+        self.max_nodes = max_nodes
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.errors: list[SpecError] = []
         self.out = Parsed(None)
@@ -84,8 +85,14 @@ class _Parser:
         stack: list[list[Any]] = []  # [node, pending key, key loc]
         want_value = True
         root: Any = None
+        count = 0
         while True:
             if want_value:
+                count += 1
+                if count > self.max_nodes:
+                    raise LimitError(
+                        f"the document has more than {self.max_nodes:,} nodes", self.loc(pos, "")
+                    )
                 parent = stack[-1] if stack else None
                 pointer = ""
                 if parent is not None:
@@ -100,7 +107,7 @@ class _Parser:
                 opened = False
                 if char in ("{", "["):
                     if len(stack) >= self.max_depth:
-                        raise SpecError(
+                        raise LimitError(
                             f"nesting deeper than {self.max_depth} levels",
                             self.loc(pos, ""),
                             hint="the document is too deeply nested to be a spec",
@@ -168,9 +175,9 @@ class _Parser:
                 raise self.fail(f"expected ',' or '{'}' if is_map else ']'}'", pos)
 
 
-def parse_json(text: str, file: str, *, max_depth: int) -> Parsed:
+def parse_json(text: str, file: str, *, max_depth: int, max_nodes: int) -> Parsed:
     """Parse strict JSON ``text``; raises SpecError/SpecErrors with locations."""
-    parser = _Parser(text, file, max_depth)
+    parser = _Parser(text, file, max_depth, max_nodes)
     try:
         out = parser.parse()
     except JSONDecodeError as err:

@@ -43,7 +43,7 @@ import os
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import unquote, urljoin, urlsplit
@@ -57,6 +57,8 @@ __all__ = ["load", "load_data"]
 
 REMOTE_TIMEOUT = 10.0
 MAX_REF_CHAIN = 64  # hops of ref -> ref -> ...; real specs use a handful
+#: all files of one spec together may hold this many times ``max_bytes`` (each file: ``max_bytes``)
+TOTAL_BYTES_FACTOR = 4
 _AVRO_NAMED = ("record", "enum", "fixed", "error")
 _FAILED: Any = object()
 
@@ -85,6 +87,7 @@ def load(path: str | Path, options: LoadOptions = LoadOptions()) -> Document:  #
         real = os.path.realpath(display)
         loader = _Loader(options, folder)
         text = read_local(Path(display), display, options.max_bytes, here)
+        loader.bytes_read = len(text)
         parsed = parse_text(text, display, options, is_json=display.lower().endswith((".json", ".avsc")))
         return loader.finish(parsed, Path(display), display, Path(display), _cache_key(real, None))
     except (RecursionError, MemoryError) as err:
@@ -196,6 +199,9 @@ class _Loader:
         self.memo: dict[int, tuple[MapNode, Any]] = {}
         self.chain: list[MapNode] = []
         self.errors: list[SpecError] = []
+        #: running totals over all files, against the limits of the whole spec
+        self.bytes_read = 0
+        self.nodes = 0
 
     # -- the whole job ----------------------------------------------------------
     def finish(self, parsed: Parsed, path: Path, display: str, local: Path | None, key: str) -> Document:
@@ -214,6 +220,7 @@ class _Loader:
             )
         if local is not None:
             self.files.append(path)
+        self.nodes = len(parsed.containers)
         tree = raw
         containers = parsed.containers
         if parsed.has_refs:
@@ -506,12 +513,23 @@ class _Loader:
         return SpecError(error.message, error.location, hint=hint, severity=error.severity)
 
     def parse_target(self, data: bytes, display: str, name: str) -> Parsed:
+        """Parse a referenced file within what is left of the whole spec's byte and node budget."""
+        self.bytes_read += len(data)
+        limit = TOTAL_BYTES_FACTOR * self.options.max_bytes
+        if self.bytes_read > limit:
+            raise SpecError(
+                f"the spec and the files it refers to exceed {limit:,} bytes together",
+                Location(display),
+                hint="raise the limit with --max-size-mb if this spec is genuine",
+            )
         lowered = urlsplit(name).path.lower() if "://" in name else name.lower()
         if lowered.endswith(".proto"):
             return Parsed(decode(data, display))
-        parsed = parse_text(data, display, self.options, is_json=lowered.endswith((".json", ".avsc")))
+        options = replace(self.options, max_nodes=max(1, self.options.max_nodes - self.nodes))
+        parsed = parse_text(data, display, options, is_json=lowered.endswith((".json", ".avsc")))
         if parsed.root is EMPTY:
             raise SpecError(f"{display} is empty", Location(display, 1, 1))
+        self.nodes += len(parsed.containers)
         return parsed
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from asyncgen.document import LoadOptions, MapNode, SeqNode
 from asyncgen.errors import Location, SpecError, SpecErrors, join_pointer
 from asyncgen.jsonpos import parse_json
-from asyncgen.yaml12 import Parsed, compose
+from asyncgen.yaml12 import LimitError, Parsed, compose
 
 __all__ = ["decode", "parse_text", "read_limited", "read_local", "too_big", "wrap_data"]
 
@@ -107,16 +107,20 @@ def parse_text(data: bytes, display: str, options: LoadOptions, *, is_json: bool
     looks_json = text.lstrip()[:1] in ("{", "[")
     if looks_json and YAML11_BREAKS.search(text):
         try:
-            return parse_json(text, display, max_depth=options.max_depth)
+            return parse_json(text, display, max_depth=options.max_depth, max_nodes=options.max_nodes)
+        except LimitError:
+            raise
         except (SpecError, SpecErrors):
             pass
     try:
         return compose(text, display, max_depth=options.max_depth, max_nodes=options.max_nodes)
+    except LimitError:
+        raise
     except (SpecError, SpecErrors) as yaml_err:
         if not (looks_json or is_json):
             raise
         try:
-            return parse_json(text, display, max_depth=options.max_depth)
+            return parse_json(text, display, max_depth=options.max_depth, max_nodes=options.max_nodes)
         except (SpecError, SpecErrors) as json_err:
             raise (json_err if looks_json else yaml_err) from None
 

@@ -52,6 +52,11 @@ class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
 
 EMPTY: Any = object()  # the stream holds no document at all
 
+
+class LimitError(SpecError):
+    """A depth or size limit was hit: the text is refused, no other parser should retry it."""
+
+
 _CORE = "tag:yaml.org,2002:"
 _SPECIAL: dict[str, Any] = {
     "~": None, "null": None, "Null": None, "NULL": None,
@@ -281,11 +286,11 @@ class _Composer:
             elif etype is map_t or etype is seq_t:
                 self.count += 1
                 if len(stack) >= max_depth:
-                    raise self.fail(
+                    raise LimitError(  # no pointer: it would be hundreds of levels long
                         f"nesting deeper than {max_depth} levels",
-                        event.start_mark,
+                        self.loc(event.start_mark, ""),
                         hint="too deeply nested to be a spec (raise the limit if it is genuine)",
-                    )  # no pointer: it would be hundreds of levels long
+                    )
                 pointer = self.child_pointer(top)
                 node: Any = MapNode(loc=self.loc(event.start_mark, pointer)) if etype is map_t else None
                 if node is None:
@@ -350,12 +355,12 @@ class _Composer:
 
     def too_many(self, where: Location) -> SpecError:
         if self.aliases:
-            return SpecError(
+            return LimitError(
                 f"the document expands to more than {self.max_nodes:,} nodes (YAML alias bomb?)",
                 where,
                 hint="aliases (*name) may not multiply the document beyond the node limit",
             )
-        return SpecError(f"the document has more than {self.max_nodes:,} nodes", where)
+        return LimitError(f"the document has more than {self.max_nodes:,} nodes", where)
 
     def merge(self, node: MapNode) -> None:
         """Apply a ``<<`` merge key: explicit keys win, then earlier merged mappings."""

@@ -317,3 +317,16 @@ def test_errors_in_referenced_files_say_which_ref_led_there(tmp_path: Path) -> N
     assert error.hint is not None
     assert "read because of $ref 'bad.yaml#/a' at" in error.hint
     assert "spec.yaml:2:5" in error.hint
+
+
+def test_the_whole_spec_has_a_byte_and_node_budget(tmp_path: Path) -> None:
+    for index in range(6):
+        put(tmp_path, f"part{index}.yaml", "a: '" + "x" * 900 + "'\n")
+    refs = "".join(f"p{index}: {{$ref: 'part{index}.yaml#/a'}}\n" for index in range(6))
+    errors = rejected(put(tmp_path, "spec.yaml", refs), LoadOptions(max_bytes=1000))
+    assert any("exceed 4,000 bytes together" in e.message for e in errors)
+    for index in range(6):
+        put(tmp_path, f"list{index}.yaml", "[" + ", ".join(["[1]"] * 300) + "]\n")
+    refs = "".join(f"l{index}: {{$ref: 'list{index}.yaml'}}\n" for index in range(6))
+    errors = rejected(put(tmp_path, "nodes.yaml", refs), LoadOptions(max_nodes=1000))
+    assert any("more than" in e.message and "nodes" in e.message for e in errors)
