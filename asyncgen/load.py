@@ -457,7 +457,7 @@ class _Loader:
     def fetch(self, url: str, where: Location) -> bytes:
         limit = self.options.max_bytes
         try:
-            with urllib.request.urlopen(url, timeout=REMOTE_TIMEOUT) as response:
+            with _http_opener().open(url, timeout=REMOTE_TIMEOUT) as response:
                 data = read_limited(response, limit)
         except urllib.error.HTTPError as err:
             err.close()
@@ -531,6 +531,21 @@ class _Loader:
             raise SpecError(f"{display} is empty", Location(display, 1, 1))
         self.nodes += len(parsed.containers)
         return parsed
+
+
+def _http_opener() -> urllib.request.OpenerDirector:
+    """urllib with http(s) and redirects only: no file:, ftp: or data: (not even by redirect)."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.HTTPHandler(),
+        urllib.request.HTTPSHandler(),
+        urllib.request.HTTPRedirectHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPErrorProcessor(),
+        urllib.request.UnknownHandler(),
+    ):
+        opener.add_handler(handler)
+    return opener
 
 
 def _has(value: Any, token: str) -> bool:

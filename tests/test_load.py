@@ -708,6 +708,12 @@ def test_mapped_url_must_stay_in_the_mapped_folder(tmp_path: Path) -> None:
         map_urls=(("https://schemas.example.com/v1/", tmp_path / "copies"),),
     )
     assert "outside the mapped folder" in error.message
+    (error,) = fails(
+        tmp_path / "spec",
+        "x: {$ref: 'https://schemas.example.com/v1/%2e%2e/secret.yaml#/a'}\n",
+        map_urls=(("https://schemas.example.com/v1/", tmp_path / "copies"),),
+    )
+    assert "outside the mapped folder" in error.message
 
 
 def test_unsupported_scheme(tmp_path: Path) -> None:

@@ -330,3 +330,29 @@ def test_the_whole_spec_has_a_byte_and_node_budget(tmp_path: Path) -> None:
     refs = "".join(f"l{index}: {{$ref: 'list{index}.yaml'}}\n" for index in range(6))
     errors = rejected(put(tmp_path, "nodes.yaml", refs), LoadOptions(max_nodes=1000))
     assert any("more than" in e.message and "nodes" in e.message for e in errors)
+
+
+def test_redirects_only_to_http(tmp_path: Path) -> None:
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(302)
+            target = "file:///etc/passwd" if "file" in self.path else "ftp://127.0.0.1/x.yaml"
+            self.send_header("Location", target)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        spec = put(tmp_path, "spec.yaml", f"a: {{$ref: '{base}file'}}\nb: {{$ref: '{base}ftp'}}\n")
+        errors = rejected(spec, LoadOptions(allow_remote=True), within=12)
+        assert [e.line for e in errors] == [1, 2]
+        assert all("cannot fetch remote $ref" in e.message for e in errors)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
