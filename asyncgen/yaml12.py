@@ -163,7 +163,7 @@ class _Composer:
         self.anchors: dict[str, tuple[Any, int, str | None]] = {}
         self.errors: list[SpecError] = []
         self.out = Parsed(EMPTY)
-        #: (mapping, location of a plain ``<<`` key) to merge when the mapping ends
+        #: ids of mappings with a plain ``<<`` key, merged when the mapping ends
         self.merge_keys: set[int] = set()
         self.aliases = False
 
@@ -241,10 +241,10 @@ class _Composer:
                 key_loc = self.loc(event.start_mark, top.pointer + "/" + _esc(key_text))
                 if key_text in top.node:
                     first = top.node.key_locs.get(key_text)
-                    where = f"{first.line}:{first.column}" if first else "above"
+                    where = f"at line {first.line}:{first.column}" if first else "earlier"
                     self.errors.append(
                         SpecError(
-                            f"duplicate key {key_text!r} (first defined at line {where})",
+                            f"duplicate key {key_text!r} (first defined {where})",
                             key_loc,
                             hint="mapping keys must be unique; other tools would silently keep only one",
                         )
