@@ -929,3 +929,12 @@ def test_merged_nodes_targets_are_resolved_too(tmp_path: Path) -> None:
     assert used.ref_target is not None
     assert used.ref_target["items"] is used["items"]
     assert used.ref == "defs.yaml#/Base"
+
+
+def test_json_surrogate_pair_escapes(tmp_path: Path) -> None:
+    doc = load_text(
+        tmp_path, '{"asyncapi": "3.0.0", "emoji": "\\ud83d\\ude00", "e": 1E2, "z": -0}', "spec.json"
+    )
+    assert doc.root["emoji"] == "\U0001f600"
+    assert doc.root["e"] == 100.0
+    assert doc.root["z"] == 0
