@@ -170,6 +170,7 @@ EDIT_KINDS = [
     "prop-drop",
     "required",
     "closed",
+    "union",
 ]
 
 
@@ -193,6 +194,10 @@ def edited(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         node["enum"] = list(dict.fromkeys(values))
     elif kind == "minimum":
         node["minimum"] = draw(st.integers(-5, 5))
+    elif kind == "union":  # the node becomes one variant of an anyOf (or, nullable, of two)
+        content = dict(node)
+        node.clear()
+        node["anyOf"] = [content, draw(st.one_of(scalars, st.just({"type": "null"})))]
     elif kind == "maxLength":
         node["maxLength"] = draw(st.integers(0, 5))
     elif kind in ("prop-add", "prop-drop", "required", "closed") and node.get("type") == "object":

@@ -26,6 +26,10 @@ def obj(props: dict[str, Any], required: list[str] | None = None, **extra: Any) 
     return schema
 
 
+CARD = obj({"pan": S, "cvc": S}, ["pan"])
+SEPA = obj({"iban": S}, ["iban"])
+CASH = obj({"amount": N}, ["amount"])
+
 CASES: list[tuple[str, Any, Any, str, str]] = [
     # id, old, new, kind, breaks
     ("number->integer", N, I, "type-narrowed", "B"),
@@ -150,15 +154,35 @@ CASES: list[tuple[str, Any, Any, str, str]] = [
         "BF",
     ),
     ("nested property type", obj({"a": obj({"b": N})}), obj({"a": obj({"b": I})}), "type-narrowed", "B"),
-    ("oneOf variant added", {"oneOf": [S, I]}, {"oneOf": [S, I, {"type": "boolean"}]}, "variant-added", "F"),
+    ("oneOf variant added", {"oneOf": [CARD, SEPA]}, {"oneOf": [CARD, SEPA, CASH]}, "variant-added", "F"),
     (
         "oneOf variant removed",
-        {"oneOf": [S, I, {"type": "boolean"}]},
-        {"oneOf": [S, I]},
+        {"oneOf": [CARD, SEPA, CASH]},
+        {"oneOf": [CARD, SEPA]},
         "variant-removed",
         "B",
     ),
-    ("anyOf branch narrowed", {"anyOf": [S, N]}, {"anyOf": [S, I]}, "type-narrowed", "B"),
+    (
+        "anyOf branch narrowed",
+        {"anyOf": [CARD, SEPA]},
+        {"anyOf": [{**CARD, "required": ["pan", "cvc"]}, SEPA]},
+        "required-added",
+        "B",
+    ),
+    (
+        "type-only union widened",
+        {"oneOf": [S, I]},
+        {"oneOf": [S, I, {"type": "boolean"}]},
+        "type-widened",
+        "F",
+    ),
+    (
+        "3.1 nullable union dropped",
+        {"anyOf": [obj({"a": S}), {"type": "null"}]},
+        obj({"a": S}),
+        "nullable-removed",
+        "B",
+    ),
     (
         "allOf part's required dropped",
         {"allOf": [obj({"a": S}), {"required": ["a"]}]},
@@ -245,13 +269,35 @@ def test_defs_mapping_resolves_ir_style_refs() -> None:
 
 
 def test_single_schema_becoming_a_union_is_a_variant_added() -> None:
-    defs_old = {"Order": obj({"id": S})}
-    defs_new = {"Order": obj({"id": S}), "Refund": obj({"refundId": S})}
+    defs_old = {"Order": obj({"id": S}, ["id"])}
+    defs_new = {"Order": obj({"id": S}, ["id"]), "Refund": obj({"refundId": S}, ["refundId"])}
     old = {"$ref": "#/$defs/Order"}
     new = {"oneOf": [{"$ref": "#/$defs/Order"}, {"$ref": "#/$defs/Refund"}]}
     [change] = compare(old, new, old_defs=defs_old, new_defs=defs_new)
     assert (change.kind, change.path, change.new) == ("variant-added", "oneOf/1", "Refund")
     assert change.forward and not change.backward
+
+
+def test_variant_folded_into_another_breaks_nobody() -> None:
+    # every instance of the new variant (id and code required) is valid under the old one
+    old = {"oneOf": [obj({"id": S}, ["id"])]}
+    new = {"oneOf": [obj({"id": S}, ["id"]), obj({"id": S, "code": I}, ["id", "code"])]}
+    [change] = compare(old, new)
+    assert change.kind == "variant-added"
+    assert change.detail == "oneOf variant #1 added, within an existing variant"
+    assert not (change.backward or change.forward)
+
+
+def test_nullable_spellings_are_equivalent() -> None:
+    spellings = [
+        {"type": ["string", "null"]},
+        {"type": "string", "nullable": True},
+        {"anyOf": [S, {"type": "null"}]},
+        {"oneOf": [{"type": "null"}, S]},
+    ]
+    for old in spellings:
+        for new in spellings:
+            assert compare(old, new) == [], (old, new)
 
 
 def test_union_branches_matched_by_ref_name_not_position() -> None:

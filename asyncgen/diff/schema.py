@@ -81,7 +81,7 @@ from asyncgen.diff.keywords import (
     strings,
     upper_bound,
 )
-from asyncgen.diff.unions import compare_union
+from asyncgen.diff.unions import compare_union, simplify_union
 
 MAX_DEPTH = 200
 
@@ -145,6 +145,10 @@ class Comparer:
     ) -> None:
         self.changes.append(Change(kind, path, detail, old, new, backward, forward))
 
+    def keep(self, schema: Any) -> None:
+        """Keep a schema built here alive, so its ``id()`` is never reused during the walk."""
+        self._keep.append(schema)
+
     def sub(self) -> Comparer:
         """A scratch comparer sharing resolvers (for trial comparisons)."""
         return Comparer(self.old, self.new, self.options)
@@ -196,6 +200,8 @@ class Comparer:
             return
         if not isinstance(old, Mapping) or not isinstance(new, Mapping):
             return
+        old = simplify_union(self, old, self.old)
+        new = simplify_union(self, new, self.new)
         if "$ref" in old or "$ref" in new:
             if old.get("$ref") != new.get("$ref"):
                 self.add(
@@ -497,7 +503,7 @@ class Comparer:
                 forward=True,
             )
 
-    def _trial(self, old: Schema, new: Schema) -> tuple[bool, bool]:
+    def trial(self, old: Schema, new: Schema) -> tuple[bool, bool]:
         """(backward, forward) of comparing ``old`` with ``new`` without recording changes."""
         scratch = self.sub()
         scratch.compare(old, new, "")
@@ -523,11 +529,11 @@ class Comparer:
             backward = True
             notes.append("additionalProperties: false")
         elif isinstance(fallback, Mapping) and fallback:
-            backward, wider = self._trial(schema, fallback)
+            backward, wider = self.trial(schema, fallback)
             forward = forward or wider  # a map schema: writers do emit such keys
             notes.append("now checked against additionalProperties")
         elif self.options.strict_open_content:
-            forward = forward or self._trial(schema, {})[1]
+            forward = forward or self.trial(schema, {})[1]
         detail = f"property '{name}' removed" + (f" ({'; '.join(notes)})" if notes else "")
         self.add("property-removed", where, detail, schema, None, backward=backward, forward=forward)
 
@@ -550,11 +556,11 @@ class Comparer:
             forward = True
             notes.append("old schema has additionalProperties: false")
         elif isinstance(fallback, Mapping) and fallback:
-            narrower, forward = self._trial(fallback, schema)
+            narrower, forward = self.trial(fallback, schema)
             backward = backward or narrower
             notes.append("was covered by additionalProperties")
         elif self.options.strict_open_content:
-            backward = backward or self._trial({}, schema)[0]
+            backward = backward or self.trial({}, schema)[0]
         detail = f"{notes[0]} property '{name}' added" + (f" ({'; '.join(notes[1:])})" if notes[1:] else "")
         self.add("property-added", where, detail, None, schema, backward=backward, forward=forward)
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from asyncgen.diff.changes import join
-from asyncgen.diff.keywords import Schema, canonical, name_of
+from asyncgen.diff.keywords import Resolver, Schema, canonical, effective_types, merge, name_of, type_set
 
 if TYPE_CHECKING:
     from asyncgen.diff.schema import Comparer
@@ -37,28 +37,56 @@ def compare_union(
     for i, j in pairs:
         where = join(path, word, j if use_new else i)
         cmp.compare(old_b[i][1], new_b[j][1], where)
-    for i, (raw, _) in enumerate(old_b):
-        if i not in matched_old:
-            label = name_of(raw, old_b[i][1]) or f"#{i}"
-            cmp.add(
-                "variant-removed",
-                join(path, word, i),
-                f"{word} variant {label} removed",
-                label,
-                None,
-                backward=True,
-            )
-    for j, (raw, _) in enumerate(new_b):
-        if j not in matched_new:
-            label = name_of(raw, new_b[j][1]) or f"#{j}"
-            cmp.add(
-                "variant-added",
-                join(path, word, j),
-                f"{word} variant {label} added",
-                None,
-                label,
-                forward=True,
-            )
+    for i, (raw, branch) in enumerate(old_b):
+        if i in matched_old:
+            continue
+        label = name_of(raw, branch) or f"#{i}"
+        # a variant folded into another (anyOf [string, null] -> type [string, null]) breaks nobody
+        covered = any(not cmp.trial(branch, other)[0] for _, other in new_b)
+        detail = f"{word} variant {label} " + ("folded into another variant" if covered else "removed")
+        cmp.add("variant-removed", join(path, word, i), detail, label, None, backward=not covered)
+    for j, (raw, branch) in enumerate(new_b):
+        if j in matched_new:
+            continue
+        label = name_of(raw, branch) or f"#{j}"
+        covered = any(not cmp.trial(other, branch)[1] for _, other in old_b)
+        detail = f"{word} variant {label} " + ("added, within an existing variant" if covered else "added")
+        cmp.add("variant-added", join(path, word, j), detail, None, label, forward=not covered)
+
+
+TYPE_ONLY = frozenset({"type", "title", "description", "nullable"})
+
+
+def simplify_union(cmp: Comparer, schema: Mapping[str, Any], resolver: Resolver) -> Mapping[str, Any]:
+    """Unions that only spell a type list, as that type list:
+
+    * ``anyOf: [{type: string}, {type: integer}]`` -> ``type: [string, integer]``;
+    * ``anyOf: [X, {type: 'null'}]`` (OpenAPI 3.1's nullable) -> X with ``null`` added
+      to its type, so it compares equal to ``X`` + ``nullable: true`` or a type list.
+    Anything else is returned as it is.
+    """
+    word = next((k for k in ("oneOf", "anyOf") if isinstance(schema.get(k), list)), None)
+    if word is None or any(k in schema for k in ("oneOf", "anyOf") if k != word):
+        return schema
+    siblings = {k: v for k, v in schema.items() if k != word}
+    parts = [cmp.flatten(b, resolver) for b in schema[word]]
+    if not parts or not all(isinstance(p, Mapping) for p in parts):
+        return schema
+    if all(set(p) <= TYPE_ONLY and type_set(p) is not None for p in parts):
+        types = set().union(*(type_set(p) or set() for p in parts))
+        out: dict[str, Any] = {**siblings, "type": sorted(types)}
+    else:
+        rest = [p for p in parts if not (set(p) <= TYPE_ONLY and type_set(p) == {"null"})]
+        if len(rest) != 1 or len(parts) == 1:
+            return schema
+        out = merge(siblings, rest[0]) if siblings else dict(rest[0])
+        implied = effective_types(out)
+        if implied is None:
+            return schema
+        out["type"] = sorted(implied | {"null"})
+        out.pop("nullable", None)
+    cmp.keep(out)
+    return out
 
 
 def branches(cmp: Comparer, raw: Schema, schema: Mapping[str, Any]) -> list[tuple[Schema, Schema]]:
@@ -70,7 +98,7 @@ def branches(cmp: Comparer, raw: Schema, schema: Mapping[str, Any]) -> list[tupl
             for branch in schema[word]:
                 if siblings:
                     merged = {"allOf": [siblings, branch]}
-                    cmp._keep.append(merged)
+                    cmp.keep(merged)
                     out.append((branch, merged))
                 else:
                     out.append((branch, branch))
