@@ -35,7 +35,10 @@ Conventions worth knowing (each a choice; registries differ in places):
 * ``oneOf``/``anyOf`` branches are matched by ``$ref`` name or ``title``, then by
   equality, then by position (same count) or by the closest branch. An unmatched
   old branch is backward-breaking (variant removed), an unmatched new branch
-  forward-breaking (variant added). ``oneOf`` exclusivity is not checked.
+  forward-breaking (variant added) - unless another branch covers it. Unions that
+  only spell a type list (``anyOf: [X, {type: 'null'}]``, ``oneOf`` of bare types)
+  compare as that type list, so the nullable spellings of 3.0 and 3.1 are equal.
+  ``oneOf`` exclusivity is not checked.
 * ``$ref``: local refs (``#/...``, and ``#/$defs/<Name>`` through ``defs``) are
   followed. A pair of nodes is compared once; a schema reached again (shared
   definitions, recursion) is not walked a second time, so its changes are
