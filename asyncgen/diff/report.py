@@ -60,16 +60,17 @@ class DiffResult:
 
 
 def _rollout_text(result: DiffResult) -> str:
-    if not result.changes:
-        return "rollout: any order"
+    label = "rollout" if len(result.versions) < 3 else f"rollout from {result.versions[-2]}"
     r = result.rollout()
     if r["app_first"] and r["peers_first"]:
-        return "rollout: any order"
-    if r["app_first"]:
-        return "rollout: deploy this app before its peers (not the other way round)"
-    if r["peers_first"]:
-        return "rollout: deploy this app's peers (consumers, producers, clients) before the app"
-    return "rollout: no safe order - the app and its peers must switch together (or add a new version)"
+        advice = "any order"
+    elif r["app_first"]:
+        advice = "deploy this app before its peers (not the other way round)"
+    elif r["peers_first"]:
+        advice = "deploy this app's peers (consumers, producers, clients) before the app"
+    else:
+        advice = "no safe order - the app and its peers must switch together (or add a new version)"
+    return f"{label}: {advice}"
 
 
 def _title(result: DiffResult) -> str:
@@ -152,7 +153,8 @@ def render_markdown(result: DiffResult) -> str:
         "",
     ]
     if result.changes:
-        lines += [_cell(_rollout_text(result)).replace("rollout:", "**Rollout:**", 1), ""]
+        label, _, advice = _rollout_text(result).partition(": ")
+        lines += [f"**{_cell(label.capitalize())}:** {_cell(advice)}", ""]
     if not result.changes:
         lines.append("No changes.")
         return "\n".join(lines) + "\n"
