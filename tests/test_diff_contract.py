@@ -471,6 +471,13 @@ CASES: list[Case] = [
         "BF",
     ),
     (
+        "http operationId renamed",
+        lambda: HTTP_BASE,
+        lambda: http_api((get_order(key="fetchOrder"), create_order()), (HOOK,)),
+        ["operation-renamed"],
+        "BF",
+    ),
+    (
         "path parameter renamed only",
         lambda: HTTP_BASE,
         lambda: http_api(

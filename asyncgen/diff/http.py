@@ -23,6 +23,8 @@ other way round. So:
 
 Routes match by method and path template with parameter names ignored
 (``/orders/{id}`` = ``/orders/{orderId}``), then by operation key (the route moved).
+An ``operationId`` changed on the same route is a rename: the wire is the same, the
+generated names are not -> breaking both ways, as for AsyncAPI operations.
 """
 
 from __future__ import annotations
@@ -96,7 +98,12 @@ class HttpDiff:
             n = new_by_route.get(route(o))
             if n is not None and id(n) not in used:
                 used.add(id(n))
-                self.operation(o, n, join(base, n.path, n.method))
+                path = join(base, n.path, n.method)
+                if o.key != n.key and o.path == n.path:  # same path text: not a derived key moving
+                    self.add(
+                        "operation-renamed", path, f"operationId {o.key} -> {n.key}", o.key, n.key, **BOTH
+                    )
+                self.operation(o, n, path)
             else:
                 leftover.append(o)
         new_by_key = {n.key: n for n in new if id(n) not in used}
