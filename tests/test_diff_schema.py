@@ -347,3 +347,10 @@ def test_object_keywords_imply_the_object_type() -> None:
     assert compare({"items": I}, {"type": "array", "items": I}) == []
     [change] = compare(implicit, {**implicit, "type": ["object", "null"]})
     assert change.kind == "nullable-added"
+
+
+def test_json_of_a_change_with_a_cyclic_value() -> None:
+    node: dict[str, Any] = obj({})
+    node["properties"]["self"] = node
+    [change] = compare(obj({"x": node}), obj({}))
+    assert change.to_json(Mode.BACKWARD)["old"] == "<recursive dict>"

@@ -16,6 +16,7 @@ accepts everything.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -114,8 +115,8 @@ class Change:
             "kind": self.kind,
             "path": self.path,
             "detail": self.detail,
-            "old": self.old,
-            "new": self.new,
+            "old": _jsonable(self.old),
+            "new": _jsonable(self.new),
             "breaking_under": self.breaking_under,
             "breaking": self.breaks(mode),
             "severity": self.severity(mode),
@@ -125,6 +126,15 @@ class Change:
         if self.against:
             data["against"] = self.against
         return data
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` if it serialises as JSON (schemas from a resolved graph may be cyclic), else its text."""
+    try:
+        json.dumps(value, default=str)
+    except (ValueError, RecursionError):
+        return f"<recursive {type(value).__name__}>"
+    return value
 
 
 def join(base: str, *parts: str | int) -> str:
