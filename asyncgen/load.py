@@ -59,6 +59,8 @@ REMOTE_TIMEOUT = 10.0
 MAX_REF_CHAIN = 64  # hops of ref -> ref -> ...; real specs use a handful
 #: all files of one spec together may hold this many times ``max_bytes`` (each file: ``max_bytes``)
 TOTAL_BYTES_FACTOR = 4
+#: "did you mean" hints for this many unresolved refs, over this many keys (difflib is quadratic)
+MAX_HINTS, MAX_HINT_KEYS = 50, 2000
 _AVRO_NAMED = ("record", "enum", "fixed", "error")
 _FAILED: Any = object()
 
@@ -202,6 +204,7 @@ class _Loader:
         #: running totals over all files, against the limits of the whole spec
         self.bytes_read = 0
         self.nodes = 0
+        self.hints_left = MAX_HINTS
 
     # -- the whole job ----------------------------------------------------------
     def finish(self, parsed: Parsed, path: Path, display: str, local: Path | None, key: str) -> Document:
@@ -251,12 +254,13 @@ class _Loader:
                 return tree
         stack: list[Any] = [root]
         seen: set[int] = set()
-        while stack:
+        while stack:  # depth first, in document order (so errors and node.ref follow the text)
             node = stack.pop()
             if id(node) in seen:
                 continue
             seen.add(id(node))
             items = list(node.items()) if type(node) is MapNode else list(enumerate(node))
+            todo: list[Any] = []
             for key, value in items:
                 child = value
                 if _is_ref(value):
@@ -265,10 +269,11 @@ class _Loader:
                         continue
                     node[key] = child
                     target = getattr(child, "ref_target", None)
-                    if target is not None and id(target) not in seen:
-                        stack.append(target)  # a merged node: its target is part of the graph too
-                if isinstance(child, MapNode | SeqNode) and id(child) not in seen:
-                    stack.append(child)
+                    if target is not None:
+                        todo.append(target)  # a merged node: its target is part of the graph too
+                if isinstance(child, MapNode | SeqNode):
+                    todo.append(child)
+            stack.extend(child for child in reversed(todo) if id(child) not in seen)
         return root
 
     # -- one ref --------------------------------------------------------------
@@ -356,6 +361,19 @@ class _Loader:
         self.report(SpecError(f"unresolved $ref {_short(ref)}: {problem}", where, hint=hint))
         raise _Unresolved
 
+    def suggest(self, token: str, owner: str, mapping: dict[str, Any]) -> str | None:
+        """'did you mean ...? X has: ...' - for the first few misses only (difflib is slow)."""
+        self.hints_left -= 1
+        if self.hints_left < 0:
+            return None
+        if not mapping:
+            return f"{owner} is empty"
+        keys = list(mapping)[:MAX_HINT_KEYS]
+        close = difflib.get_close_matches(token, keys, n=3, cutoff=0.6)
+        listing = ", ".join(sorted(keys)[:12]) + (", ..." if len(mapping) > 12 else "")
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+        return f"{hint}{owner} has: {listing}"
+
     def deref(self, value: Any) -> Any:
         if _is_ref(value):
             value = self.follow(value)
@@ -375,12 +393,9 @@ class _Loader:
                 self.fail(ref, f"{owner} is {_type_name(current)}, not a mapping or list", where)
             if isinstance(current, dict):
                 if token not in current:
-                    close = difflib.get_close_matches(token, [str(k) for k in current], n=3, cutoff=0.6)
-                    keys = sorted(str(k) for k in current)
-                    listing = ", ".join(keys[:12]) + (", ..." if len(keys) > 12 else "")
-                    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-                    hint += f"{owner} has: {listing}" if keys else f"{owner} is empty"
-                    self.fail(ref, f"{owner} has no key {token!r}", where, hint=hint)
+                    self.fail(
+                        ref, f"{owner} has no key {token!r}", where, hint=self.suggest(token, owner, current)
+                    )
                 current = self.deref(current[token])
             else:
                 if not (token.isdigit() and (token == "0" or not token.startswith("0"))):

@@ -356,3 +356,13 @@ def test_redirects_only_to_http(tmp_path: Path) -> None:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def test_many_unresolved_refs_into_a_big_mapping_stay_fast(tmp_path: Path) -> None:
+    keys = "".join(f"  key{i}: {i}\n" for i in range(3000))
+    refs = "".join(f"r{i}: {{$ref: '#/m/kex{i}'}}\n" for i in range(3000))
+    errors = rejected(put(tmp_path, "many.yaml", "m:\n" + keys + refs), within=5)
+    assert len(errors) == 3000
+    assert errors[0].hint is not None
+    assert "did you mean 'key0'" in errors[0].hint
+    assert errors[-1].hint is None  # hints for the first few only
