@@ -164,8 +164,9 @@ def _is_avro(source: _Source) -> bool:
     return isinstance(tree, dict) and tree.get("type") in _AVRO_NAMED and "name" in tree
 
 
-def _avro_named(tree: Any, wanted: str) -> Any:
-    """The named Avro type (record/enum/fixed) called ``wanted`` (simple or full name)."""
+def _avro_names(tree: Any) -> dict[str, Any]:
+    """Every named Avro type (record/enum/fixed) in ``tree`` by full and simple name (first wins)."""
+    names: dict[str, Any] = {}
     stack: list[tuple[Any, str]] = [(tree, "")]
     seen: set[int] = set()
     while stack:
@@ -183,11 +184,13 @@ def _avro_named(tree: Any, wanted: str) -> Any:
             space = node.get("namespace")
             space = space if isinstance(space, str) else namespace
             full = name if "." in name or not space else f"{space}.{name}"
-            if wanted in (name, full, full.rsplit(".", 1)[-1]):
-                return node
-            namespace = full.rsplit(".", 1)[0] if "." in full else space
-        stack.extend((value, namespace) for value in node.values() if isinstance(value, dict | list))
-    return _FAILED
+            names.setdefault(full, node)
+            names.setdefault(full.rsplit(".", 1)[-1], node)
+            namespace = full.rsplit(".", 1)[0] if "." in full else ""
+        stack.extend(
+            (value, namespace) for value in reversed(node.values()) if isinstance(value, dict | list)
+        )
+    return names
 
 
 class _Loader:
@@ -205,6 +208,8 @@ class _Loader:
         self.bytes_read = 0
         self.nodes = 0
         self.hints_left = MAX_HINTS
+        self.avro_index: dict[str, dict[str, Any]] = {}
+        self.file_set: set[Path] = set()
 
     # -- the whole job ----------------------------------------------------------
     def finish(self, parsed: Parsed, path: Path, display: str, local: Path | None, key: str) -> Document:
@@ -223,6 +228,7 @@ class _Loader:
             )
         if local is not None:
             self.files.append(path)
+            self.file_set.add(path)
         self.nodes = len(parsed.containers)
         tree = raw
         containers = parsed.containers
@@ -346,7 +352,7 @@ class _Loader:
         source = here if not address else self.open_ref(here, address, ref, where)
         if tokens is None:
             if _is_avro(source):
-                found = _avro_named(source.tree, unquote(fragment))
+                found = self.avro_named(source, unquote(fragment))
                 if found is not _FAILED:
                     return found
             self.fail(
@@ -360,6 +366,13 @@ class _Loader:
     def fail(self, ref: str, problem: str, where: Location, hint: str | None = None) -> NoReturn:
         self.report(SpecError(f"unresolved $ref {_short(ref)}: {problem}", where, hint=hint))
         raise _Unresolved
+
+    def avro_named(self, source: _Source, name: str) -> Any:
+        """The Avro named type ``name`` in ``source`` (indexed once per file), or _FAILED."""
+        index = self.avro_index.get(source.key)
+        if index is None:
+            index = self.avro_index[source.key] = _avro_names(source.tree)
+        return index.get(name, _FAILED)
 
     def suggest(self, token: str, owner: str, mapping: dict[str, Any]) -> str | None:
         """'did you mean ...? X has: ...' - for the first few misses only (difflib is slow)."""
@@ -384,7 +397,7 @@ class _Loader:
     def walk(self, source: _Source, tokens: list[str], ref: str, where: Location) -> Any:
         current = self.deref(source.tree)
         if len(tokens) == 1 and not _has(current, tokens[0]) and _is_avro(source):
-            found = _avro_named(current, tokens[0])
+            found = self.avro_named(source, tokens[0])
             if found is not _FAILED:
                 return found
         for index, token in enumerate(tokens):
@@ -491,7 +504,8 @@ class _Loader:
 
         def produce() -> _Source:
             data = read_local(local, display, self.options.max_bytes, where)
-            if Path(display) not in self.files:
+            if Path(display) not in self.file_set:
+                self.file_set.add(Path(display))
                 self.files.append(Path(display))
             parsed = self.parse_target(data, display, str(local))
             source = _Source(key, display, local, url, parsed.root)
