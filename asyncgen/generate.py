@@ -74,6 +74,8 @@ class GenerateResult:
     reused: list[str] = field(default_factory=list)
     models_cached: bool = False
     check: bool = False
+    #: nothing was loaded or rendered: inputs, settings and outputs all matched the manifest
+    up_to_date: bool = False
 
     @property
     def ok(self) -> bool:
@@ -178,11 +180,11 @@ def _disk_reuse(out: Path, previous: Mapping[str, Any]) -> Reuse:
 
 def _models(api: Api, out: Path, use_cache: bool) -> tuple[ModelsModule, bytes, bool]:
     """dcg's models, or the cached ones when the schemas did not change (cache bytes returned)."""
-    from datamodel_code_generator import get_version
-
     from asyncgen.schemas import schema_document
 
-    key = _base_hash({"schemas": schema_document(api.schemas), "dcg": get_version(), "asyncgen": __version__})
+    key = _base_hash(
+        {"schemas": schema_document(api.schemas), "dcg": _dcg_version(), "asyncgen": __version__}
+    )
     if use_cache:
         try:
             cached = json.loads((out / MODELS_CACHE).read_text(encoding="utf-8"))
@@ -244,8 +246,13 @@ def generate_from_api(
     check: bool = False,
     force: bool = False,
     warnings: list[SpecError] | None = None,
+    run_key: str | None = None,
+    api_key: str | None = None,
 ) -> GenerateResult:
-    """Generate ``out`` from an Api in memory; ``sources`` (path -> bytes) are copied to ``spec/``."""
+    """Generate ``out`` from an Api in memory; ``sources`` (path -> bytes) are copied to ``spec/``.
+
+    ``run_key`` (from :func:`generate`) is recorded so the next identical run can skip everything.
+    """
     out = Path(out)
     if role not in ROLES:
         raise GenerationError(f"role {role!r} is not one of: {', '.join(ROLES)}")
@@ -275,8 +282,9 @@ def generate_from_api(
     base_hash = _base_hash(
         {
             **settings,
-            # the IR is what templates see; its canonical form covers every spec change that matters
-            "api": canonical_hash(api) or os.urandom(16).hex(),
+            # generate() passes a key derived from the spec's bytes (it decides the IR); an Api
+            # built in memory is keyed by its canonical form (slow on big specs, always sound)
+            "api": api_key or canonical_hash(api) or os.urandom(16).hex(),
             "models": models_cache.decode(),
             "sources": sorted((str(f.path), f.input_hash) for f in spec_files),
         }
@@ -306,6 +314,7 @@ def generate_from_api(
     files.sort(key=lambda f: str(f.path))
 
     meta = {
+        "run_key": run_key,
         "asyncgen_version": __version__,
         "template_set": tset.name,
         "templates_sha256": tset.fingerprint(),
@@ -371,6 +380,34 @@ def generate(
             max_depth=load_options.max_depth,
             max_nodes=load_options.max_nodes,
         )
+    templates = templates_dir or config.templates
+    layers = tuple((name, config.params) for name in [" and ".join(config.sources)] if config.params)
+    chosen_role: str = role or config.role or "app"
+    chosen_formatter: str = formatter or config.formatter or default_formatter()
+    chosen_server, chosen_package = server or config.server, package or config.package
+    settings = {
+        "role": chosen_role,
+        "server": chosen_server,
+        "package": chosen_package,
+        "formatter": chosen_formatter,
+    }
+    tset = load_set(template_set, templates)
+    run_key = _base_hash(
+        {
+            **settings,
+            "asyncgen": __version__,
+            "dcg": _dcg_version(),
+            "set": tset.name,
+            "templates": tset.fingerprint(),
+            "params": tset.resolve_params(*layers, ("the command line", params or {})),
+            "load_options": repr(load_options),
+        }
+    )
+    if not check and not fail_on_warning:
+        done = _up_to_date(spec, Path(out), run_key)
+        if done is not None:
+            return done
+
     doc = load(spec, load_options)
     problems = list(validate(doc))
     errors = [p for p in problems if p.severity == "error"]
@@ -387,22 +424,69 @@ def generate(
             sources[str(path)] = Path(path).read_bytes()
         except OSError as err:
             raise AsyncgenError(f"cannot read {path} again to copy it into the output: {err}") from None
-    layers = tuple((name, config.params) for name in [" and ".join(config.sources)] if config.params)
     return generate_from_api(
         api,
         out,
         sources=sources,
         template_set=template_set,
-        templates_dir=templates_dir or config.templates,
+        templates_dir=templates,
         params=params,
         param_layers=layers,
-        role=role or config.role or "app",
-        server=server or config.server,
-        package=package or config.package,
-        formatter=formatter or config.formatter,
         check=check,
         force=force,
         warnings=warnings,
+        run_key=run_key,
+        api_key=_base_hash({"sources": {name: sha256(data) for name, data in sources.items()}}),
+        role=chosen_role,
+        server=chosen_server,
+        package=chosen_package,
+        formatter=chosen_formatter,
+    )
+
+
+def _dcg_version() -> str:
+    """Without importing dcg (slow): the no-change path must stay cheap."""
+    from importlib.metadata import version
+
+    return version("datamodel-code-generator")
+
+
+def _up_to_date(spec: Path, out: Path, run_key: str) -> GenerateResult | None:
+    """The result of a run that would change nothing, when the manifest proves it; else None.
+
+    Proof: same run key (asyncgen and dcg versions, template bytes, params, settings, load
+    options), every spec file recorded in the manifest byte-identical beside ``spec``, and
+    every generated file on disk still as written (user files present).
+    """
+    previous = read_manifest(out)
+    inputs = previous.get("inputs")
+    if previous.get("run_key") != run_key or not isinstance(inputs, dict):
+        return None
+    if f"{SPEC_DIR}/{spec.name}" not in inputs:
+        return None
+    for name, digest in inputs.items():
+        relative = PurePosixPath(name).relative_to(SPEC_DIR)
+        if relative.parts[0] == "_external" or ".." in relative.parts:
+            return None
+        try:
+            if sha256((spec.parent / relative).read_bytes()) != digest:
+                return None
+        except OSError:
+            return None
+    files: dict[str, Any] = previous["files"]
+    for name, record in files.items():
+        try:
+            data = (out / name).read_bytes()
+        except OSError:
+            return None
+        if record.get("ownership") != "user" and sha256(data) != record.get("sha256"):
+            return None
+    return GenerateResult(
+        out=out,
+        unchanged=sorted(files),
+        reused=sorted(n for n in files if not n.startswith(f"{SPEC_DIR}/")),
+        models_cached=True,
+        up_to_date=True,
     )
 
 

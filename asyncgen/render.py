@@ -1,7 +1,8 @@
 """Render a template set into memory: ``{path: RenderedFile}``, never writing.
 
 The environment: ``StrictUndefined``, ``keep_trailing_newline``, no autoescape (code)
-unless the set's manifest says ``autoescape: true`` (HTML sets), the filters of
+unless the set's manifest says ``autoescape: true`` (HTML sets), the ``do`` and
+``loopcontrols`` extensions, the filters of
 :mod:`asyncgen.filters`, and a global ``fail(message)`` a template calls to refuse a
 spec it cannot generate faithfully.
 
@@ -72,6 +73,7 @@ def make_environment(tset: TemplateSet) -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=tset.autoescape,
         auto_reload=False,
+        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
     )
     env.filters.update(FILTERS)
     env.globals["fail"] = _fail

@@ -472,3 +472,36 @@ def test_settings_from_asyncgen_yaml_and_pyproject(tmp_path: Path) -> None:
     assert "level 5" in (out / "README.md").read_text()  # -p with_readme=yes beat the yaml's false
     manifest = json.loads((out / ".asyncgen/manifest.json").read_text())
     assert manifest["params"]["level"] == 5 and manifest["package"] == "from_toml"
+
+
+def test_no_change_run_skips_the_whole_pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = write_spec(tmp_path / "spec")
+    out = tmp_path / "out"
+    from asyncgen.generate import generate
+
+    first = generate(spec, out, template_set=MINI)
+    assert not first.up_to_date
+
+    def no_load(*args: object, **kwargs: object) -> None:
+        raise AssertionError("load() must not run")
+
+    monkeypatch.setattr("asyncgen.load.load", no_load)
+    again = generate(spec, out, template_set=MINI)
+    assert again.up_to_date and again.written == [] and again.rendered == []
+    monkeypatch.undo()
+
+    spec.write_text(SPEC.replace("version: 1.0.0", "version: 1.0.1"))
+    changed = generate(spec, out, template_set=MINI)
+    assert not changed.up_to_date and changed.written == ["spec/api.yaml"]
+    assert set(changed.rendered) >= {"tiny_lights/models.py", "tiny_lights/__init__.py"}
+    assert "tiny_lights/channels/lights.py" not in changed.rendered  # its channel did not change
+    (spec.parent / "schemas" / "light.yaml").write_text(SCHEMA + "  color: {type: string}\n")
+    changed = generate(spec, out, template_set=MINI)
+    assert changed.written == ["spec/schemas/light.yaml", "tiny_lights/models.py"]
+    assert "tiny_lights/channels/lights.py" in changed.rendered  # its message's schema changed
+
+    assert generate(spec, out, template_set=MINI).up_to_date
+    assert not generate(spec, out, template_set=MINI, params={"level": "2"}).up_to_date
+    (out / "tiny_lights" / "__init__.py").write_text("# edited\n")
+    with pytest.raises(OutputConflict):
+        generate(spec, out, template_set=MINI, params={"level": "2"})
