@@ -40,8 +40,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -50,12 +48,11 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from asyncgen.document import Document, LoadOptions, MapNode, SeqNode, detect_family
 from asyncgen.errors import Location, SpecError, SpecErrors
-from asyncgen.loadsrc import copy_tree, decode, parse_text, read_limited, read_local, too_big, wrap_data
+from asyncgen.loadsrc import copy_tree, decode, fetch, parse_text, read_local, wrap_data
 from asyncgen.yaml12 import EMPTY, Parsed
 
 __all__ = ["load", "load_data"]
 
-REMOTE_TIMEOUT = 10.0
 MAX_REF_CHAIN = 64  # hops of ref -> ref -> ...; real specs use a handful
 #: all files of one spec together may hold this many times ``max_bytes`` (each file: ``max_bytes``)
 TOTAL_BYTES_FACTOR = 4
@@ -474,28 +471,13 @@ class _Loader:
             )
 
         def produce() -> _Source:
-            data = self.fetch(url, where)
+            data = fetch(url, self.options.max_bytes, where)
             parsed = self.parse_target(data, url, url)
             source = _Source(url, url, None, url, parsed.root)
             self.own(parsed.containers, source)
             return source
 
         return self.source(url, produce, ref, where)
-
-    def fetch(self, url: str, where: Location) -> bytes:
-        limit = self.options.max_bytes
-        try:
-            with _http_opener().open(url, timeout=REMOTE_TIMEOUT) as response:
-                data = read_limited(response, limit)
-        except urllib.error.HTTPError as err:
-            err.close()
-            raise SpecError(f"cannot fetch remote $ref {url}: HTTP {err.code} {err.reason}", where) from None
-        except (urllib.error.URLError, OSError, ValueError) as err:
-            reason = getattr(err, "reason", err)
-            raise SpecError(f"cannot fetch remote $ref {url}: {reason}", where) from None
-        if len(data) > limit:
-            raise too_big(url, None, limit, where)
-        return data
 
     def open_file(
         self, local: Path, real: Path, display: str, *, url: str | None, ref: str, where: Location
@@ -560,21 +542,6 @@ class _Loader:
             raise SpecError(f"{display} is empty", Location(display, 1, 1))
         self.nodes += len(parsed.containers)
         return parsed
-
-
-def _http_opener() -> urllib.request.OpenerDirector:
-    """urllib with http(s) and redirects only: no file:, ftp: or data: (not even by redirect)."""
-    opener = urllib.request.OpenerDirector()
-    for handler in (
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(),
-        urllib.request.HTTPRedirectHandler(),
-        urllib.request.HTTPDefaultErrorHandler(),
-        urllib.request.HTTPErrorProcessor(),
-        urllib.request.UnknownHandler(),
-    ):
-        opener.add_handler(handler)
-    return opener
 
 
 def _has(value: Any, token: str) -> bool:

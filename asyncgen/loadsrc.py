@@ -1,14 +1,17 @@
 """Reading spec text for :mod:`asyncgen.load`: bytes -> text -> MapNode/SeqNode trees.
 
-Private helper. Size-limited reads (checked before reading, read in chunks),
-UTF-8/16/32 decoding with located errors, YAML 1.2 composition with a strict
-JSON fallback, and wrapping of in-memory data into nodes.
+Private helper. Size-limited reads of files and of http(s) URLs (checked before
+reading, read in chunks; remote through an http(s)-only opener), UTF-8/16/32
+decoding with located errors, YAML 1.2 composition with a strict JSON fallback,
+wrapping of in-memory data into nodes, and the cheap copy of a composed tree.
 """
 
 from __future__ import annotations
 
 import re
 import stat
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,9 @@ from asyncgen.errors import Location, SpecError, SpecErrors, join_pointer
 from asyncgen.jsonpos import parse_json
 from asyncgen.yaml12 import LimitError, Parsed, compose
 
-__all__ = ["decode", "parse_text", "read_limited", "read_local", "too_big", "wrap_data"]
+__all__ = ["copy_tree", "decode", "fetch", "parse_text", "read_limited", "read_local", "too_big", "wrap_data"]
+
+REMOTE_TIMEOUT = 10.0
 
 #: U+0085/U+2028/U+2029: line breaks to libyaml (YAML 1.1), ordinary characters to JSON and YAML 1.2
 YAML11_BREAKS = re.compile("[\x85\u2028\u2029]")
@@ -241,3 +246,34 @@ def copy_tree(root: MapNode) -> tuple[MapNode, list[Any]]:
                     stack.append(copy)
                 node[key] = copy
     return top, containers
+
+
+def fetch(url: str, max_bytes: int, where: Location) -> bytes:
+    """GET ``url`` (http/https only, 10 s timeout, at most ``max_bytes``); errors located at ``where``."""
+    try:
+        with _http_opener().open(url, timeout=REMOTE_TIMEOUT) as response:
+            data = read_limited(response, max_bytes)
+    except urllib.error.HTTPError as err:
+        err.close()
+        raise SpecError(f"cannot fetch remote $ref {url}: HTTP {err.code} {err.reason}", where) from None
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        reason = getattr(err, "reason", err)
+        raise SpecError(f"cannot fetch remote $ref {url}: {reason}", where) from None
+    if len(data) > max_bytes:
+        raise too_big(url, None, max_bytes, where)
+    return data
+
+
+def _http_opener() -> urllib.request.OpenerDirector:
+    """urllib with http(s) and redirects only: no file:, ftp: or data: (not even by redirect)."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.HTTPHandler(),
+        urllib.request.HTTPSHandler(),
+        urllib.request.HTTPRedirectHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPErrorProcessor(),
+        urllib.request.UnknownHandler(),
+    ):
+        opener.add_handler(handler)
+    return opener
