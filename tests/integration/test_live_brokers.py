@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -129,6 +131,8 @@ class BrokerContract:
     receive: ClassVar[Receive | None] = None
     send: ClassVar[Send | None] = None
     request: ClassVar[Request | None] = None
+    #: where the service puts a message it refuses (None: the transport has no dead-letter destination)
+    dead_letter: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A test that does not apply to the subclass's spec is not collected (rather than skipped)."""
@@ -289,12 +293,58 @@ class BrokerContract:
             "the handler did not record the request"
         )
 
+    async def test_invalid_message_is_refused(self, request: pytest.FixtureRequest, broker: Broker) -> None:
+        """A message that breaks the schema never reaches the handler, and is not dropped silently."""
+        if os.environ.get("IT_FAKE_SERVICE") == "1":
+            pytest.skip("the hand-written fake service does not validate payloads")
+        service: Service = request.getfixturevalue("service")
+        values = unique_values()
+        if self.receive is not None:
+            operation, address = (
+                self.receive.operation,
+                address_of(self.receive.address, fill(self.receive.params, values)),
+            )
+        else:
+            assert self.request is not None
+            operation, address = self.request.operation, self.request.address
+        bogus = {"itInvalid": values["uid"], "sentAt": "not a date"}
+        body = json.dumps(bogus).encode()
+        refusal = re.compile(rf"(?i)(refus|reject|invalid|dead.?letter).*{re.escape(operation)}")
+        before = len(refusal.findall(service.log()))
+
+        async def publish_until_refused() -> bool:
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < DELIVERY_TIMEOUT:
+                await self.client_publish(broker, address, body, {})
+                if await poll(lambda: len(refusal.findall(service.log())) > before, RETRY_EVERY):
+                    return True
+            return False
+
+        if self.dead_letter is None:
+            refused = await publish_until_refused()
+        else:
+            async with self.client_listen(broker, self.dead_letter) as dead:
+                refused = await publish_until_refused()
+                try:
+                    got = await dead.first(lambda d: values["uid"].encode() in d.body, DELIVERY_TIMEOUT)
+                except TimeoutError:
+                    pytest.fail(
+                        f"the refused message never reached the dead-letter destination {self.dead_letter!r}"
+                    )
+            assert body_json(got) == bogus, f"dead-lettered body changed: {got.body!r}"
+            print(f"[{self.kind}] {operation}: invalid message dead-lettered to {self.dead_letter}")
+        assert refused, f"no refusal of the invalid message was logged for {operation}:\n{service.tail()}"
+        assert not any(r["payload"] == bogus or values["uid"] in json.dumps(r) for r in service.records()), (
+            "the handler was called with the invalid message"
+        )
+
     def test_sigterm_exits_zero(self, service: Service) -> None:
         """Last in the class: stops the class's service (a second one would join the same consumer group)."""
         code, took = service.stop()
         print(f"[{self.kind}] exit {code} {took:.2f}s after SIGTERM")
         assert code == 0, f"exit code {code} after SIGTERM\n{service.tail()}"
         assert took < STOP_TIMEOUT
+        assert "Traceback" not in service.log(), f"the service logged a traceback:\n{service.log()[-4000:]}"
 
 
 # -- MQTT: mosquitto_pub / mosquitto_sub ----------------------------------------------------------
@@ -529,7 +579,7 @@ class TestRabbitMQ(BrokerContract):
         operation="checkStock",
         address="inventory.stock.check",
         payload={"sku": "PUMP-200", "warehouse": "MUC1"},
-        reply_address="it.stock.replies.{uid}",
+        reply_address="",  # a server-named exclusive queue (amq.gen-...), as pika/aio-pika RPC clients use
         reply_fields=frozenset({"sku", "available", "reserved", "asOf"}),
     )
     send = Send(
@@ -545,7 +595,24 @@ class TestRabbitMQ(BrokerContract):
         },
         match_key="sku",
     )
+    dead_letter = "inventory.stock.check.dlq"
     EXCHANGE = "inventory"
+    _reply_queue = ""
+
+    async def client_publish(
+        self, broker: Broker, address: str, body: bytes, headers: dict[str, str]
+    ) -> None:
+        import aio_pika
+
+        conn = await aio_pika.connect(broker.url)
+        try:
+            channel = await conn.channel()
+            exchange = await channel.get_exchange(self.EXCHANGE, ensure=True)
+            await exchange.publish(
+                aio_pika.Message(body, content_type="application/json"), routing_key=address
+            )
+        finally:
+            await conn.close()
 
     @contextlib.asynccontextmanager
     async def client_listen(self, broker: Broker, address: str) -> AsyncIterator[Listener]:
@@ -555,7 +622,11 @@ class TestRabbitMQ(BrokerContract):
         conn = await aio_pika.connect(broker.url)
         try:
             channel = await conn.channel()
-            queue = await channel.declare_queue(address, exclusive=True, auto_delete=True)
+            if address.endswith(".dlq"):  # the service's own durable queue: use it as declared
+                queue = await channel.get_queue(address, ensure=True)
+            else:  # "" = a server-named queue
+                queue = await channel.declare_queue(address, exclusive=True, auto_delete=True)
+                self._reply_queue = queue.name
 
             async def on_msg(msg: Any) -> None:
                 async with msg.process():
@@ -589,7 +660,10 @@ class TestRabbitMQ(BrokerContract):
         exchange = await self._channel.get_exchange(self.EXCHANGE, ensure=True)
         await exchange.publish(
             aio_pika.Message(
-                body, content_type="application/json", correlation_id=correlation_id, reply_to=reply_address
+                body,
+                content_type="application/json",
+                correlation_id=correlation_id,
+                reply_to=self._reply_queue,
             ),
             routing_key=address,
         )
@@ -661,6 +735,7 @@ class KafkaClient:
 class TestKafkaErpEvents(KafkaClient, BrokerContract):
     kind = "kafka"
     spec = "erp-events.asyncapi.yaml"
+    dead_letter = "payments.payment.received.dlq"
     receive = Receive(
         operation="receivePaymentReceived",
         address="payments.payment.received",
@@ -706,6 +781,7 @@ class TestKafkaErpEvents(KafkaClient, BrokerContract):
 class TestKafkaRequestReply(KafkaClient, BrokerContract):
     kind = "kafka"
     spec = "kafka-request-reply.asyncapi.yaml"
+    dead_letter = "pricing.quote.requests.dlq"
     request = Request(
         operation="answerQuoteRequest",
         address="pricing.quote.requests",
