@@ -52,6 +52,12 @@ def skip_or_fail(reason: str) -> None:
 # -- brokers ---------------------------------------------------------------------------------
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
 @dataclass(frozen=True)
 class Broker:
     kind: str  # FastStream's name: mqtt | redis | nats | rabbit | kafka
@@ -68,6 +74,9 @@ class Broker:
     def url(self) -> str:
         return self.url_format.format(host=HOST, port=self.port)
 
+    #: False: nothing to start - the generated service is the server (WebSockets)
+    external: bool = True
+
     def reachable(self, timeout: float = 1.0) -> bool:
         try:
             with socket.create_connection((HOST, self.port), timeout=timeout):
@@ -76,7 +85,7 @@ class Broker:
             return False
 
     def require(self) -> None:
-        if not self.reachable():
+        if self.external and not self.reachable():
             skip_or_fail(
                 f"{self.kind} broker not reachable at {HOST}:{self.port} "
                 f"(start it with `bash .ci/brokers.sh start {self.script_name}`; port from ${self.port_env})"
@@ -91,6 +100,7 @@ BROKERS: dict[str, Broker] = {
         Broker("nats", "nats", "BROKER_NATS_PORT", 4222, "nats://{host}:{port}"),
         Broker("rabbit", "rabbitmq", "BROKER_AMQP_PORT", 5672, "amqp://guest:guest@{host}:{port}/"),
         Broker("kafka", "kafka", "BROKER_KAFKA_PORT", 9092, "{host}:{port}"),
+        Broker("ws", "-", "IT_WS_PORT", free_port(), "ws://{host}:{port}", external=False),
     )
 }
 
@@ -212,6 +222,7 @@ class Service:
     project: Project
     broker: Broker
     name: str
+    extra_env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path = field(init=False)
     records_path: Path = field(init=False)
@@ -229,6 +240,7 @@ class Service:
             self.broker,
             IT_RECORD_FILE=str(self.records_path),
             **{f"{self.project.env_prefix}CLIENT_ID": f"it-{self.name}-{uuid.uuid4().hex[:8]}"},
+            **self.extra_env,
         )
         t0 = time.monotonic()
         with self.log_path.open("wb") as log:

@@ -65,10 +65,37 @@ def record(handler: str, payload: Any, kwargs: dict[str, Any]) -> None:
             fh.write(json.dumps(entry) + "\n")
 
 
+def substitute(template: Any, received: dict[str, Any]) -> Any:
+    """Strings ``$in.<field>`` in ``template`` replaced by that field of the received payload."""
+    if isinstance(template, str) and template.startswith("$in."):
+        return received.get(template[4:])
+    if isinstance(template, dict):
+        return {k: substitute(v, received) for k, v in template.items()}
+    if isinstance(template, list):
+        return [substitute(v, received) for v in template]
+    return template
+
+
 def wrap(name: str, default: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """The recording handler; with $IT_ECHO it also sends, as a user's handler would.
+
+    ``IT_ECHO={"operation": KEY, "payload": {...}}``: after the default ran, the producer of send
+    operation KEY is called in this process with that payload (``$in.x`` = field x of the received
+    payload) and the received message's channel parameters.
+    """
+    package = default.__module__.rsplit(".", 1)[0]
+
     async def handler(payload: Any, **kwargs: Any) -> Any:
         record(name, payload, kwargs)
-        return await default(payload, **kwargs)
+        result = await default(payload, **kwargs)
+        echo = os.environ.get("IT_ECHO")
+        if echo:
+            spec = json.loads(echo)
+            params = jsonable(kwargs.get("params")) or {}
+            await call_producer(
+                package, spec["operation"], substitute(spec["payload"], jsonable(payload)), params
+            )
+        return result
 
     handler.__name__ = handler.__qualname__ = name
     handler.__doc__ = default.__doc__
@@ -115,9 +142,9 @@ def find_producer(module: Any, operation: str) -> Callable[..., Awaitable[Any]]:
     return found[0][1]
 
 
-async def send(package: str, operation: str, payload: Any, params: dict[str, Any]) -> None:
+async def call_producer(package: str, operation: str, payload: Any, params: dict[str, Any]) -> Any:
+    """Call the producer of ``operation`` with ``payload`` validated into its payload type."""
     producers = importlib.import_module(f"{package}.producers")
-    broker = importlib.import_module(f"{package}.broker").broker
     fn = find_producer(producers, operation)
     hints = typing.get_type_hints(fn)
     kwargs: dict[str, Any] = {}
@@ -129,12 +156,19 @@ async def send(package: str, operation: str, payload: Any, params: dict[str, Any
     if wanted:
         raise SystemExit(f"{fn.__name__}{inspect.signature(fn)} has no parameter for {sorted(wanted)}")
     model = TypeAdapter(hints["payload"]).validate_python(payload)
+    result = await fn(model, **kwargs)
+    print(f"sent via {fn.__name__}", flush=True)
+    return result
+
+
+async def send(package: str, operation: str, payload: Any, params: dict[str, Any]) -> None:
+    """From a process of its own: connect the service's broker, send, disconnect."""
+    broker = importlib.import_module(f"{package}.broker").broker
     await broker.start()
     try:
-        await fn(model, **kwargs)
+        await call_producer(package, operation, payload, params)
     finally:
         await broker.stop()
-    print(f"sent via {fn.__name__}", flush=True)
 
 
 if __name__ == "__main__":

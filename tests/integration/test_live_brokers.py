@@ -133,6 +133,8 @@ class BrokerContract:
     request: ClassVar[Request | None] = None
     #: where the service puts a message it refuses (None: the transport has no dead-letter destination)
     dead_letter: ClassVar[str | None] = None
+    #: extra environment of the service process
+    service_env: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A test that does not apply to the subclass's spec is not collected (rather than skipped)."""
@@ -182,7 +184,7 @@ class BrokerContract:
 
     @pytest.fixture(scope="class")
     def service(self, project: Project, broker: Broker) -> Any:
-        svc = Service(project, broker, f"{self.kind}-service").start()
+        svc = Service(project, broker, f"{self.kind}-service", extra_env=dict(self.service_env)).start()
         print(f"\n[{self.kind}] {project.package} ready after {svc.ready_after:.2f}s")
         yield svc
         if svc.proc is not None and svc.proc.poll() is None:
@@ -224,10 +226,14 @@ class BrokerContract:
                 f"channel parameter {name}={value!r} not handed to the handler: {got_params}"
             )
 
-    async def test_send(self, project: Project, broker: Broker) -> None:
+    async def test_send(self, request: pytest.FixtureRequest, broker: Broker) -> None:
+        await self.check_send(request, broker)
+
+    async def check_send(self, request: pytest.FixtureRequest, broker: Broker) -> None:
+        """The generated producer, run in a process of its own, publishes; the broker's client sees it."""
         case = self.send
-        if case is None:
-            pytest.skip(f"{self.spec} has no send operation")
+        assert case is not None
+        project: Project = request.getfixturevalue("project")
         values = unique_values()
         params = fill(case.params, values)
         payload = fill(case.payload, values)
@@ -804,3 +810,66 @@ class TestKafkaRequestReply(KafkaClient, BrokerContract):
         await self.client_publish(
             broker, address, body, {"correlationId": correlation_id, "replyTo": reply_address}
         )
+
+
+# -- WebSockets: the service is the server; the `websockets` client library --------------------------
+
+
+class TestWebSocket(BrokerContract):
+    kind = "ws"
+    spec = "ws-chat.asyncapi.yaml"
+    receive = Receive(
+        operation="receivePost",
+        address="/rooms/{roomId}",
+        params={"roomId": "room-{uid}"},
+        payload={"type": "post", "text": 'Hello, "team" \u2014 see C:\\docs\\{uid}.md'},
+    )
+    # The handler broadcasts what it received, as a chat server's would: IT_ECHO makes the test's
+    # handlers.py call the generated producer of sendChatEvent in the service process.
+    service_env: ClassVar[dict[str, str]] = {
+        "IT_ECHO": json.dumps(
+            {
+                "operation": "sendChatEvent",
+                "payload": {
+                    "type": "message",
+                    "messageId": "m-1",
+                    "author": {"userId": "u-1", "displayName": "Ada"},
+                    "text": "$in.text",
+                    "postedAt": "2026-03-02T09:00:00Z",
+                },
+            }
+        )
+    }
+
+    @staticmethod
+    def _url(broker: Broker, address: str) -> str:
+        return f"{broker.url}{address}?token=it-token"
+
+    async def client_publish(
+        self, broker: Broker, address: str, body: bytes, headers: dict[str, str]
+    ) -> None:
+        from websockets.asyncio.client import connect
+
+        async with connect(self._url(broker, address)) as ws:
+            await ws.send(body.decode())
+
+    send = Send(operation="sendChatEvent", address="/rooms/{roomId}", params={}, payload={}, match_key="text")
+
+    async def check_send(self, request: pytest.FixtureRequest, broker: Broker) -> None:
+        """sendChatEvent: a member posts; every member connected to the room gets the broadcast."""
+        from websockets.asyncio.client import connect
+
+        request.getfixturevalue("service")
+        values = unique_values()
+        address = address_of("/rooms/{roomId}", {"roomId": f"room-{values['uid']}"})
+        text = f"broadcast {values['uid']}"
+        t0 = time.monotonic()
+        async with (
+            connect(self._url(broker, address)) as listener,
+            connect(self._url(broker, address)) as poster,
+        ):
+            await poster.send(json.dumps({"type": "post", "text": text}))
+            frame = await asyncio.wait_for(listener.recv(), DELIVERY_TIMEOUT)
+        event = json.loads(frame)
+        print(f"[ws] sendChatEvent: broadcast received {time.monotonic() - t0:.2f}s after the post")
+        assert event["type"] == "message" and event["text"] == text, event
