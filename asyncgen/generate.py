@@ -31,15 +31,25 @@ from typing import Any
 
 from asyncgen import __version__
 from asyncgen.document import LoadOptions
-from asyncgen.errors import AsyncgenError, Diagnostics, DriftError, GenerationError, SpecError, SpecErrors
+from asyncgen.errors import (
+    AsyncgenError,
+    Diagnostics,
+    DriftError,
+    GenerationError,
+    Location,
+    SpecError,
+    SpecErrors,
+)
 from asyncgen.model import Api
 from asyncgen.output import (
+    LINE_LENGTH,
     MANIFEST_PATH,
     FileDrift,
     OutputFile,
     WriteResult,
     default_formatter,
     format_files,
+    formatter_divergences,
     read_manifest,
     sha256,
     write_output,
@@ -300,6 +310,16 @@ def generate_from_api(
     )
     fresh = {path: r.text for path, r in rendered.items() if not r.reused}
     formatted = format_files(fresh, chosen_formatter, {p: r.template for p, r in rendered.items()})
+    notes = list(warnings or [])
+    for path, line, _ in formatter_divergences({p: formatted[p] for p in fresh}):
+        notes.append(
+            SpecError(
+                f"line longer than {LINE_LENGTH} ending in a pragma comment: ruff and black format it "
+                f"differently (template {rendered[path].template}); keep pragma lines short",
+                Location(str(path), line),
+                severity="warning",
+            )
+        )
 
     files: list[OutputFile] = []
     for path, r in rendered.items():
@@ -340,7 +360,7 @@ def generate_from_api(
         stale_kept=written.stale_kept,
         forced=written.forced,
         drift=written.drift,
-        warnings=list(warnings or []),
+        warnings=notes,
         rendered=sorted(str(p) for p, r in rendered.items() if not r.reused),
         reused=sorted(str(p) for p, r in rendered.items() if r.reused),
         models_cached=models_cached,

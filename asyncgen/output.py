@@ -165,6 +165,28 @@ def format_files(
     return out
 
 
+#: a trailing comment ruff leaves out of the line width and black does not
+_PRAGMA_COMMENT = re.compile(
+    r"#\s*(type:|noqa|pyright:|pylint:|nosec|isort:|ruff:|mypy:|pragma)", re.IGNORECASE
+)
+
+
+def formatter_divergences(files: Mapping[PurePosixPath, str]) -> list[tuple[PurePosixPath, int, str]]:
+    """Lines where ruff and black are known to disagree: too long and ending in a pragma comment.
+
+    Ruff does not count pragma comments (``# noqa``, ``# type: ignore`` ...) in the line
+    width, black does and wraps the line. Templates should keep such lines short.
+    """
+    found: list[tuple[PurePosixPath, int, str]] = []
+    for path, text in files.items():
+        if path.suffix not in (".py", ".pyi"):
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            if len(line) > LINE_LENGTH and "#" in line and _PRAGMA_COMMENT.search(line):
+                found.append((path, number, line))
+    return found
+
+
 # ---------------------------------------------------------------- writing
 
 

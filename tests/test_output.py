@@ -228,3 +228,42 @@ def test_unified_diff_shapes() -> None:
     assert unified_diff("a", b"x\n", b"y\n").splitlines()[:2] == ["--- a/a", "+++ b/a"]
     assert "+++ /dev/null" in unified_diff("a", b"x\n", None)
     assert "No newline at end of file" in unified_diff("a", b"x", b"y\n")
+
+
+SPECS = sorted((Path(__file__).resolve().parent.parent / "specs").glob("*.asyncapi.yaml"))
+
+
+@pytest.mark.skipif(not SPECS, reason="no bundled specs")
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+def test_service_projects_are_identical_with_ruff_and_black(spec: Path, tmp_path: Path) -> None:
+    """The bundled specs through the built-in service set: both formatters, same bytes."""
+    from asyncgen.generate import generate
+    from asyncgen.resources import builtin_set_dir
+
+    if builtin_set_dir("service") is None:
+        pytest.skip("the built-in service template set is not there")
+    trees = {}
+    for formatter in ("ruff", "black"):
+        out = tmp_path / formatter
+        generate(spec, out, formatter=formatter)
+        trees[formatter] = {
+            p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted(out.rglob("*"))
+            if p.is_file() and p.parent.name != ".asyncgen"
+        }
+    differing = sorted(
+        k
+        for k in trees["ruff"].keys() | trees["black"].keys()
+        if trees["ruff"].get(k) != trees["black"].get(k)
+    )
+    diffs = "".join(unified_diff(k, trees["ruff"].get(k), trees["black"].get(k)) for k in differing)
+    assert not differing, f"ruff (a/) and black (b/) differ:\n{diffs}"
+
+
+def test_formatter_divergences_flag_long_pragma_lines() -> None:
+    long_line = "from package_with_a_long_name import consumers  # noqa: F401  (importing registers them all)"
+    assert len(long_line) > output.LINE_LENGTH
+    found = output.formatter_divergences({P("a.py"): f"x = 1\n{long_line}\n", P("b.md"): long_line})
+    assert found == [(P("a.py"), 2, long_line)]
+    files = {P("a.py"): long_line + "\n"}
+    assert format_files(files, "ruff") != format_files(files, "black")  # why the warning exists
