@@ -791,6 +791,9 @@ def test_corpus_spec_loads(relative: str) -> None:
     family, _, version = rows[relative]["spec_version"].partition(" ")
     assert (doc.family, doc.version) == (family, version)
     assert doc.files[0] == spec
+    for node, _pointer in doc.walk():  # every ref resolved, every node located
+        assert not (isinstance(node, dict) and isinstance(node.get("$ref"), str)), node.loc
+        assert node.loc.line > 0, node.loc
 
 
 def test_corpus_has_the_expected_specs() -> None:

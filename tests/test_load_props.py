@@ -170,3 +170,57 @@ def test_pure_python_parser_agrees(text: str) -> None:
     check_located(slow)
     if isinstance(fast, Document) and isinstance(slow, Document):
         assert json.dumps(fast.raw, default=repr) == json.dumps(slow.raw, default=repr)
+
+
+# -- random ref graphs across files -------------------------------------------------------
+
+FILES = ["spec.yaml", "a.yaml", "sub/b.json", "sub/c.yaml"]
+KEYS = ["k0", "k1", "k2"]
+
+
+@st.composite
+def ref_targets(draw: st.DrawFn, here: str) -> str:
+    target = draw(st.sampled_from([*FILES, "missing.yaml", ""]))
+    if target:
+        depth = here.count("/")
+        target = "../" * depth + target if draw(st.booleans()) else target
+    key = draw(st.sampled_from([*KEYS, "nope", "k0/inner", "k1/0"]))
+    return f"{target}#/{key}"
+
+
+@st.composite
+def ref_file(draw: st.DrawFn, here: str) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for key in draw(st.lists(st.sampled_from(KEYS), unique=True, max_size=3)):
+        kind = draw(st.sampled_from(["ref", "ref+sibling", "value", "list"]))
+        if kind == "value":
+            body[key] = {"inner": {"$ref": draw(ref_targets(here))}, "type": "object"}
+        elif kind == "list":
+            body[key] = [{"$ref": draw(ref_targets(here))}, 1]
+        else:
+            body[key] = {"$ref": draw(ref_targets(here))}
+            if kind == "ref+sibling":
+                body[key]["description"] = "d"
+    return body
+
+
+@SETTINGS
+@given(st.tuples(*(ref_file(name) for name in FILES)))
+def test_random_ref_graphs_across_files(bodies: tuple[dict[str, Any], ...]) -> None:
+    """Refs between files: chains, cycles, siblings, misses. A Document has no ref left, or errors."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for name, body in zip(FILES, bodies, strict=True):
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(body) if name.endswith(".json") else yaml.safe_dump(body)
+            path.write_text(text, encoding="utf-8")
+        try:
+            doc = load(root / "spec.yaml", SMALL)
+        except (SpecError, SpecErrors) as err:
+            check_located(err)
+            for error in err.errors if isinstance(err, SpecErrors) else [err]:
+                assert error.line > 0 or "empty" in error.message or "top level" in error.message, error
+            return
+        for node, _pointer in doc.walk():
+            assert not (isinstance(node, dict) and isinstance(node.get("$ref"), str)), node.loc
