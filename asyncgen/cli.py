@@ -258,6 +258,12 @@ def diff(versions: tuple[str, ...], mode: str, fmt: str, strict_open_content: bo
     help="Your template dir: its files replace the set's files of the same name.",
 )
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Template parameter.")
+@click.option(
+    "--filters",
+    "filters_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Python file with FILTERS / TESTS dicts: your own Jinja filters and tests.",
+)
 @click.option("--role", type=click.Choice(["app", "client"]), default=None, help="app (default) or client.")
 @click.option("--server", default=None, help="Server to target when the spec has several.")
 @click.option("--package", default=None, help="Python package name (default: from info.title).")

@@ -55,7 +55,7 @@ from asyncgen.output import (
     write_output,
 )
 from asyncgen.plan import RESERVED_DIR, canonical_hash
-from asyncgen.render import Reuse, make_environment, render
+from asyncgen.render import Reuse, load_user_extensions, make_environment, render
 from asyncgen.schemas import ModelsModule, generate_models
 from asyncgen.templateset import TemplateSet, TemplateSetError, load_config, load_set
 
@@ -258,6 +258,7 @@ def generate_from_api(
     warnings: list[SpecError] | None = None,
     run_key: str | None = None,
     api_key: str | None = None,
+    filters_file: Path | None = None,
 ) -> GenerateResult:
     """Generate ``out`` from an Api in memory; ``sources`` (path -> bytes) are copied to ``spec/``.
 
@@ -267,6 +268,7 @@ def generate_from_api(
     if role not in ROLES:
         raise GenerationError(f"role {role!r} is not one of: {', '.join(ROLES)}")
     tset = load_set(template_set, templates_dir)
+    extensions = load_user_extensions(Path(filters_file)) if filters_file is not None else None
     values = tset.resolve_params(*param_layers, ("the command line", params or {}))
     pkg = package or api.package
     chosen_formatter = formatter or default_formatter()
@@ -287,6 +289,7 @@ def generate_from_api(
         "package": pkg,
         "formatter": chosen_formatter,
         "class_names": dict(models.class_names),
+        "filters": extensions.digest if extensions else None,
     }
     item_base_hash = _base_hash(settings)
     base_hash = _base_hash(
@@ -299,7 +302,7 @@ def generate_from_api(
             "sources": sorted((str(f.path), f.input_hash) for f in spec_files),
         }
     )
-    env = make_environment(tset)
+    env = make_environment(tset, extensions)
     rendered = render(
         tset,
         context,
@@ -383,8 +386,12 @@ def generate(
     force: bool = False,
     load_options: LoadOptions = LoadOptions(),  # noqa: B008 - frozen dataclass
     fail_on_warning: bool = False,
+    filters_file: Path | None = None,
 ) -> GenerateResult:
-    """Generate the project for ``spec`` into ``out`` (see the module docstring)."""
+    """Generate the project for ``spec`` into ``out`` (see the module docstring).
+
+    ``filters_file``: a Python file with ``FILTERS``/``TESTS`` dicts for the templates.
+    """
     from asyncgen.load import load
     from asyncgen.parse import parse
     from asyncgen.validate import validate
@@ -421,6 +428,7 @@ def generate(
             "templates": tset.fingerprint(),
             "params": tset.resolve_params(*layers, ("the command line", params or {})),
             "load_options": repr(load_options),
+            "filters": _file_digest(filters_file),
         }
     )
     if not check and not fail_on_warning:
@@ -456,12 +464,20 @@ def generate(
         force=force,
         warnings=warnings,
         run_key=run_key,
+        filters_file=filters_file,
         api_key=_base_hash({"sources": {name: sha256(data) for name, data in sources.items()}}),
         role=chosen_role,
         server=chosen_server,
         package=chosen_package,
         formatter=chosen_formatter,
     )
+
+
+def _file_digest(path: Path | None) -> str | None:
+    try:
+        return sha256(Path(path).read_bytes()) if path is not None else None
+    except OSError:
+        return "unreadable"  # load_user_extensions reports it
 
 
 def _dcg_version() -> str:

@@ -22,6 +22,7 @@ the templates that included it) and the spec element being rendered (``item``).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -62,7 +63,49 @@ def _fail(message: str) -> NoReturn:
     raise GenerationError(str(message))
 
 
-def make_environment(tset: TemplateSet) -> jinja2.Environment:
+@dataclass(frozen=True)
+class UserExtensions:
+    """A team's own filters and tests (``--filters FILE``), and the file's sha256."""
+
+    filters: Mapping[str, Callable[..., Any]]
+    tests: Mapping[str, Callable[..., Any]]
+    digest: str = ""
+
+
+def load_user_extensions(path: Path) -> UserExtensions:
+    """Import ``path`` (a Python file) and take its ``FILTERS`` / ``TESTS`` dicts of callables.
+
+    They may replace built-in filters (e.g. a house ``class_name``); a replacement must
+    keep the safety promise of the filter it replaces.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise TemplateError(f"--filters {path}: cannot read: {err}") from None
+    spec = importlib.util.spec_from_file_location(
+        f"asyncgen_user_filters_{hashlib.sha256(data).hexdigest()[:12]}", path
+    )
+    if spec is None or spec.loader is None:
+        raise TemplateError(f"--filters {path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as err:
+        raise TemplateError(f"--filters {path}: importing it failed: {type(err).__name__}: {err}") from None
+    found: dict[str, dict[str, Callable[..., Any]]] = {}
+    for attribute in ("FILTERS", "TESTS"):
+        value = getattr(module, attribute, {})
+        if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and callable(v) for k, v in value.items()
+        ):
+            raise TemplateError(f"--filters {path}: {attribute} must be a dict of name -> callable")
+        found[attribute] = dict(value)
+    if not found["FILTERS"] and not found["TESTS"]:
+        raise TemplateError(f"--filters {path}: defines neither FILTERS nor TESTS")
+    return UserExtensions(found["FILTERS"], found["TESTS"], hashlib.sha256(data).hexdigest())
+
+
+def make_environment(tset: TemplateSet, extensions: UserExtensions | None = None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = [
         jinja2.PrefixLoader({BUILTIN_PREFIX: jinja2.FileSystemLoader(tset.base_dir)}, delimiter=":"),
         *(jinja2.FileSystemLoader(d) for d in tset.search_path),
@@ -77,6 +120,9 @@ def make_environment(tset: TemplateSet) -> jinja2.Environment:
     )
     env.filters.update(FILTERS)
     env.globals["fail"] = _fail
+    if extensions is not None:
+        env.filters.update(extensions.filters)
+        env.tests.update(extensions.tests)
     return env
 
 

@@ -505,3 +505,18 @@ def test_no_change_run_skips_the_whole_pipeline(tmp_path: Path, monkeypatch: pyt
     (out / "tiny_lights" / "__init__.py").write_text("# edited\n")
     with pytest.raises(OutputConflict):
         generate(spec, out, template_set=MINI, params={"level": "2"})
+
+
+def test_cli_filters_file(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path / "spec")
+    house = tmp_path / "house.py"
+    house.write_text("FILTERS = {'py_literal': lambda v: repr(str(v).upper())}\n")
+    out = tmp_path / "out"
+    args = ["generate", str(spec), "-o", str(out), "--template-set", str(MINI), "--filters", str(house)]
+    code, _, err = cli(*args)
+    assert code == 0, err
+    assert "GREETING = 'HELLO'" in (out / "tiny_lights/__init__.py").read_text().replace('"', "'")
+    house.write_text("FILTERS = {'py_literal': lambda v: repr(str(v).lower())}\n")
+    code, _, err = cli(*args)  # a changed filter file is a changed input
+    assert code == 0, err
+    assert "GREETING = 'hello'" in (out / "tiny_lights/__init__.py").read_text().replace('"', "'")

@@ -150,3 +150,32 @@ def test_fingerprint_changes_with_any_template(tmp_path: Path) -> None:
     before = load_set(root).fingerprint()
     (root / "_macro.j2").write_text("m2")
     assert load_set(root).fingerprint() != before
+
+
+def test_user_filters_and_tests(tmp_path: Path) -> None:
+    from asyncgen.render import load_user_extensions
+
+    module = tmp_path / "house.py"
+    module.write_text(
+        "def shout(text):\n    return str(text).upper()\n\n"
+        "def short(text):\n    return len(str(text)) < 3\n\n"
+        "FILTERS = {'shout': shout}\nTESTS = {'short': short}\n"
+    )
+    root = make_set(
+        tmp_path / "s",
+        {"a.j2": "{{ api.title|shout }} {{ 'yes' if api.title is short else 'no' }}\n"},
+        [{"template": "a.j2", "path": "a"}],
+    )
+    tset = load_set(root)
+    extensions = load_user_extensions(module)
+    out = render(tset, ctx(api(title="ab")), env=make_environment(tset, extensions))
+    assert out[P("a")].text == "AB yes\n"
+    (tmp_path / "bad.py").write_text("FILTERS = {'x': 1}\n")
+    with pytest.raises(TemplateError, match="FILTERS must be a dict of name -> callable"):
+        load_user_extensions(tmp_path / "bad.py")
+    (tmp_path / "broken.py").write_text("raise RuntimeError('boom')\n")
+    with pytest.raises(TemplateError, match="importing it failed: RuntimeError: boom"):
+        load_user_extensions(tmp_path / "broken.py")
+    (tmp_path / "empty.py").write_text("X = 1\n")
+    with pytest.raises(TemplateError, match="neither FILTERS nor TESTS"):
+        load_user_extensions(tmp_path / "empty.py")
