@@ -447,7 +447,7 @@ class _Loader:
         url = url.split("#", 1)[0]
         for prefix, directory in sorted(self.options.map_urls, key=lambda p: -len(p[0])):
             if url.startswith(prefix):
-                rest = unquote(urlsplit(url[len(prefix) :]).path)
+                rest = unquote(url[len(prefix) :].split("?", 1)[0])
                 local = Path(directory) / rest
                 real = Path(os.path.realpath(local))
                 if not real.is_relative_to(os.path.realpath(directory)):

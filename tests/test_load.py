@@ -941,3 +941,14 @@ def test_json_surrogate_pair_escapes(tmp_path: Path) -> None:
     assert doc.root["emoji"] == "\U0001f600"
     assert doc.root["e"] == 100.0
     assert doc.root["z"] == 0
+
+
+def test_mapped_url_with_query_and_double_slash(tmp_path: Path) -> None:
+    write(tmp_path / "copies" / "a.yaml", "v: 1\n")
+    maps = (("https://x.example/v1/", tmp_path / "copies"),)
+    doc = load_text(tmp_path / "spec", "x: {$ref: 'https://x.example/v1/a.yaml?raw=1#/v'}\n", map_urls=maps)
+    assert doc.root["x"] == 1
+    (error,) = fails(
+        tmp_path / "spec", "x: {$ref: 'https://x.example/v1//etc/passwd'}\n", "s2.yaml", map_urls=maps
+    )
+    assert "outside the mapped folder" in error.message
