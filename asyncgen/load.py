@@ -34,6 +34,15 @@ References
     name), as Microcks' ``user-signedup.avsc#/User`` does.
 
     A ``.proto`` target loads as its text (a string), for the protobuf parser.
+
+Limits (``LoadOptions``)
+    Each file: ``max_bytes`` (checked before reading), ``max_depth`` (checked on
+    the event stream, before anything recurses), ``max_nodes`` counted *after*
+    alias expansion (alias bombs fail in milliseconds, in bounded memory). The
+    whole spec: ``4 * max_bytes`` read and ``max_nodes`` nodes over all its files;
+    at most 64 hops in a ref chain. Errors are located SpecErrors, all of them at
+    once, one per root cause (a ref that fails only because its target's ref
+    failed is not reported again).
 """
 
 from __future__ import annotations
