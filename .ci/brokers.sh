@@ -132,7 +132,8 @@ start_one() {
     return 0
   fi
   if port_open "$port"; then
-    die "port $port for $name is taken by a process this script did not start; set BROKER_${name^^}_PORT or stop it"
+    local var; var=$(case $name in mosquitto) echo MQTT ;; rabbitmq) echo AMQP ;; *) echo "${name^^}" ;; esac)
+    die "port $port for $name is taken by a process this script did not start; set BROKER_${var}_PORT or stop it"
   fi
   case $name in
     mosquitto)  # 2.x without a config: loopback-only listener, anonymous allowed; -d would lose the PID

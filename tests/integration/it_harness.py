@@ -265,8 +265,16 @@ class Service:
                 )
             time.sleep(0.05)
         self.kill()
+        hint = (
+            "\n(Tansu keeps consumer-group state while it runs: a group left by earlier runs can keep"
+            " rebalancing; `bash .ci/brokers.sh stop kafka && bash .ci/brokers.sh start kafka` resets it.)"
+            if self.broker.kind == "kafka"
+            else ""
+        )
         pytest.fail(
-            f"`python -m {self.project.package}` logged no `ready` line in {READY_TIMEOUT}s:\n{self.tail()}"
+            f"`python -m {self.project.package}` logged no `ready` line in {READY_TIMEOUT}s:\n"
+            + self.tail()
+            + hint
         )
 
     def log(self) -> str:
