@@ -8,7 +8,6 @@ wrapping of in-memory data into nodes, and the cheap copy of a composed tree.
 
 from __future__ import annotations
 
-import re
 import stat
 import urllib.error
 import urllib.request
@@ -23,9 +22,6 @@ from asyncgen.yaml12 import LimitError, Parsed, compose
 __all__ = ["copy_tree", "decode", "fetch", "parse_text", "read_limited", "read_local", "too_big", "wrap_data"]
 
 REMOTE_TIMEOUT = 10.0
-
-#: U+0085/U+2028/U+2029: line breaks to libyaml (YAML 1.1), ordinary characters to JSON and YAML 1.2
-YAML11_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 def read_local(path: Path, display: str, max_bytes: int, where: Location) -> bytes:
@@ -102,21 +98,9 @@ def decode(data: bytes, file: str) -> str:
 
 
 def parse_text(data: bytes, display: str, options: LoadOptions, *, is_json: bool) -> Parsed:
-    """YAML first (fast, C); strict JSON when that fails on JSON-looking text.
-
-    libyaml is a YAML 1.1 parser: it reads NEL/LS/PS (U+0085, U+2028, U+2029) as
-    line breaks and folds them inside quoted strings. YAML 1.2 and JSON do not,
-    so JSON-looking text containing one goes to the JSON parser first.
-    """
+    """YAML first (fast, C); strict JSON when that fails on JSON-looking text."""
     text = decode(data, display)
     looks_json = text.lstrip()[:1] in ("{", "[")
-    if looks_json and YAML11_BREAKS.search(text):
-        try:
-            return parse_json(text, display, max_depth=options.max_depth, max_nodes=options.max_nodes)
-        except LimitError:
-            raise
-        except (SpecError, SpecErrors):
-            pass
     try:
         return compose(text, display, max_depth=options.max_depth, max_nodes=options.max_nodes)
     except LimitError:

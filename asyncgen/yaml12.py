@@ -153,8 +153,12 @@ class _Frame:
 
 
 class _Composer:
-    def __init__(self, parser: Any, file: str, max_depth: int, max_nodes: int) -> None:
+    def __init__(
+        self, parser: Any, file: str, max_depth: int, max_nodes: int, restore: dict[int, int] | None = None
+    ) -> None:
         self.parser = parser
+        #: placeholder -> original character, see :func:`compose`
+        self.restore = restore
         self.file = file
         self.max_depth = max_depth
         self.max_nodes = max_nodes
@@ -212,7 +216,7 @@ class _Composer:
                         return value
                     continue
                 if etype is scalar_t:
-                    key_text = event.value
+                    key_text = event.value if self.restore is None else event.value.translate(self.restore)
                     plain = event.implicit[0] and event.tag is None
                     if event.tag is not None and event.tag != "!":
                         key_value, problem = _tagged(key_text, event.tag)
@@ -256,12 +260,11 @@ class _Composer:
             # -- a value (or the end of a sequence) ---------------------------
             if etype is scalar_t:
                 self.count += 1
+                text = event.value if self.restore is None else event.value.translate(self.restore)
                 if event.tag is None or event.tag == "!":
-                    value = (
-                        resolve_plain(event.value) if event.implicit[0] and event.tag is None else event.value
-                    )
+                    value = resolve_plain(text) if event.implicit[0] and event.tag is None else text
                 else:
-                    value, problem = _tagged(event.value, event.tag)
+                    value, problem = _tagged(text, event.tag)
                     if problem:
                         self.errors.append(
                             self.fail(
@@ -269,7 +272,7 @@ class _Composer:
                             )
                         )
                 if event.anchor is not None:
-                    self.anchors[event.anchor] = (value, 1, event.value)
+                    self.anchors[event.anchor] = (value, 1, text)
             elif etype is alias_t:
                 found = self.anchors.get(event.anchor)
                 if found is None:
@@ -423,10 +426,24 @@ def position(text: str, index: int) -> tuple[int, int]:
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
+#: YAML 1.1 (libyaml, PyYAML) reads NEL/LS/PS as line breaks; YAML 1.2 and JSON do not
+_BREAKS_11 = {0x85: 0xF0085, 0x2028: 0xF2028, 0x2029: 0xF2029}  # -> supplementary private use
+_RESTORE_11 = {new: old for old, new in _BREAKS_11.items()}
+_BREAKS_RE = re.compile("[\x85\u2028\u2029]")
+
+
 def compose(text: str, file: str, *, max_depth: int, max_nodes: int) -> Parsed:
-    """Compose the single YAML document in ``text``; raises SpecError/SpecErrors."""
+    """Compose the single YAML document in ``text``; raises SpecError/SpecErrors.
+
+    U+0085, U+2028 and U+2029 are ordinary characters in YAML 1.2 but line breaks
+    to the 1.1 parsers we drive, so they are swapped for private-use placeholders
+    (one character each: positions do not move) and restored in every scalar.
+    """
+    restore = None
+    if _BREAKS_RE.search(text) and not any(chr(c) in text for c in _RESTORE_11):
+        text, restore = text.translate(_BREAKS_11), _RESTORE_11
     parser = _CParser(text) if _CParser is not None else _PyParser(text)
     try:
-        return _Composer(parser, file, max_depth, max_nodes).run()
+        return _Composer(parser, file, max_depth, max_nodes, restore).run()
     except yaml.YAMLError as err:
         raise yaml_error(err, text, file) from None

@@ -952,3 +952,14 @@ def test_mapped_url_with_query_and_double_slash(tmp_path: Path) -> None:
         tmp_path / "spec", "x: {$ref: 'https://x.example/v1//etc/passwd'}\n", "s2.yaml", map_urls=maps
     )
     assert "outside the mapped folder" in error.message
+
+
+def test_yaml_keeps_nel_and_line_separators_as_characters(tmp_path: Path) -> None:
+    """YAML 1.2: U+0085/U+2028/U+2029 are not line breaks (libyaml, a 1.1 parser, thinks they are)."""
+    doc = load_text(
+        tmp_path,
+        "asyncapi: 3.0.0\ninfo:\n  title: a\u2028b\n  description: 'c\u2029d'\n"
+        '  x\x85y: "e\x85f"\nnext: 1\n',
+    )
+    assert doc.root["info"] == {"title": "a\u2028b", "description": "c\u2029d", "x\x85y": "e\x85f"}
+    assert doc.root.key_loc("next").line == 6
