@@ -520,3 +520,24 @@ def test_cli_filters_file(tmp_path: Path) -> None:
     code, _, err = cli(*args)  # a changed filter file is a changed input
     assert code == 0, err
     assert "GREETING = 'hello'" in (out / "tiny_lights/__init__.py").read_text().replace('"', "'")
+
+
+def test_byte_identical_across_processes_and_hash_seeds(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    spec = write_spec(tmp_path / "spec")
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        command = ["generate", str(spec), "-o", str(tmp_path / seed), "--template-set", str(MINI)]
+        proc = subprocess.run(
+            [sys.executable, "-m", "asyncgen", *command],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        assert proc.returncode == 0, proc.stderr
+    assert tree(tmp_path / "1") == tree(tmp_path / "2")
