@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from asyncgen.filters import FILTERS, class_name, comment, docstring, ident, py_literal, to_json
 
-json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
+)
 json_values = st.recursive(
     json_scalars,
     lambda children: (
@@ -110,3 +112,20 @@ def test_filter_set_is_small_and_complete() -> None:
         "comment",
         "json",
     }
+
+
+@given(texts)
+@settings(max_examples=200)
+def test_through_a_real_template(text: str) -> None:
+    """The same properties when the filters run inside the render environment."""
+    import jinja2
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    env.filters.update(FILTERS)
+    source = env.from_string('"""{{ x|docstring }}"""\n# {{ x|comment }}\nX = {{ x|py_literal }}\n').render(
+        x=text
+    )
+    tree = ast.parse(source, type_comments=True)
+    assert len(tree.body) == 2 and not tree.type_ignores
+    assert ast.literal_eval(tree.body[0].value) == text  # type: ignore[attr-defined]
+    assert ast.literal_eval(tree.body[1].value) == text  # type: ignore[attr-defined]
