@@ -260,7 +260,7 @@ def manifest_bytes(meta: Mapping[str, Any], files: Sequence[OutputFile]) -> byte
 def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # a parent is a file (a stale one, maybe)
         return None
     except IsADirectoryError:
         raise OutputConflict(f"{path} is a directory where a file would be written") from None
@@ -394,15 +394,15 @@ def commit(
                 directory.chmod(mode)
             os.replace(staging, out)
             return
+        for path in deletes:  # first: a stale file may sit where a new directory goes
+            (out / path).unlink(missing_ok=True)
+            _prune_empty_dirs(out, (out / path).parent)
         for path in writes:
             dest = out / path
             dest.parent.mkdir(parents=True, exist_ok=True)
             if dest.exists():
                 shutil.copymode(dest, staging / path)
             os.replace(staging / path, dest)
-        for path in deletes:
-            (out / path).unlink(missing_ok=True)
-            _prune_empty_dirs(out, (out / path).parent)
         for path in sorted(engine, key=lambda p: p == MANIFEST_PATH):
             (out / path).parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / path, out / path)

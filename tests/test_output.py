@@ -267,3 +267,10 @@ def test_formatter_divergences_flag_long_pragma_lines() -> None:
     assert found == [(P("a.py"), 2, long_line)]
     files = {P("a.py"): long_line + "\n"}
     assert format_files(files, "ruff") != format_files(files, "black")  # why the warning exists
+
+
+def test_a_stale_file_where_a_directory_now_goes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(files(a__b="old\n"), out, meta=META)
+    result = write_output(files(a__b__c="new\n"), out, meta=META)
+    assert result.removed == ["a/b"] and (out / "a/b/c").read_text() == "new\n"
