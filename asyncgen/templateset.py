@@ -68,6 +68,12 @@ class ParamSpec:
 
     def convert(self, value: Any, source: str) -> Any:
         """``value`` (a ``-p`` string or a config value) as this parameter's type."""
+        try:
+            return self._convert(value, source)
+        except TemplateSetError as err:
+            raise TemplateSetError(f"{err.message}\n  accepted: {self.describe()}") from None
+
+    def _convert(self, value: Any, source: str) -> Any:
         bad = f"parameter {self.name!r} from {source}: {value!r} is not a valid {self.type}"
         if self.type == "bool":
             if isinstance(value, bool):

@@ -113,7 +113,9 @@ def test_param_errors(tmp_path: Path, params: dict[str, str], expected: str) -> 
         run(make_api(), tmp_path / "out", params=params)
     assert expected in err.value.message
     if "unknown" in expected:
-        assert "greeting (str, default 'hello')" in err.value.message
+        assert "greeting (str, default 'hello'): What every module says" in err.value.message
+    else:
+        assert "\n  accepted: " in err.value.message  # name, type, default (and choices)
     assert not (tmp_path / "out").exists()
 
 
