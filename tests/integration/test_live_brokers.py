@@ -92,9 +92,12 @@ class Delivery:
 class Listener:
     def __init__(self) -> None:
         self.queue: asyncio.Queue[Delivery] = asyncio.Queue()
+        self.seen: list[Delivery] = []  # everything taken from the queue, for failure messages
 
     async def next(self, timeout: float) -> Delivery:
-        return await asyncio.wait_for(self.queue.get(), timeout)
+        delivery = await asyncio.wait_for(self.queue.get(), timeout)
+        self.seen.append(delivery)
+        return delivery
 
     async def first(self, pred: Callable[[Delivery], bool], timeout: float) -> Delivery:
         deadline = time.monotonic() + timeout
@@ -250,7 +253,11 @@ class BrokerContract:
                     DELIVERY_TIMEOUT,
                 )
             except TimeoutError:
-                pytest.fail(f"{case.operation}: nothing arrived on {address!r} within {DELIVERY_TIMEOUT}s")
+                seen = [(d.address, d.body[:300]) for d in listener.seen[:5]]
+                pytest.fail(
+                    f"{case.operation}: no JSON message with {case.match_key}={payload[case.match_key]!r} on "
+                    f"{address!r} in {DELIVERY_TIMEOUT}s; the broker's client saw (address, raw body): {seen}"
+                )
         took = time.monotonic() - t0
         print(f"[{self.kind}] {case.operation}: the broker's client got it {took:.2f}s after producer start")
         assert got.address == address
@@ -383,7 +390,7 @@ async def _line_reader(
 
     async def until_ready() -> None:
         while True:
-            line = (await proc.stdout.readline()).decode()
+            line = (await proc.stdout.readline()).decode(errors="replace")
             if not line:
                 raise AssertionError(f"{cmd[0]} ended before subscribing: {seen}")
             seen.append(line)
@@ -434,7 +441,7 @@ class TestMQTT(BrokerContract):
 
     def client_listen(self, broker: Broker, address: str) -> contextlib.AbstractAsyncContextManager[Listener]:
         async def parse(stream: asyncio.StreamReader, listener: Listener) -> None:
-            while line := (await stream.readline()).decode():
+            while line := (await stream.readline()).decode(errors="replace"):
                 if line.startswith("Client ") or "\t" not in line:
                     continue  # -d debug lines
                 topic, _, payload = line.rstrip("\n").partition("\t")
@@ -500,11 +507,12 @@ class TestRedis(BrokerContract):
     def client_listen(self, broker: Broker, address: str) -> contextlib.AbstractAsyncContextManager[Listener]:
         async def parse(stream: asyncio.StreamReader, listener: Listener) -> None:
             # raw (non-tty) output: one line per element: "message", channel, payload
-            while line := (await stream.readline()).decode():
-                if line.rstrip("\n") == "message":
-                    channel = (await stream.readline()).decode().rstrip("\n")
-                    payload = (await stream.readline()).decode().rstrip("\n")
-                    listener.queue.put_nowait(Delivery(channel, payload.encode(), {}))
+            # (a body with a newline in it arrives cut at the newline; JSON bodies have none)
+            while raw := await stream.readline():
+                if raw.rstrip(b"\n") == b"message":
+                    channel = (await stream.readline()).decode(errors="replace").rstrip("\n")
+                    payload = (await stream.readline()).rstrip(b"\n")
+                    listener.queue.put_nowait(Delivery(channel, payload, {}))
 
         cmd = ["redis-cli", "-h", HOST, "-p", str(broker.port), "SUBSCRIBE", address]
         return _line_reader(cmd, lambda line: line.strip() == "1", parse)
