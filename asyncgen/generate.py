@@ -200,7 +200,10 @@ def _models(api: Api, out: Path, use_cache: bool) -> tuple[ModelsModule, bytes, 
             cached = json.loads((out / MODELS_CACHE).read_text(encoding="utf-8"))
             if cached.get("key") == key:
                 module = ModelsModule(
-                    cached["code"], dict(cached["class_names"]), tuple(cached["extra_dependencies"])
+                    cached["code"],
+                    dict(cached["class_names"]),
+                    tuple(cached["extra_dependencies"]),
+                    warnings=tuple(cached.get("warnings", ())),
                 )
                 return module, _models_cache_bytes(key, module), True
         except (OSError, ValueError, KeyError, TypeError):
@@ -215,6 +218,7 @@ def _models_cache_bytes(key: str, module: ModelsModule) -> bytes:
         "code": module.code,
         "class_names": dict(module.class_names),
         "extra_dependencies": list(module.extra_dependencies),
+        "warnings": list(module.warnings),
     }
     return (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -314,6 +318,9 @@ def generate_from_api(
     fresh = {path: r.text for path, r in rendered.items() if not r.reused}
     formatted = format_files(fresh, chosen_formatter, {p: r.template for p, r in rendered.items()})
     notes = list(warnings or [])
+    notes.extend(
+        SpecError(text, Location(api.source or "<models>"), severity="warning") for text in models.warnings
+    )
     for path, line, _ in formatter_divergences({p: formatted[p] for p in fresh}):
         notes.append(
             SpecError(

@@ -33,6 +33,7 @@ import ast
 import json
 import tempfile
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,8 @@ class ModelsModule:
     class_names: Mapping[str, str] = field(default_factory=dict)
     extra_dependencies: tuple[str, ...] = ()
     seconds: float = 0.0
+    #: what dcg warned about (e.g. a default that does not fit its type), in order, deduplicated
+    warnings: tuple[str, ...] = ()
 
     def class_name(self, def_name: str) -> str:
         try:
@@ -119,6 +122,8 @@ def _run_dcg(document: dict[str, Any], metadata: Path) -> str:
         snake_case_field=True,
         allow_population_by_field_name=True,
         skip_root_model=True,  # the {"$defs": ...} wrapper itself is not a model
+        allow_remote_refs=False,  # refs are resolved by our loader; dcg never touches the network
+        strict_refs=True,  # a dangling "#/$defs/..." is a bug to report, not an Any model
         formatters=[Formatter.BUILTIN],  # sorted imports; ruff/black format the file later
         emit_model_metadata=metadata,
     )
@@ -135,15 +140,18 @@ def generate_models(api: Api) -> ModelsModule:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="asyncgen-models-") as tmp:
         metadata_path = Path(tmp) / "models.json"
-        try:
-            code = _run_dcg(document, metadata_path)
-        except GenerationError:
-            raise
-        except Exception as err:  # dcg raises its own Error and assorted others
-            raise GenerationError(
-                f"datamodel-code-generator could not build models from the spec's schemas: "
-                f"{type(err).__name__}: {err}"
-            ) from None
+        with warnings.catch_warnings(record=True) as caught:
+            # dcg's warnings are reported, never raised (pytest's "error" filter included)
+            warnings.simplefilter("always")
+            try:
+                code = _run_dcg(document, metadata_path)
+            except GenerationError:
+                raise
+            except Exception as err:  # dcg raises its own Error and assorted others
+                raise GenerationError(
+                    f"datamodel-code-generator could not build models from the spec's schemas: "
+                    f"{type(err).__name__}: {err}"
+                ) from None
         metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
     by_ref = {m["source_ref"]: m["class_name"] for m in metadata.get("models", [])}
     class_names: dict[str, str] = {}
@@ -166,4 +174,5 @@ def generate_models(api: Api) -> ModelsModule:
         class_names=class_names,
         extra_dependencies=extra_dependencies(code),
         seconds=time.perf_counter() - started,
+        warnings=tuple(dict.fromkeys(f"datamodel-code-generator: {w.message}" for w in caught)),
     )

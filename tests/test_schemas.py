@@ -244,3 +244,27 @@ def test_repeated_names_are_refused() -> None:
     api = Api("asyncapi", "3.0.0", "T", "1", "t", schemas=(SchemaDef("A", {}), SchemaDef("A", {})))
     with pytest.raises(GenerationError, match="schema names repeat: A"):
         generate_models(api)
+
+
+def test_dcg_warnings_are_collected_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import warnings
+
+    from asyncgen import schemas
+
+    def noisy(document: dict[str, Any], metadata: Path) -> str:
+        warnings.warn("something odd", UserWarning, stacklevel=1)
+        models = [{"source_ref": "#/$defs/A", "class_name": "A"}]
+        metadata.write_text(json.dumps({"version": 1, "models": models}))
+        return "class A:\n    pass\n"
+
+    monkeypatch.setattr(schemas, "_run_dcg", noisy)
+    models = generate_models(make_api({"A": {"type": "string"}}))  # filterwarnings=error would raise
+    assert models.warnings == ("datamodel-code-generator: something odd",)
+
+
+def test_remote_refs_are_never_fetched() -> None:
+    with pytest.raises(GenerationError, match="remote"):
+        generate_models(
+            make_api({"A": {"type": "object", "properties": {"b": {"$ref": "https://example.com/x"}}}})
+        )
