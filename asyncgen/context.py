@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from asyncgen import brokers
 from asyncgen.brokers import BrokerProfile
 from asyncgen.errors import GenerationError
-from asyncgen.examples import example_for, headers_example, invalid_field_for
+from asyncgen.examples import example_for, headers_example, invalid_field_for, valid
 from asyncgen.model import Api, Channel, Message, Operation, Parameter, Server
 
 JSON_TYPES = ("application/json", "text/json")
@@ -76,6 +76,9 @@ def _is_json(content_type: str) -> bool:
 class ParamView:
     param: Parameter
     ident: str
+    #: what a value must match entirely, and may never contain (from the transport)
+    value_regex: str = ".+"
+    forbidden: str = ""
 
     @property
     def name(self) -> str:
@@ -93,13 +96,26 @@ class ParamView:
         except re.error:
             return None
 
+    def valid(self, value: str) -> bool:
+        """Whether the generated ``check_param`` accepts ``value``."""
+        return (
+            bool(value)
+            and re.fullmatch(self.value_regex, value) is not None
+            and not any(c in self.forbidden for c in value)
+            and (not self.enum or value in self.enum)
+            and (self.pattern is None or _search(self.pattern, value))
+        )
+
     @cached_property
-    def example(self) -> str:
+    def example(self) -> str | None:
+        """A value the generated code accepts: the spec's default/examples/enum, else made up."""
         p = self.param
-        for value in (p.default, *p.examples, *p.enum):
-            if isinstance(value, str) and value and (not p.pattern or _search(p.pattern, value)):
+        literal = re.match(r"\^?((?:\\.|[\w-])*)", p.pattern or "")
+        prefix = re.sub(r"\\(.)", r"\1", literal.group(1)) if literal else ""
+        for value in (p.default, *p.examples, *p.enum, "example", prefix + "example", prefix + "1"):
+            if isinstance(value, str) and self.valid(value):
                 return value
-        return "example"
+        return None
 
 
 def _search(pattern: str, value: str) -> bool:
@@ -152,13 +168,18 @@ class ChannelView:
             pos = match.end()
         return "^" + out + re.escape(self.address[pos:]) + "$"
 
+    @property
+    def has_example(self) -> bool:
+        """Whether every parameter has a valid example value (tests skip otherwise)."""
+        return all(p.example is not None for p in self.params)
+
     @cached_property
     def example_args(self) -> str:
-        return ", ".join(f"{p.ident}={lit(p.example)}" for p in self.params)
+        return ", ".join(f"{p.ident}={lit(p.example or '')}" for p in self.params)
 
     @cached_property
     def example_address(self) -> str:
-        return brokers.substitute(self.address, {p.name: p.example for p in self.params})
+        return brokers.substitute(self.address, {p.name: p.example or "" for p in self.params})
 
     @property
     def address_expr(self) -> str:
@@ -201,6 +222,8 @@ class MessageView:
     json: bool
     #: valid headers as broker header strings (None: no headers schema / none found)
     headers_example: dict[str, str] | None = None
+    #: an earlier receive operation on the same channel whose messages accept this example
+    shadowed_by: str | None = None
 
     @property
     def ident(self) -> str:
@@ -289,6 +312,11 @@ class OperationView:
         return next((m.example for m in self.reply_messages if m.has_example), None)
 
     @property
+    def attempt(self) -> str:
+        """The consumer's function that decodes and handles one message (or raises InvalidMessage)."""
+        return f"_receive_{self.ident}"
+
+    @property
     def adapter(self) -> str:
         return f"_{self.ident.upper()}_PAYLOAD"
 
@@ -336,11 +364,13 @@ def build_context(
         "operations": ops,
         "sends": sends,
         "receives": receives,
+        "subscriber_groups": _groups(receives, builder.defs),
         "requests": [o for o in sends if o.has_reply],
         "producer_imports": _imports(sends, profile, "send"),
         "consumer_imports": _imports(receives, profile, "receive"),
         "handler_imports": _imports(receives, profile, "handler"),
         "test_imports": _imports(ops, profile, "test"),
+        "test_uses": _test_uses(ops, profile),
         "title": api.title,
         "description": api.description or "",
         "spec_version": api.spec_version,
@@ -394,8 +424,72 @@ def _imports(ops: Sequence[OperationView], profile: BrokerProfile, part: str) ->
         models=sorted(classes),
         faststream=lines,
         channels=any(o.channel.parameterised for o in ops) or part in ("send", "test"),
-        any=any(not m.typed for o in ops for m in o.messages + o.reply_messages),
+        any=any(m.payload_class == "Any" for o in ops for m in _typed_messages(o, part)),
     )
+
+
+@dataclass
+class SubscriberGroup:
+    """The receive operations that share one channel: one subscriber tries each in order."""
+
+    function: str
+    ops: list[OperationView]
+
+    @property
+    def first(self) -> OperationView:
+        return self.ops[0]
+
+    @property
+    def has_reply(self) -> bool:
+        return any(o.has_reply for o in self.ops)
+
+
+def _groups(receives: Sequence[OperationView], defs: Mapping[str, Any]) -> list[SubscriberGroup]:
+    by_channel: dict[str, list[OperationView]] = {}
+    for o in receives:
+        earlier = by_channel.setdefault(o.channel.channel.key, [])
+        for m in o.dispatch:
+            for prior in earlier:
+                if m.has_example and any(
+                    p.message.payload is not None and valid(m.example, dict(p.message.payload.schema), defs)
+                    for p in prior.messages
+                ):
+                    m.shadowed_by = prior.key
+                    break
+        earlier.append(o)
+    names = _Names(o.function for o in receives)
+    groups = []
+    for ops in by_channel.values():
+        function = ops[0].function if len(ops) == 1 else names.take(f"consume_{ops[0].channel.ident}")
+        groups.append(SubscriberGroup(function, ops))
+    return groups
+
+
+def _typed_messages(o: OperationView, part: str) -> list[MessageView]:
+    """The messages whose payload types a module's code spells out."""
+    if part == "receive":
+        return o.messages
+    return o.messages + (o.reply_messages if o.has_reply else [])
+
+
+def _test_uses(ops: Sequence[OperationView], profile: BrokerProfile) -> dict[str, bool]:
+    """Which names the generated test module uses (so it imports nothing unused)."""
+    receives = [o for o in ops if o.action == "receive"]
+    sends = [o for o in ops if o.action == "send"]
+    runnable_sends = [o for o in sends if o.messages and o.messages[0].has_example and o.messages[0].typed]
+    runnable_receives = [
+        (o, m) for o in receives for m in o.dispatch if m.has_example and o.channel.has_example
+    ]
+    return {
+        "channels": any(o.channel.parameterised for o, _ in runnable_receives),
+        "message_class": bool(runnable_sends)
+        or any(o.reply_spy_args and o.has_reply for o, _ in runnable_receives)
+        or (profile.dead_letter == "topic" and any(o.channel.has_example for o in receives)),
+        "base_model": any(o.messages[0].invalid and o.channel.has_example for o in runnable_sends),
+        "runtime": any(o.has_reply and o.reply_example for o, _ in runnable_receives),
+        "pytest": bool(receives or sends),
+        "models": bool(runnable_sends) or any(m.typed or o.has_reply for o, m in runnable_receives),
+    }
 
 
 def _mqtt_version(server: Server | None, profile: BrokerProfile) -> str:
@@ -446,7 +540,11 @@ class _Builder:
         if found is not None:
             return found
         param_names = _Names()
-        params = [ParamView(p, param_names.take(p.ident)) for p in channel.parameters]
+        amqp = brokers.binding(channel.bindings, self.profile)
+        queue_named = self.profile.key == "rabbit" and amqp.get("is") == "queue"
+        value_regex = ".+" if queue_named else self.profile.param_regex
+        forbidden = "" if queue_named else self.profile.forbidden_chars
+        params = [ParamView(p, param_names.take(p.ident), value_regex, forbidden) for p in channel.parameters]
         view = ChannelView(
             channel=channel,
             profile=self.profile,

@@ -49,10 +49,10 @@ def example_for(message: Message, defs: Mapping[str, Any]) -> tuple[Any, bool]:
         return None, False
     schema = dict(message.payload.schema)
     for ex in message.examples:
-        if ex.has_payload and _valid(ex.payload, schema, defs):
+        if ex.has_payload and valid(ex.payload, schema, defs):
             return ex.payload, True
     value = synthesise(schema, defs)
-    if value is not _NOTHING and _valid(value, schema, defs):
+    if value is not _NOTHING and valid(value, schema, defs):
         return value, True
     return None, False
 
@@ -64,7 +64,7 @@ class _Nothing:
 _NOTHING: Any = _Nothing()
 
 
-def _valid(value: Any, schema: Mapping[str, Any], defs: Mapping[str, Any]) -> bool:
+def valid(value: Any, schema: Mapping[str, Any], defs: Mapping[str, Any]) -> bool:
     import jsonschema  # type: ignore[import-untyped,unused-ignore]
 
     try:
@@ -208,8 +208,8 @@ def headers_example(message: Message, defs: Mapping[str, Any]) -> dict[str, str]
         return None
     schema = dict(message.headers.schema)
     value = next((e.headers for e in message.examples if e.headers is not None), None)
-    if value is None or not _valid(value, schema, defs):
+    if value is None or not valid(value, schema, defs):
         value = synthesise(schema, defs)
-    if not isinstance(value, Mapping) or not _valid(value, schema, defs):
+    if not isinstance(value, Mapping) or not valid(value, schema, defs):
         return None
     return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}

@@ -1,8 +1,9 @@
 """The service template set, end to end, per transport.
 
-For each broker (Kafka, AMQP, MQTT, NATS, Redis) an inline AsyncAPI 3.0 spec with a
-parameterised receive, a oneOf receive (dispatch), a send with headers and a
-correlation id, and a request/reply receive is generated into a temporary folder;
+For each broker (Kafka, AMQP, MQTT, NATS, Redis, WebSockets) an inline AsyncAPI 3.0
+spec with a parameterised receive, a oneOf receive (dispatch), two receive operations
+on one channel (one subscriber tries each), a send with headers and a correlation id,
+and a request/reply receive is generated into a temporary folder;
 the project must pass ``ruff check``, ``mypy --strict`` on its package and its own
 generated tests (run in a subprocess on FastStream's in-memory test broker). The
 client role (the mirror) is generated for Kafka and MQTT too.
@@ -71,6 +72,13 @@ def spec_yaml(protocol: str) -> str:
             messages:
               ping:
                 $ref: '#/components/messages/ping'
+          commands:
+            address: {addr("svc", "commands")}
+            messages:
+              start:
+                payload: {{type: object, required: [kind], properties: {{kind: {{const: start}}}}}}
+              stop:
+                payload: {{type: object, required: [kind], properties: {{kind: {{const: stop}}}}}}
           pong:
             address: {addr("svc", "pong")}
             messages:
@@ -100,6 +108,14 @@ def spec_yaml(protocol: str) -> str:
               mqtt:
                 qos: 2
                 retain: true
+          onStart:
+            action: receive
+            channel: {{$ref: '#/channels/commands'}}
+            messages: [{{$ref: '#/channels/commands/messages/start'}}]
+          onStop:
+            action: receive
+            channel: {{$ref: '#/channels/commands'}}
+            messages: [{{$ref: '#/channels/commands/messages/stop'}}]
           answerPing:
             action: receive
             channel: {{$ref: '#/channels/ping'}}
