@@ -154,12 +154,19 @@ def generate_models(api: Api) -> ModelsModule:
                 ) from None
         metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
     by_ref = {m["source_ref"]: m["class_name"] for m in metadata.get("models", [])}
+    # dcg's metadata can miss a model it did write (seen: an allOf of enums); then a class
+    # of exactly the def's name in the code, claimed by no other def, is the one
+    defined = {node.name for node in ast.parse(code).body if isinstance(node, ast.ClassDef)}
+    unclaimed = defined - set(by_ref.values())
     class_names: dict[str, str] = {}
     missing: list[str] = []
     for schema_def in api.schemas:
         ref = "#" + join_pointer("/$defs", schema_def.name)
         found = by_ref.get(ref)
-        if found is None:
+        if found is None and schema_def.name in unclaimed:
+            found = schema_def.name
+            unclaimed.discard(found)
+        if found is None or found not in defined:
             missing.append(schema_def.name)
         else:
             class_names[schema_def.name] = found

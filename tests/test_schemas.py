@@ -268,3 +268,18 @@ def test_remote_refs_are_never_fetched() -> None:
         generate_models(
             make_api({"A": {"type": "object", "properties": {"b": {"$ref": "https://example.com/x"}}}})
         )
+
+
+def test_a_class_missing_from_dcg_metadata_is_found_in_the_code() -> None:
+    """dcg 0.89 leaves an allOf of enums out of its model metadata but writes the class."""
+    models = generate_models(
+        make_api(
+            {
+                "A": {"type": "object", "properties": {"c": {"$ref": "#/$defs/C"}}},
+                "B": {"type": "string", "enum": ["X", "Y"]},
+                "C": {"allOf": [{"$ref": "#/$defs/B"}, {"type": "string", "enum": ["X"]}]},
+            }
+        )
+    )
+    assert models.class_names == {"A": "A", "B": "B", "C": "C"}
+    assert "class C(" in models.code
