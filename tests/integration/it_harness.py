@@ -315,7 +315,13 @@ class Service:
 
 
 def send_with_producer(
-    project: Project, broker: Broker, operation: str, payload: Any, params: dict[str, Any]
+    project: Project,
+    broker: Broker,
+    operation: str,
+    payload: Any,
+    params: dict[str, Any],
+    *,
+    headers: dict[str, Any] | None = None,
 ) -> str:
     """Run the generated producer of ``operation`` in its own process (see it_probe.py)."""
     env = project_env(
@@ -330,6 +336,7 @@ def send_with_producer(
             operation,
             json.dumps(payload),
             json.dumps(params),
+            *([json.dumps(headers)] if headers else []),
         ],
         cwd=project.out,
         env=env,

@@ -142,8 +142,10 @@ def find_producer(module: Any, operation: str) -> Callable[..., Awaitable[Any]]:
     return found[0][1]
 
 
-async def call_producer(package: str, operation: str, payload: Any, params: dict[str, Any]) -> Any:
-    """Call the producer of ``operation`` with ``payload`` validated into its payload type."""
+async def call_producer(
+    package: str, operation: str, payload: Any, params: dict[str, Any], headers: Any = None
+) -> Any:
+    """Call the producer of ``operation`` with ``payload`` (and ``headers``) validated into its types."""
     producers = importlib.import_module(f"{package}.producers")
     fn = find_producer(producers, operation)
     hints = typing.get_type_hints(fn)
@@ -155,23 +157,28 @@ async def call_producer(package: str, operation: str, payload: Any, params: dict
             kwargs[pname] = TypeAdapter(hints[pname]).validate_python(value) if pname in hints else value
     if wanted:
         raise SystemExit(f"{fn.__name__}{inspect.signature(fn)} has no parameter for {sorted(wanted)}")
+    if headers is not None:
+        kwargs["headers"] = TypeAdapter(hints["headers"]).validate_python(headers)
     model = TypeAdapter(hints["payload"]).validate_python(payload)
     result = await fn(model, **kwargs)
     print(f"sent via {fn.__name__}", flush=True)
     return result
 
 
-async def send(package: str, operation: str, payload: Any, params: dict[str, Any]) -> None:
+async def send(package: str, operation: str, payload: Any, params: dict[str, Any], headers: Any) -> None:
     """From a process of its own: connect the service's broker, send, disconnect."""
     broker = importlib.import_module(f"{package}.broker").broker
     await broker.start()
     try:
-        await call_producer(package, operation, payload, params)
+        await call_producer(package, operation, payload, params, headers)
     finally:
         await broker.stop()
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 5 or sys.argv[1] != "send":
-        raise SystemExit("usage: python -m PKG._it_probe send OPERATION PAYLOAD_JSON PARAMS_JSON")
-    asyncio.run(send(__package__ or "", sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])))
+    if len(sys.argv) not in (5, 6) or sys.argv[1] != "send":
+        raise SystemExit(
+            "usage: python -m PKG._it_probe send OPERATION PAYLOAD_JSON PARAMS_JSON [HEADERS_JSON]"
+        )
+    args = [json.loads(a) for a in sys.argv[3:]]
+    asyncio.run(send(__package__ or "", sys.argv[2], args[0], args[1], args[2] if len(args) > 2 else None))

@@ -68,6 +68,9 @@ class Send:
     params: dict[str, str]
     payload: dict[str, Any]
     match_key: str  # payload field that identifies this test's message among others on the address
+    headers: dict[str, str] = field(default_factory=dict)  # the producer's `headers` argument
+    #: what the broker's client must see besides the payload: headers, and "qos"/"key" where it reports them
+    expect: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,15 @@ class BrokerContract:
         address = address_of(case.address, params)
         async with self.client_listen(broker, address) as listener:
             t0 = time.monotonic()
-            await asyncio.to_thread(send_with_producer, project, broker, case.operation, payload, params)
+            await asyncio.to_thread(
+                send_with_producer,
+                project,
+                broker,
+                case.operation,
+                payload,
+                params,
+                fill(case.headers, values),
+            )
             try:
                 got = await listener.first(
                     lambda d: (
@@ -262,6 +273,10 @@ class BrokerContract:
         print(f"[{self.kind}] {case.operation}: the broker's client got it {took:.2f}s after producer start")
         assert got.address == address
         assert body_json(got) == payload
+        for name, value in fill(case.expect, values).items():
+            assert got.headers.get(name) == value, (
+                f"{name}: expected {value!r}, the broker's client saw {got.headers}"
+            )
 
     async def test_request_reply(self, request: pytest.FixtureRequest, broker: Broker) -> None:
         case = self.request
@@ -430,6 +445,7 @@ class TestMQTT(BrokerContract):
         params={"streetlightId": "lamp-{uid}"},
         payload={"command": "on", "sentAt": "2026-03-02T17:45:01Z"},
         match_key="command",
+        expect={"qos": "1"},  # the operation's mqtt binding says qos 1; the test subscribes with qos 1
     )
 
     async def client_publish(
@@ -444,8 +460,8 @@ class TestMQTT(BrokerContract):
             while line := (await stream.readline()).decode(errors="replace"):
                 if line.startswith("Client ") or "\t" not in line:
                     continue  # -d debug lines
-                topic, _, payload = line.rstrip("\n").partition("\t")
-                listener.queue.put_nowait(Delivery(topic, payload.encode(), {}))
+                topic, qos, payload = line.rstrip("\n").split("\t", 2)
+                listener.queue.put_nowait(Delivery(topic, payload.encode(), {"qos": qos}))
 
         # stdbuf: mosquitto_sub block-buffers stdout into a pipe (SUBACK would show up only later)
         cmd = [
@@ -460,7 +476,7 @@ class TestMQTT(BrokerContract):
             "1",
             "-d",
             "-F",
-            "%t\t%p",
+            "%t\t%q\t%p",  # topic, QoS as delivered (min of publish and subscribe QoS), payload
             "-t",
             address,
         ]
@@ -725,6 +741,8 @@ class KafkaClient:
         async def pump() -> None:
             async for rec in consumer:
                 headers = {k: v.decode(errors="replace") for k, v in rec.headers or ()}
+                if rec.key is not None:
+                    headers["key"] = rec.key.decode(errors="replace")
                 listener.queue.put_nowait(
                     Delivery(rec.topic, rec.value or b"", headers, headers.get("correlationId"))
                 )
@@ -766,7 +784,9 @@ class TestKafkaErpEvents(KafkaClient, BrokerContract):
     send = Send(
         operation="publishOrderCreated",
         address="erp.order.created",
-        params={},
+        params={"key": "SO-{num}"},  # the producer's `key` argument: the message binding's key (order id)
+        headers={"eventType": "OrderCreated", "tenant": "DE01"},
+        expect={"key": "SO-{num}", "eventType": "OrderCreated", "tenant": "DE01"},
         payload={
             "eventId": "9b2d7c1e-2f4a-4c8e-b1d5-{uid}",
             "occurredAt": "2026-03-02T10:00:00Z",
