@@ -246,14 +246,9 @@ class BrokerContract:
         address = address_of(case.address, params)
         async with self.client_listen(broker, address) as listener:
             t0 = time.monotonic()
+            headers = fill(case.headers, values)
             await asyncio.to_thread(
-                send_with_producer,
-                project,
-                broker,
-                case.operation,
-                payload,
-                params,
-                fill(case.headers, values),
+                lambda: send_with_producer(project, broker, case.operation, payload, params, headers=headers)
             )
             try:
                 got = await listener.first(
