@@ -86,6 +86,9 @@ def decode(data: bytes, file: str) -> str:
             Location(file, line, column),
             hint="is this a binary file? specs must be UTF-8 text",
         ) from None
+    start = len(text) - len(text.lstrip("\r\n\t "))
+    if text.startswith("\ufeff", start):  # a BOM before the content (libyaml drops it, PyYAML not)
+        text = text[:start] + text[start + 1 :]
     nul = text.find("\x00")
     if nul >= 0:
         line = text.count("\n", 0, nul) + 1
