@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -31,18 +32,61 @@ from typing import Any, ClassVar
 import pytest
 from it_harness import (
     BROKERS,
+    HERE,
     HOST,
+    SPECS,
     STOP_TIMEOUT,
     Broker,
     Project,
     Service,
     address_of,
+    env_prefix_of,
     fill,
+    generate,
+    generator_available,
+    install_probe,
     send_with_producer,
+    skip_or_fail,
     unique_values,
 )
 
 pytestmark = pytest.mark.integration
+
+# (No conftest.py here: tests/conftest.py is imported as `conftest` by other tests; a second one
+# in this folder would shadow it.)
+
+#: IT_FAKE_SERVICE=1 runs these tests against a hand-written FastStream app (fakeapp/fakesvc) with
+#: the generated projects' layout instead of generated projects: it checks the harness itself.
+FAKE = os.environ.get("IT_FAKE_SERVICE") == "1"
+
+
+@pytest.fixture(scope="session")
+def projects(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Project]:
+    """``projects(spec_file_name)``: the project generated from specs/<name>, once per session."""
+    cache: dict[str, Project] = {}
+    checked: list[str] = []
+
+    def get(spec_name: str) -> Project:
+        if spec_name in cache:
+            return cache[spec_name]
+        spec = SPECS / spec_name
+        out = tmp_path_factory.mktemp(spec_name.split(".", maxsplit=1)[0])
+        if FAKE:
+            shutil.copytree(HERE / "fakeapp" / "fakesvc", out / "fakesvc")
+            (out / "fakesvc" / "spec.txt").write_text(spec_name, encoding="utf-8")
+            install_probe(out, "fakesvc")
+            project = Project(spec, out, "fakesvc", env_prefix_of(out, "fakesvc"))
+        else:
+            if not checked:
+                checked.append(generator_available()[1])
+            if checked[0]:
+                skip_or_fail(checked[0])
+            project = generate(spec, out)
+        cache[spec_name] = project
+        return project
+
+    return get
+
 
 DELIVERY_TIMEOUT = 25.0  # a consumer may still be joining its group right after `ready`
 RETRY_EVERY = 2.0
@@ -318,7 +362,7 @@ class BrokerContract:
 
     async def test_invalid_message_is_refused(self, request: pytest.FixtureRequest, broker: Broker) -> None:
         """A message that breaks the schema never reaches the handler, and is not dropped silently."""
-        if os.environ.get("IT_FAKE_SERVICE") == "1":
+        if FAKE:
             pytest.skip("the hand-written fake service does not validate payloads")
         service: Service = request.getfixturevalue("service")
         values = unique_values()
