@@ -93,6 +93,88 @@ def schema_document(defs: tuple[SchemaDef, ...]) -> dict[str, Any]:
     }
 
 
+_JSON_TYPES: Mapping[str, Any] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: (
+        (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
+    ),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+_PRIMITIVES = ("string", "integer", "number", "boolean")
+#: keywords that make a def more than a plain primitive (kept as its own class)
+_COMPOSITE = frozenset({"enum", "const", "oneOf", "anyOf", "allOf", "not", "$ref", "if", "then", "else"})
+
+
+def fix_defaults(document: dict[str, Any]) -> list[str]:
+    """Make ``default``s typeable, in our copy of the schemas (never the IR); say what changed.
+
+    * a default that does not fit its own schema's ``type`` (``"false"`` for a boolean,
+      ``null`` for a non-nullable integer) is dropped with a warning: written as is it
+      would be a field whose default has the wrong type (mypy error, wrong data at run time);
+    * a ``$ref`` to a primitive def, where the ref or the def has a default, gets the
+      def's schema inline, so the field is typed ``bool``/``str``/... with the default,
+      not a RootModel assigned a bare value;
+    * a nullable primitive written as a union with ``{type: null}`` becomes a type list.
+    """
+    defs: dict[str, Any] = document.get("$defs", {})
+    notes: list[str] = []
+
+    def primitive_def(ref: Any) -> dict[str, Any] | None:
+        if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
+            return None
+        target = defs.get(ref.removeprefix("#/$defs/").replace("~1", "/").replace("~0", "~"))
+        if isinstance(target, dict) and target.get("type") in _PRIMITIVES and not _COMPOSITE & set(target):
+            return target
+        return None
+
+    def visit(node: Any, pointer: str, depth: int) -> Any:
+        if depth > 200:
+            return node
+        if isinstance(node, list):
+            return [visit(v, f"{pointer}/{i}", depth + 1) for i, v in enumerate(node)]
+        if not isinstance(node, dict):
+            return node
+        target = primitive_def(node.get("$ref"))
+        if target is not None and ("default" in node or "default" in target):
+            node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+        node = _merge_null_union(node)
+        types = node.get("type")
+        wanted = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+        if "default" in node and wanted and all(t in _JSON_TYPES for t in wanted):
+            if not any(_JSON_TYPES[t](node["default"]) for t in wanted):
+                notes.append(
+                    f"default {node['default']!r} at {pointer} does not fit type {'/'.join(wanted)}; ignored"
+                )
+                node = {k: v for k, v in node.items() if k != "default"}
+        skip = ("default", "enum", "const", "examples", "example")
+        return {k: v if k in skip else visit(v, f"{pointer}/{k}", depth + 1) for k, v in node.items()}
+
+    for name in list(defs):
+        defs[name] = visit(defs[name], f"#/$defs/{name}", 0)
+    return notes
+
+
+def _merge_null_union(node: dict[str, Any]) -> dict[str, Any]:
+    """``anyOf/oneOf: [{type: null}, {type: integer, ...}]`` -> ``{type: [integer, null], ...}``.
+
+    Same meaning (the other keywords only constrain integers); dcg types it ``int | None``
+    instead of a separate RootModel whose ``null`` default does not fit (Avro ``["null", "int"]``).
+    """
+    for key in ("anyOf", "oneOf"):
+        branches = node.get(key)
+        if not isinstance(branches, list) or len(branches) != 2 or {"type": "null"} not in branches:
+            continue
+        other = branches[1 - branches.index({"type": "null"})]
+        if isinstance(other, dict) and other.get("type") in _PRIMITIVES and "$ref" not in other:
+            rest = {k: v for k, v in node.items() if k != key}
+            return {**other, **rest, "type": [other["type"], "null"]}
+    return node
+
+
 def _plain(value: Any) -> Any:
     """JSON data (dict/list copies): dcg must never see or mutate our IR's mappings."""
     if isinstance(value, Mapping):
@@ -122,6 +204,7 @@ def _run_dcg(document: dict[str, Any], metadata: Path) -> str:
         snake_case_field=True,
         allow_population_by_field_name=True,
         skip_root_model=True,  # the {"$defs": ...} wrapper itself is not a model
+        set_default_enum_member=True,  # `kind: Kind = Kind.a`, not a bare value mypy rejects
         allow_remote_refs=False,  # refs are resolved by our loader; dcg never touches the network
         strict_refs=True,  # a dangling "#/$defs/..." is a bug to report, not an Any model
         formatters=[Formatter.BUILTIN],  # sorted imports; ruff/black format the file later
@@ -137,6 +220,7 @@ def generate_models(api: Api) -> ModelsModule:
     if not api.schemas:
         return ModelsModule(_EMPTY)
     document = schema_document(api.schemas)
+    notes = fix_defaults(document)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="asyncgen-models-") as tmp:
         metadata_path = Path(tmp) / "models.json"
@@ -181,5 +265,5 @@ def generate_models(api: Api) -> ModelsModule:
         class_names=class_names,
         extra_dependencies=extra_dependencies(code),
         seconds=time.perf_counter() - started,
-        warnings=tuple(dict.fromkeys(f"datamodel-code-generator: {w.message}" for w in caught)),
+        warnings=tuple(dict.fromkeys([*notes, *(f"datamodel-code-generator: {w.message}" for w in caught)])),
     )

@@ -283,3 +283,46 @@ def test_a_class_missing_from_dcg_metadata_is_found_in_the_code() -> None:
     )
     assert models.class_names == {"A": "A", "B": "B", "C": "C"}
     assert "class C(" in models.code
+
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "Flag": {"type": "boolean", "default": False},
+    "Kind": {"type": "string", "enum": ["a b", "c"]},
+    "Settings": {
+        "type": "object",
+        "properties": {
+            "flag": {"$ref": "#/$defs/Flag"},
+            "kind": {"$ref": "#/$defs/Kind", "default": "a b"},
+            "wrong": {"type": "boolean", "default": "false"},
+            "age": {"anyOf": [{"type": "null"}, {"type": "integer", "minimum": 0}], "default": None},
+        },
+    },
+}
+
+
+def test_defaults_are_typed(tmp_path: Path) -> None:
+    models = generate_models(make_api(DEFAULTS))
+    assert models.warnings == (
+        "default 'false' at #/$defs/Settings/properties/wrong does not fit type boolean; ignored",
+    )
+    assert set(models.class_names) == set(DEFAULTS)
+    path = tmp_path / "defaults_models.py"
+    path.write_text(models.code)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + models.code
+    module = load_module(models.code, tmp_path, "defaults_models")
+    settings = cls(module, models, "Settings")()
+    assert (
+        settings.flag is False and settings.kind == "a b" and settings.wrong is None and settings.age is None
+    )
+    with pytest.raises(ValueError):
+        cls(module, models, "Settings").model_validate({"age": -1})
+    assert DEFAULTS["Settings"]["properties"]["wrong"] == {
+        "type": "boolean",
+        "default": "false",
+    }  # IR untouched
