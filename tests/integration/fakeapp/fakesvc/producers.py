@@ -28,6 +28,13 @@ async def send_stock_level(payload: Payload, *, reply_queue: str) -> None:
     await broker.publish(payload.model_dump_json().encode(), routing_key=reply_queue)
 
 
-async def publish_order_created(payload: Payload) -> None:
+async def publish_order_created(
+    payload: Payload, *, key: str | None = None, headers: dict[str, str] | None = None
+) -> None:
     """publishOrderCreated: publish."""
-    await broker.publish(payload.model_dump_json().encode(), topic="erp.order.created")
+    await broker.publish(
+        payload.model_dump_json().encode(),
+        topic="erp.order.created",
+        key=key.encode() if key else None,
+        headers=headers,
+    )
