@@ -39,7 +39,22 @@ die() { echo "brokers: error: $*" >&2; exit 1; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }       # bash builtin: no nc needed
 alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $s != Z* ]]; }  # a zombie is dead
-pid_of() { [[ -s $RUN_DIR/$1.pid ]] && cat "$RUN_DIR/$1.pid"; }
+# A PID file can outlive its process (a crash, a reboot) and the PID be reused by something else:
+# a PID counts as ours only while its command line still names the program we started.
+cmd_marker() {
+  case $1 in
+    mosquitto) echo mosquitto ;; redis) echo redis-server ;; nats) echo nats-server ;;
+    rabbitmq) echo rabbitmq-server ;; rabbit-vm) echo beam ;; epmd) echo epmd ;; kafka) echo tansu ;;
+  esac
+}
+ours() { local args; args=$(ps -o args= -p "$2" 2>/dev/null) && [[ $args == *"$(cmd_marker "$1")"* ]]; }
+pid_of() {
+  local f=$RUN_DIR/$1.pid pid
+  [[ $1 == rabbit-vm ]] && f=$RUN_DIR/rabbitmq/rabbit.pid
+  [[ -s $f ]] || return 1
+  pid=$(cat "$f")
+  ours "$1" "$pid" && echo "$pid"
+}
 running() { local pid; pid=$(pid_of "$1") && alive "$pid"; }
 
 port_of() {
@@ -178,9 +193,9 @@ stop_one() {
   case $name in
     rabbitmq)
       local vm=""
-      [[ -s $RUN_DIR/rabbitmq/rabbit.pid ]] && vm=$(cat "$RUN_DIR/rabbitmq/rabbit.pid")
+      vm=$(pid_of rabbit-vm) || vm=""
       if pid=$(pid_of rabbitmq); then kill_pid "$pid" 60; fi
-      [[ -n $vm ]] && kill_pid "$vm" 30      # the VM, in case the wrapper was not its parent
+      if [[ -n $vm ]]; then kill_pid "$vm" 30; fi   # the VM, in case the wrapper was not its parent
       if pid=$(pid_of epmd); then kill_pid "$pid" 5; fi
       rm -f "$RUN_DIR/epmd.pid" ;;
     *)
