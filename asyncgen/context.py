@@ -430,7 +430,7 @@ def _imports(ops: Sequence[OperationView], profile: BrokerProfile, part: str) ->
 
 @dataclass
 class SubscriberGroup:
-    """The receive operations that share one channel: one subscriber tries each in order."""
+    """The receive operations on one address: one subscriber tries each in order."""
 
     function: str
     ops: list[OperationView]
@@ -447,7 +447,7 @@ class SubscriberGroup:
 def _groups(receives: Sequence[OperationView], defs: Mapping[str, Any]) -> list[SubscriberGroup]:
     by_channel: dict[str, list[OperationView]] = {}
     for o in receives:
-        earlier = by_channel.setdefault(o.channel.channel.key, [])
+        earlier = by_channel.setdefault(o.channel.address, [])  # one subscriber per address
         for m in o.dispatch:
             for prior in earlier:
                 if m.has_example and any(
@@ -610,16 +610,19 @@ class _Builder:
         if has_reply and reply is not None:
             reply_msgs = reply.messages or (reply.channel.messages if reply.channel else ())
             view.reply_messages = [self.message(m, "") for m in reply_msgs]
-            if reply.channel is not None and reply.channel.address and not reply.channel.parameters:
-                view.reply_static_address = reply.channel.address
+            rc = reply.channel
+            # a reply to the request's own address would come straight back to this consumer:
+            # then only the request's reply-to is used
+            if rc is not None and rc.address and not rc.parameters and rc.address != op.channel.address:
+                view.reply_static_address = rc.address
                 view.reply_spy_args = brokers.fragments(
                     self.profile,
                     op_key=op.key,
                     op_bindings={},
                     channel_bindings={},
                     message_bindings=[],
-                    address=reply.channel.address,
-                    template=reply.channel.address,
+                    address=rc.address,
+                    template=rc.address,
                     regex="",
                     parameterised=False,
                     package=self.package,
