@@ -62,6 +62,8 @@ def _canonical(value: Any, depth: int, path: set[int]) -> Any:
         raise _Uncanonical
     if value is None or isinstance(value, (bool, int, str)):
         return value
+    if isinstance(value, Location):
+        return None  # where an element sits in the file is not what a file is made of
     if isinstance(value, float):
         return value if math.isfinite(value) else repr(value)
     if id(value) in path:
@@ -86,7 +88,12 @@ def _canonical(value: Any, depth: int, path: set[int]) -> Any:
 
 
 def canonical_hash(value: Any) -> str | None:
-    """sha256 of a deterministic JSON form of ``value``; None when it has none (cycles, opaque objects)."""
+    """sha256 of a deterministic JSON form of ``value``; None when it has none (cycles, opaque objects).
+
+    Source locations (:class:`~asyncgen.errors.Location`) are left out: an edit above an
+    element moves its line numbers without changing it. So a ``depends_on: item`` template
+    must not print ``item.location``.
+    """
     try:
         form = _canonical(value, 0, set())
     except _Uncanonical:

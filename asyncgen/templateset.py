@@ -14,8 +14,9 @@ A set is a directory with ``template.yaml``::
         ownership: generated       # generated | user
         when: "api.operations"     # optional Jinja expression; falsy = skip
         foreach: "api.channels"    # optional; one file per item (``item`` in the context)
-        depends_on: item           # optional (foreach only): the file reads only ``item``,
-                                   # params and templates -> per-item incremental regeneration
+        depends_on: item           # optional (foreach only): the file reads only ``item`` (not
+                                   # its source locations), params and templates -> per-item
+                                   # incremental regeneration
 
 With ``--templates DIR`` the lookup chain is DIR first, then the built-in set: a file
 in DIR (the manifest too) replaces the built-in file of the same relative path. A DIR

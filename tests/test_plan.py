@@ -217,3 +217,14 @@ def test_canonical_hash() -> None:
     assert canonical_hash(cyclic) is None
     assert canonical_hash(object()) is None
     assert canonical_hash(PurePosixPath("x")) is None
+
+
+def test_canonical_hash_ignores_source_locations() -> None:
+    from dataclasses import replace
+
+    from asyncgen.errors import Location
+
+    channel = Channel("x", "x", "x", location=Location("a.yaml", 10, 3, "/channels/x"))
+    moved = replace(channel, location=Location("a.yaml", 12, 3, "/channels/x"))
+    assert canonical_hash(channel) == canonical_hash(moved)
+    assert canonical_hash(channel) != canonical_hash(replace(channel, description="d"))
