@@ -126,6 +126,8 @@ class Request:
     payload: dict[str, Any]
     reply_address: str  # where the client asks for the reply ({uid} unique)
     reply_fields: frozenset[str]  # fields every reply must carry
+    #: where the reply must go when the request names no reply address (the spec's reply channel)
+    default_reply_address: str | None = None
 
 
 @dataclass
@@ -185,6 +187,10 @@ class BrokerContract:
     dead_letter: ClassVar[str | None] = None
     #: extra environment of the service process
     service_env: ClassVar[dict[str, str]] = {}
+    #: the receive operation's queue group (NATS): a member of it must share the work with the service
+    queue_group: ClassVar[str | None] = None
+    #: an integer field of the receive payload that makes each of the queue-group test's messages unique
+    vary_field: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A test that does not apply to the subclass's spec is not collected (rather than skipped)."""
@@ -193,6 +199,7 @@ class BrokerContract:
             ("receive", "test_receive"),
             ("send", "test_send"),
             ("request", "test_request_reply"),
+            ("queue_group", "test_queue_group_shares_work"),
         ):
             if getattr(cls, case) is None:
                 setattr(cls, test, None)
@@ -359,6 +366,48 @@ class BrokerContract:
         assert any(r["payload"] == payload for r in service.records()), (
             "the handler did not record the request"
         )
+        if case.default_reply_address is None:
+            return
+        # No reply address in the request: the reply goes to the spec's reply channel.
+        cid = str(uuid.uuid4())
+        async with self.client_listen(broker, case.default_reply_address) as listener:
+            await self.client_request(
+                broker, case.address, body, correlation_id=cid, reply_address="", listener=listener
+            )
+            try:
+                await listener.first(lambda d: d.correlation_id == cid, DELIVERY_TIMEOUT)
+            except TimeoutError:
+                pytest.fail(
+                    f"no reply with correlation id {cid} on {case.default_reply_address!r} for a request "
+                    f"without a reply address; seen: {[(d.headers, d.body[:100]) for d in listener.seen[:5]]}"
+                )
+
+    async def test_queue_group_shares_work(self, request: pytest.FixtureRequest, broker: Broker) -> None:
+        """Another member of the spec's queue group gets a share; together each message once."""
+        assert self.receive is not None and self.queue_group is not None
+        service: Service = request.getfixturevalue("service")
+        values = unique_values()
+        address = address_of(self.receive.address, fill(self.receive.params, values))
+        n = 20
+        bodies = [{**fill(self.receive.payload, values), self.vary_field: i} for i in range(n)]
+        async with self.client_queue_listen(broker, address, self.queue_group) as ours:
+            for body in bodies:
+                await self.client_publish(broker, address, json.dumps(body).encode(), {})
+
+            def theirs() -> int:
+                return sum(1 for r in service.records() if r["payload"] in bodies)
+
+            await poll(lambda: theirs() + ours.queue.qsize() >= n, DELIVERY_TIMEOUT)
+            await asyncio.sleep(0.5)  # anything beyond n would be a duplicate: give it time to show
+            mine = ours.queue.qsize()
+        print(f"[{self.kind}] queue group {self.queue_group}: service {theirs()}, other member {mine} of {n}")
+        assert theirs() + mine == n, f"{theirs()} + {mine} != {n}: messages lost or delivered twice"
+        assert theirs() > 0 and mine > 0, "the service is not in the queue group (one side got everything)"
+
+    def client_queue_listen(
+        self, broker: Broker, address: str, queue: str
+    ) -> contextlib.AbstractAsyncContextManager[Listener]:
+        raise NotImplementedError
 
     async def test_invalid_message_is_refused(self, request: pytest.FixtureRequest, broker: Broker) -> None:
         """A message that breaks the schema never reaches the handler, and is not dropped silently."""
@@ -579,6 +628,8 @@ class TestRedis(BrokerContract):
 class TestNATS(BrokerContract):
     kind = "nats"
     spec = "nats-telemetry.asyncapi.yaml"
+    queue_group = "telemetry-ingest"
+    vary_field = "battery"
     receive = Receive(
         operation="ingestReading",
         address="telemetry.{siteId}.{deviceId}.readings",
@@ -632,6 +683,23 @@ class TestNATS(BrokerContract):
 
         try:
             await nc.subscribe(address, cb=on_msg)
+            await nc.flush()
+            yield listener
+        finally:
+            await nc.close()
+
+    @contextlib.asynccontextmanager
+    async def client_queue_listen(self, broker: Broker, address: str, queue: str) -> AsyncIterator[Listener]:
+        import nats
+
+        listener = Listener()
+        nc = await nats.connect(broker.url)
+
+        async def on_msg(msg: Any) -> None:
+            listener.queue.put_nowait(Delivery(msg.subject, msg.data, dict(msg.headers or {})))
+
+        try:
+            await nc.subscribe(address, queue=queue, cb=on_msg)
             await nc.flush()
             yield listener
         finally:
@@ -861,6 +929,7 @@ class TestKafkaRequestReply(KafkaClient, BrokerContract):
         payload={"sku": "PUMP-200", "quantity": 10, "currency": "EUR", "customerTier": "gold"},
         reply_address="it.quote.replies.{uid}",
         reply_fields=frozenset({"sku"}),
+        default_reply_address="pricing.quote.replies",
     )
 
     async def client_request(
@@ -874,9 +943,8 @@ class TestKafkaRequestReply(KafkaClient, BrokerContract):
         listener: Listener,
     ) -> None:
         # Only the spec's headers, as a client that is not FastStream would send them.
-        await self.client_publish(
-            broker, address, body, {"correlationId": correlation_id, "replyTo": reply_address}
-        )
+        headers = {"correlationId": correlation_id, **({"replyTo": reply_address} if reply_address else {})}
+        await self.client_publish(broker, address, body, headers)
 
 
 # -- WebSockets: the service is the server; the `websockets` client library --------------------------
