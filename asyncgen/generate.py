@@ -105,6 +105,7 @@ class GenerateResult:
             "forced": self.forced,
             "rendered": self.rendered,
             "reused": self.reused,
+            "up_to_date": self.up_to_date,
             "drift": [d.to_json() for d in self.drift] if self.check else [],
             "warnings": [w.to_json() for w in self.warnings],
         }
