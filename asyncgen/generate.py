@@ -264,6 +264,7 @@ def generate_from_api(
     run_key: str | None = None,
     api_key: str | None = None,
     filters_file: Path | None = None,
+    fail_on_warning: bool = False,
 ) -> GenerateResult:
     """Generate ``out`` from an Api in memory; ``sources`` (path -> bytes) are copied to ``spec/``.
 
@@ -331,6 +332,8 @@ def generate_from_api(
                 severity="warning",
             )
         )
+    if fail_on_warning and notes:
+        raise SpecErrors(notes)  # before anything is written
 
     files: list[OutputFile] = []
     for path, r in rendered.items():
@@ -473,6 +476,7 @@ def generate(
         warnings=warnings,
         run_key=run_key,
         filters_file=filters_file,
+        fail_on_warning=fail_on_warning,
         api_key=_base_hash({"sources": {name: sha256(data) for name, data in sources.items()}}),
         role=chosen_role,
         server=chosen_server,

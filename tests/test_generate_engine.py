@@ -543,3 +543,18 @@ def test_byte_identical_across_processes_and_hash_seeds(tmp_path: Path) -> None:
         )
         assert proc.returncode == 0, proc.stderr
     assert tree(tmp_path / "1") == tree(tmp_path / "2")
+
+
+def test_fail_on_warning_covers_engine_warnings(tmp_path: Path) -> None:
+    from asyncgen.errors import SpecErrors
+
+    api = make_api()
+    noisy = replace(api, schemas=(SchemaDef("Bad", {"type": "boolean", "default": "false"}), *api.schemas))
+    out = tmp_path / "out"
+    result = run(noisy, out)
+    assert [w.message for w in result.warnings] == [
+        "default 'false' at #/$defs/Bad does not fit type boolean; ignored"
+    ]
+    with pytest.raises(SpecErrors):
+        run(noisy, tmp_path / "strict", fail_on_warning=True)
+    assert not (tmp_path / "strict").exists()
