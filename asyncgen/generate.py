@@ -442,7 +442,7 @@ def generate(
             "filters": _file_digest(filters_file),
         }
     )
-    if not check and not fail_on_warning:
+    if not check and not fail_on_warning and not load_options.allow_remote:  # remote refs may change
         done = _up_to_date(spec, Path(out), run_key)
         if done is not None:
             return done
