@@ -189,6 +189,8 @@ class BrokerContract:
     service_env: ClassVar[dict[str, str]] = {}
     #: the receive operation's queue group (NATS): a member of it must share the work with the service
     queue_group: ClassVar[str | None] = None
+    #: the consumer group the spec's binding names (Kafka groupId): the running service must be in it
+    consumer_group: ClassVar[str | None] = None
     #: an integer field of the receive payload that makes each of the queue-group test's messages unique
     vary_field: ClassVar[str] = ""
 
@@ -200,6 +202,7 @@ class BrokerContract:
             ("send", "test_send"),
             ("request", "test_request_reply"),
             ("queue_group", "test_queue_group_shares_work"),
+            ("consumer_group", "test_consumer_group_from_binding"),
         ):
             if getattr(cls, case) is None:
                 setattr(cls, test, None)
@@ -407,6 +410,17 @@ class BrokerContract:
     def client_queue_listen(
         self, broker: Broker, address: str, queue: str
     ) -> contextlib.AbstractAsyncContextManager[Listener]:
+        raise NotImplementedError
+
+    async def test_consumer_group_from_binding(self, request: pytest.FixtureRequest, broker: Broker) -> None:
+        """The broker reports the spec's consumer group (operation binding) with the service in it."""
+        assert self.consumer_group is not None
+        request.getfixturevalue("service")
+        state, members = await self.client_describe_group(broker, self.consumer_group)
+        print(f"[{self.kind}] group {self.consumer_group}: {state}, {members} member(s)")
+        assert members >= 1, f"group {self.consumer_group!r} has no members ({state}): binding not honoured?"
+
+    async def client_describe_group(self, broker: Broker, group: str) -> tuple[str, int]:
         raise NotImplementedError
 
     async def test_invalid_message_is_refused(self, request: pytest.FixtureRequest, broker: Broker) -> None:
@@ -810,6 +824,18 @@ class TestRabbitMQ(BrokerContract):
 
 
 class KafkaClient:
+    async def client_describe_group(self, broker: Broker, group: str) -> tuple[str, int]:
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=broker.url)
+        await admin.start()
+        try:
+            (response,) = await admin.describe_consumer_groups([group])
+            (_error, _group, state, *_rest, members) = response.groups[0]
+            return str(state), len(members)
+        finally:
+            await admin.close()
+
     @staticmethod
     async def ensure_topic(bootstrap: str, topic: str) -> None:
         from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -875,6 +901,7 @@ class TestKafkaErpEvents(KafkaClient, BrokerContract):
     kind = "kafka"
     spec = "erp-events.asyncapi.yaml"
     dead_letter = "payments.payment.received.dlq"
+    consumer_group = "erp-payments"  # receivePaymentReceived's kafka binding groupId
     receive = Receive(
         operation="receivePaymentReceived",
         address="payments.payment.received",
@@ -923,6 +950,7 @@ class TestKafkaRequestReply(KafkaClient, BrokerContract):
     kind = "kafka"
     spec = "kafka-request-reply.asyncapi.yaml"
     dead_letter = "pricing.quote.requests.dlq"
+    consumer_group = "pricing-service"  # answerQuoteRequest's kafka binding groupId
     request = Request(
         operation="answerQuoteRequest",
         address="pricing.quote.requests",
