@@ -191,6 +191,8 @@ class BrokerContract:
     queue_group: ClassVar[str | None] = None
     #: the consumer group the spec's binding names (Kafka groupId): the running service must be in it
     consumer_group: ClassVar[str | None] = None
+    #: AMQP: (exchange, type, durable) and queue names the spec's channel binding declares
+    amqp_topology: ClassVar[tuple[tuple[str, str, bool], str] | None] = None
     #: an integer field of the receive payload that makes each of the queue-group test's messages unique
     vary_field: ClassVar[str] = ""
 
@@ -203,6 +205,7 @@ class BrokerContract:
             ("request", "test_request_reply"),
             ("queue_group", "test_queue_group_shares_work"),
             ("consumer_group", "test_consumer_group_from_binding"),
+            ("amqp_topology", "test_amqp_topology_from_binding"),
         ):
             if getattr(cls, case) is None:
                 setattr(cls, test, None)
@@ -422,6 +425,29 @@ class BrokerContract:
 
     async def client_describe_group(self, broker: Broker, group: str) -> tuple[str, int]:
         raise NotImplementedError
+
+    async def test_amqp_topology_from_binding(self, request: pytest.FixtureRequest, broker: Broker) -> None:
+        """The exchange exists with the binding's type and durability; the queue exists."""
+        import aio_pika
+        from aiormq.exceptions import ChannelNotFoundEntity, ChannelPreconditionFailed
+
+        assert self.amqp_topology is not None
+        (exchange, kind, durable), queue = self.amqp_topology
+        request.getfixturevalue("service")
+        conn = await aio_pika.connect(broker.url)
+        try:
+            channel = await conn.channel()
+            try:  # re-declaring with other arguments than the existing exchange's fails
+                await channel.declare_exchange(exchange, type=kind, durable=durable)
+                await channel.get_queue(queue, ensure=True)  # passive: must exist
+            except ChannelPreconditionFailed as exc:
+                pytest.fail(
+                    f"exchange {exchange!r} is not {kind}/durable={durable} as the binding says: {exc}"
+                )
+            except ChannelNotFoundEntity as exc:
+                pytest.fail(f"queue {queue!r} of the channel binding was not declared: {exc}")
+        finally:
+            await conn.close()
 
     async def test_invalid_message_is_refused(self, request: pytest.FixtureRequest, broker: Broker) -> None:
         """A message that breaks the schema never reaches the handler, and is not dropped silently."""
@@ -747,6 +773,7 @@ class TestRabbitMQ(BrokerContract):
         match_key="sku",
     )
     dead_letter = "inventory.stock.check.dlq"
+    amqp_topology = (("inventory", "direct", True), "inventory.stock.check")
     EXCHANGE = "inventory"
     _reply_queue = ""
 
