@@ -12,7 +12,14 @@ client that did not come from our templates:
 * ``test_request_reply`` (specs with a reply): the broker's client sends a request the way a
   non-FastStream client would (the spec's correlation-id/reply-to headers or AMQP properties) ->
   the service's handler runs and its reply comes back with the same correlation id;
-* ``test_sigterm_exits_zero``: SIGTERM -> the process exits 0 within the timeout.
+* ``test_invalid_message_is_refused``: a message breaking the schema never reaches the handler; the
+  refusal is logged, and it lands in the dead-letter destination where the transport has one;
+* bindings that matter: ``test_queue_group_shares_work`` (NATS queue group),
+  ``test_consumer_group_from_binding`` (Kafka groupId), ``test_amqp_topology_from_binding``
+  (exchange type/durability, queue); MQTT QoS and Kafka keys/headers are checked in ``test_send``;
+* ``test_sigterm_exits_zero`` (last): SIGTERM -> exit code 0 within the timeout, no traceback logged.
+
+A test whose case a class does not define is not collected for that class.
 """
 
 from __future__ import annotations
