@@ -138,7 +138,9 @@ def check_security_scheme(ctx: Ctx, value: Any, where: Location, label: str) -> 
         required = ("openIdConnectUrl",)
         if v3:
             fields["scopes"] = STRINGS
-    Obj(f"{kind} security scheme", fields, required).check(ctx, value, where, label)
+    # the official schemas accept any extra key on an oauth2 scheme: we warn rather than reject
+    unknown = "warning" if kind == "oauth2" else "error"
+    Obj(f"{kind} security scheme", fields, required, unknown=unknown).check(ctx, value, where, label)
 
 
 def _flows_kind(v3: bool) -> Obj:

@@ -212,6 +212,8 @@ class Obj(Kind):
     extensions: bool = True
     #: keys that are a known mistake: key -> (hint, required fields it stands in for)
     renamed: Renamed = field(default_factory=dict)
+    #: severity of an unknown key: "error", or "warning" where the official schema allows any key
+    unknown: str = "error"
     #: extra checks after the fields (only when the object itself was well-formed enough)
     after: tuple[Callable[[Ctx, MapNode, Location], None], ...] = ()
 
@@ -251,6 +253,11 @@ class Obj(Kind):
             if meant in self.required and meant not in value:
                 covered.add(meant)  # the misspelling *is* the missing required field: one error
                 suggestion = f"did you mean `{meant}`? (`{meant}` is required)"
+            if self.unknown == "warning":
+                ctx.warn(
+                    f"{self.name} has no field `{key}`; ignored", key_where, suggestion or self._ext_hint(key)
+                )
+                continue
             ctx.error(
                 f"{self.name} has no field `{key}`", key_where, suggestion or self._ext_hint(key), node=value
             )
