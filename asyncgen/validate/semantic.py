@@ -171,7 +171,7 @@ def check_v2(ctx: Ctx, root: MapNode) -> list[SpecError]:
                         did_you_mean(server_name, servers),
                     )
         messages: list[tuple[MapNode, Location]] = []
-        for verb in ("publish", "subscribe"):
+        for verb in [k for k in channel if k in ("publish", "subscribe")]:
             op = channel.get(verb)
             if not sem.ok(op):
                 continue
