@@ -133,8 +133,6 @@ class Request:
     payload: dict[str, Any]
     reply_address: str  # where the client asks for the reply ({uid} unique)
     reply_fields: frozenset[str]  # fields every reply must carry
-    #: where the reply must go when the request names no reply address (the spec's reply channel)
-    default_reply_address: str | None = None
 
 
 @dataclass
@@ -379,21 +377,6 @@ class BrokerContract:
         assert any(r["payload"] == payload for r in service.records()), (
             "the handler did not record the request"
         )
-        if case.default_reply_address is None:
-            return
-        # No reply address in the request: the reply goes to the spec's reply channel.
-        cid = str(uuid.uuid4())
-        async with self.client_listen(broker, case.default_reply_address) as listener:
-            await self.client_request(
-                broker, case.address, body, correlation_id=cid, reply_address="", listener=listener
-            )
-            try:
-                await listener.first(lambda d: d.correlation_id == cid, DELIVERY_TIMEOUT)
-            except TimeoutError:
-                pytest.fail(
-                    f"no reply with correlation id {cid} on {case.default_reply_address!r} for a request "
-                    f"without a reply address; seen: {[(d.headers, d.body[:100]) for d in listener.seen[:5]]}"
-                )
 
     async def test_queue_group_shares_work(self, request: pytest.FixtureRequest, broker: Broker) -> None:
         """Another member of the spec's queue group gets a share; together each message once."""
@@ -991,7 +974,6 @@ class TestKafkaRequestReply(KafkaClient, BrokerContract):
         payload={"sku": "PUMP-200", "quantity": 10, "currency": "EUR", "customerTier": "gold"},
         reply_address="it.quote.replies.{uid}",
         reply_fields=frozenset({"sku"}),
-        default_reply_address="pricing.quote.replies",
     )
 
     async def client_request(
@@ -1005,8 +987,9 @@ class TestKafkaRequestReply(KafkaClient, BrokerContract):
         listener: Listener,
     ) -> None:
         # Only the spec's headers, as a client that is not FastStream would send them.
-        headers = {"correlationId": correlation_id, **({"replyTo": reply_address} if reply_address else {})}
-        await self.client_publish(broker, address, body, headers)
+        await self.client_publish(
+            broker, address, body, {"correlationId": correlation_id, "replyTo": reply_address}
+        )
 
 
 # -- WebSockets: the service is the server; the `websockets` client library --------------------------
