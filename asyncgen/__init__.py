@@ -1,21 +1,21 @@
 """asyncgen: spec-first code generation for event-driven Python.
 
-Public API (the CLI uses exactly these)::
+Public API for library users (the CLI uses exactly these)::
 
-    from asyncgen import load, validate, parse
+    from asyncgen.api import load, validate, parse
+    from asyncgen.generate import generate
+
     doc = load("specs/erp-events.asyncapi.yaml")   # Document, raises SpecError(s)
     problems = validate(doc)                        # list[SpecError], empty when valid
     api = parse(doc)                                # the IR (asyncgen.model.Api)
 
-The pipeline stages are imported on first use (``asyncgen --version`` stays fast).
-The functions live in ``asyncgen.api`` rather than here so that importing the
-submodules ``asyncgen.load``/``asyncgen.validate``/``asyncgen.parse`` cannot replace them.
+They are not re-exported here: ``asyncgen.load``, ``asyncgen.validate`` and
+``asyncgen.parse`` are the pipeline's modules, and a function of the same name on
+the package would be shadowed by the module as soon as it is imported.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from asyncgen.api import load, parse, validate  # noqa: E402
-
-__all__ = ["__version__", "load", "parse", "validate"]
+__all__ = ["__version__"]
