@@ -58,7 +58,11 @@ def load_options(func: F) -> F:
         help="Also allow $refs into DIR (refs leaving the spec's folder are refused otherwise).",
     )(func)
     func = click.option(
-        "--max-size-mb", type=float, default=50.0, show_default=True, help="Refuse spec files larger than this."
+        "--max-size-mb",
+        type=float,
+        default=50.0,
+        show_default=True,
+        help="Refuse spec files larger than this.",
     )(func)
     return func
 
@@ -163,24 +167,32 @@ def inspect(spec: Path, **kwargs: Any) -> None:
     Example:
       asyncgen inspect specs/streetlights-mqtt.yaml
     """
+    from asyncgen.errors import Diagnostics
     from asyncgen.inspect import summarize
 
-    api = load_valid_api(spec, make_load_options(kwargs))
-    click.echo(summarize(api))
+    diagnostics = Diagnostics()
+    api = load_valid_api(spec, make_load_options(kwargs), diagnostics)
+    click.echo(summarize(api, diagnostics.warnings))
 
 
-def load_valid_api(spec: Path, options: LoadOptions) -> Any:
-    """load -> validate -> parse, exiting 2 with located errors on bad input."""
+def load_valid_api(spec: Path, options: LoadOptions, diagnostics: Any = None) -> Any:
+    """load -> validate -> parse, exiting 2 with located errors on bad input.
+
+    Validation warnings and parse warnings are collected into ``diagnostics``.
+    """
     from asyncgen.load import load
     from asyncgen.parse import parse
     from asyncgen.validate import validate as run_validate
 
     try:
         doc = load(spec, options)
-        problems = [p for p in run_validate(doc) if p.severity == "error"]
+        found = run_validate(doc)
+        problems = [p for p in found if p.severity == "error"]
         if problems:
             raise SpecErrors(problems)
-        return parse(doc)
+        if diagnostics is not None:
+            diagnostics.warnings.extend(p for p in found if p.severity != "error")
+        return parse(doc, diagnostics)
     except AsyncgenError as err:
         fail(err)
 
