@@ -63,7 +63,8 @@ class ServerVariable:
 class Server:
     key: str
     ident: str
-    protocol: str  # lower-cased: "kafka", "kafka-secure", "amqp", "mqtt", "nats", "redis", "ws", "wss", "http", ...
+    #: lower-cased: "kafka", "kafka-secure", "amqp", "mqtt", "nats", "redis", "ws", "wss", "http", ...
+    protocol: str
     protocol_version: str | None = None
     host: str = ""  # 3.x host (may contain {variables}); 2.x: host[:port] derived from url
     pathname: str | None = None
