@@ -256,7 +256,7 @@ def diff(versions: tuple[str, ...], mode: str, fmt: str, strict_open_content: bo
 
 
 @main.command()
-@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "-o", "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output dir."
 )
@@ -287,8 +287,12 @@ def diff(versions: tuple[str, ...], mode: str, fmt: str, strict_open_content: bo
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--fail-on-warning", is_flag=True, help="Exit 2 when there are warnings too.")
 @load_options
-def generate(spec: Path, out: Path, fmt: str, check: bool, **kwargs: Any) -> None:
-    """Generate a Python project from SPEC into OUT.
+def generate(specs: tuple[Path, ...], out: Path, fmt: str, check: bool, **kwargs: Any) -> None:
+    """Generate a Python project from SPEC (and its OpenAPI companions) into OUT.
+
+    An AsyncAPI document may come with OpenAPI documents of the same service: their
+    REST operations become the FastAPI app, their callbacks/webhooks the webhook
+    relay fed by the AsyncAPI channels (linked by `x-asyncgen-channel`).
 
     Settings can also come from [tool.asyncgen] in a pyproject.toml or an
     asyncgen.yaml next to SPEC (keys: params, map_url, templates, package,
@@ -299,6 +303,7 @@ def generate(spec: Path, out: Path, fmt: str, check: bool, **kwargs: Any) -> Non
       asyncgen generate specs/erp-events.yaml -o out/erp
       asyncgen generate spec.yaml -o out --templates my-templates -p python_version=3.12
       asyncgen generate spec.yaml -o out --check          # CI: exit 1 on drift
+      asyncgen generate specs/erp-events.asyncapi.yaml specs/erp-api.openapi.yaml -o out/erp
     """
     from asyncgen.generate import generate as run_generate
     from asyncgen.templateset import parse_param_args
@@ -306,7 +311,16 @@ def generate(spec: Path, out: Path, fmt: str, check: bool, **kwargs: Any) -> Non
     try:
         options = make_load_options(kwargs)
         params = parse_param_args(kwargs.pop("params"))
-        result = run_generate(spec, out, check=check, params=params, load_options=options, **kwargs)
+        spec, *companions = specs
+        result = run_generate(
+            spec,
+            out,
+            check=check,
+            params=params,
+            load_options=options,
+            companions=tuple(companions),
+            **kwargs,
+        )
     except AsyncgenError as err:
         fail(err, fmt)
     if fmt == "json":

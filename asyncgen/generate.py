@@ -398,10 +398,13 @@ def generate(
     load_options: LoadOptions = LoadOptions(),  # noqa: B008 - frozen dataclass
     fail_on_warning: bool = False,
     filters_file: Path | None = None,
+    companions: tuple[Path, ...] = (),
 ) -> GenerateResult:
     """Generate the project for ``spec`` into ``out`` (see the module docstring).
 
     ``filters_file``: a Python file with ``FILTERS``/``TESTS`` dicts for the templates.
+    ``companions``: more spec files for the same service (an AsyncAPI document's OpenAPI
+    API with callbacks/webhooks), combined by :func:`asyncgen.combine.combine`.
     """
     from asyncgen.load import load
     from asyncgen.parse import parse
@@ -440,6 +443,7 @@ def generate(
             "params": tset.resolve_params(*layers, ("the command line", params or {})),
             "load_options": repr(load_options),
             "filters": _file_digest(filters_file),
+            "companions": [str(c) for c in companions],
         }
     )
     if not check and not fail_on_warning and not load_options.allow_remote:  # remote refs may change
@@ -447,18 +451,24 @@ def generate(
         if done is not None:
             return done
 
-    doc = load(spec, load_options)
-    problems = list(validate(doc))
+    docs = [load(path, load_options) for path in (spec, *companions)]
+    problems = [p for doc in docs for p in validate(doc)]
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise SpecErrors(errors)
     diagnostics = Diagnostics()
-    api = parse(doc, diagnostics)
+    apis = [parse(doc, diagnostics) for doc in docs]
+    if len(apis) > 1:
+        from asyncgen.combine import combine
+
+        api = combine(apis)
+    else:
+        api = apis[0]
     warnings = [p for p in problems if p.severity != "error"] + diagnostics.warnings
     if fail_on_warning and warnings:
         raise SpecErrors(warnings)
     sources: dict[str, bytes] = {}
-    for path in doc.files:
+    for path in dict.fromkeys(f for doc in docs for f in doc.files):
         try:
             sources[str(path)] = Path(path).read_bytes()
         except OSError as err:
