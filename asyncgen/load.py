@@ -57,6 +57,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from asyncgen.document import Document, LoadOptions, MapNode, SeqNode, detect_family
 from asyncgen.errors import Location, SpecError, SpecErrors
+from asyncgen.gcpause import without_gc
 from asyncgen.loadsrc import copy_tree, decode, fetch, parse_text, read_local, wrap_data
 from asyncgen.yaml12 import EMPTY, Parsed
 
@@ -86,6 +87,7 @@ class _Source:
     tree: Any  # the resolved tree (the root's is a copy of Document.raw)
 
 
+@without_gc
 def load(path: str | Path, options: LoadOptions = LoadOptions()) -> Document:  # noqa: B008 - frozen
     """Read the spec at ``path`` and resolve its refs; raises SpecError/SpecErrors."""
     display = os.fspath(path)
@@ -104,6 +106,7 @@ def load(path: str | Path, options: LoadOptions = LoadOptions()) -> Document:  #
         raise SpecError(f"cannot load {display!r}: {err}", here) from None
 
 
+@without_gc
 def load_data(
     data: Any,
     file: str = "<memory>",

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from asyncgen.document import Document
 from asyncgen.errors import Diagnostics, SpecError
+from asyncgen.gcpause import without_gc
 from asyncgen.model import Api
 
 #: (family, major) -> the newest minor version this package knows
 KNOWN = {("asyncapi", "2"): 6, ("asyncapi", "3"): 1, ("openapi", "3"): 1}
 
 
+@without_gc
 def parse(doc: Document, diagnostics: Diagnostics | None = None) -> Api:
     """The IR of a loaded (and validated) document."""
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
