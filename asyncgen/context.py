@@ -28,6 +28,7 @@ from asyncgen.brokers import BrokerProfile
 from asyncgen.errors import GenerationError
 from asyncgen.examples import example_for, headers_example, invalid_field_for, valid
 from asyncgen.model import Api, Channel, Message, Operation, Parameter, Server
+from asyncgen.relaycontext import build_relay
 
 JSON_TYPES = ("application/json", "text/json")
 
@@ -359,7 +360,7 @@ def build_context(
         "tls_default": brokers.uses_tls(choice.server),
         "mqtt_version": _mqtt_version(choice.server, profile),
         "env_prefix": prefix,
-        "env_vars": _env_vars(prefix, url, package, profile),
+        "env_vars": _env_vars(prefix, url, package, profile, tls=brokers.uses_tls(choice.server)),
         "channels": channels,
         "operations": ops,
         "sends": sends,
@@ -374,6 +375,7 @@ def build_context(
         "title": api.title,
         "description": api.description or "",
         "spec_version": api.spec_version,
+        "relay": build_relay(api, params, models, channels, profile),  # HTTP side: asyncgen/relaycontext.py
     }
 
 
@@ -499,12 +501,14 @@ def _mqtt_version(server: Server | None, profile: BrokerProfile) -> str:
     return "3.1.1" if version.startswith("3") else "5.0"
 
 
-def _env_vars(prefix: str, url: str, package: str, profile: BrokerProfile) -> list[tuple[str, str, str]]:
+def _env_vars(
+    prefix: str, url: str, package: str, profile: BrokerProfile, *, tls: bool
+) -> list[tuple[str, str, str]]:
     rows = [
         ("BROKER_URL", url, f"{profile.title} URL (the spec's server)"),
-        ("BROKER_USER", "", "user name for SASL/plain authentication (unset: none)"),
-        ("BROKER_PASSWORD", "", "password for the user above"),
-        ("TLS", "false", "connect with TLS (true for secure server protocols)"),
+        ("BROKER_USER", "(unset)", "user name for SASL/plain authentication (unset: none)"),
+        ("BROKER_PASSWORD", "(unset)", "password for the user above"),
+        ("TLS", "true" if tls else "false", "connect with TLS (true for secure server protocols)"),
         ("CLIENT_ID", package, "client id announced to the broker"),
         ("CONSUMER_GROUP", package, "consumer group / queue group / shared queue name"),
         ("REQUEST_TIMEOUT", "5.0", "seconds a request_...() waits for its reply"),
