@@ -12,7 +12,7 @@ examples=()
 for spec in specs/*.asyncapi.yaml; do
   name=$(basename "$spec"); name=${name%%.*}
   echo "-- $spec -> generated_examples/$name"
-  asyncgen generate "$spec" -o "generated_examples/$name" "${mode[@]}" || status=$?
+  python -m asyncgen generate "$spec" -o "generated_examples/$name" "${mode[@]}" || status=$?
   examples+=("generated_examples/$name")
 done
 if [[ ${1:-} != --write && $status == 0 ]]; then
