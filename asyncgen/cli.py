@@ -252,6 +252,63 @@ def diff(versions: tuple[str, ...], mode: str, fmt: str, strict_open_content: bo
     sys.exit(EXIT_DRIFT if result.breaking else 0)
 
 
+# ---------------------------------------------------------------- docs (event portal)
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o", "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Site directory."
+)
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Your template dir: its files replace the docs set's files of the same name.",
+)
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Template parameter.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when SITE differs from a fresh build.")
+@click.option("--force", is_flag=True, help="Overwrite site files edited by hand.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--fail-on-warning", is_flag=True, help="Exit 2 when there are warnings too.")
+@load_options
+def docs(specs: tuple[Path, ...], out: Path, fmt: str, check: bool, **kwargs: Any) -> None:
+    """Build a static event portal for SPECs (AsyncAPI and OpenAPI) into OUT.
+
+    Open OUT/index.html from disk: no server, no network. The site comes from the
+    built-in 'docs' template set (asyncgen templates eject docs DIR; --templates DIR).
+
+    \b
+    Examples:
+      asyncgen docs specs/erp-events.asyncapi.yaml specs/erp-api.openapi.yaml -o site
+      asyncgen docs specs/*.yaml -o site -p title="ACME events"
+    """
+    from asyncgen.docs import build_docs
+    from asyncgen.templateset import parse_param_args
+
+    try:
+        options = make_load_options(kwargs)
+        params = parse_param_args(kwargs.pop("params"))
+        result = build_docs(specs, out, check=check, params=params, load_options=options, **kwargs)
+    except AsyncgenError as err:
+        fail(err, fmt)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        for warning in result.warnings:
+            click.echo(warning.format(), err=True)
+        if check:
+            state = f"{len(result.drift)} file(s) differ" if result.drift else "up to date"
+            click.echo(f"{out}: {state}", err=True)
+        else:
+            click.echo(
+                f"{out}: {len(result.written)} written, {len(result.unchanged)} unchanged, "
+                f"{len(result.removed)} removed; open {out / 'index.html'}",
+                err=True,
+            )
+    sys.exit(EXIT_DRIFT if check and result.drift else 0)
+
+
 # ---------------------------------------------------------------- generate / templates (engine)
 
 
