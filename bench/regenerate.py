@@ -1,0 +1,156 @@
+"""Incremental regeneration: no-change and one-channel-change runs as a share of a full one.
+
+    python bench/regenerate.py [--channels 1000] [--repeat 3]
+
+On the synthetic N-channel AsyncAPI 3.0 spec (default 1,000), each run in a fresh
+process (what a user's ``asyncgen generate`` costs, lazy imports included):
+
+* full        - ``generate()`` into a fresh directory;
+* no change   - ``generate()`` again on the same spec and output;
+* one channel - one schema of the spec file changed (a property added, then removed
+  again on the next run, so every run is a real change), then ``generate()``;
+* --check     - ``generate(check=True)`` on an up-to-date output (renders everything,
+  writes nothing: CI's drift check).
+
+Printed: best and median seconds of ``generate()`` inside the process and of the
+whole process, and each as a share of the full generation. Goal: no-change and
+one-channel-change each <= 10% of a full generation. No assertions (noisy machines).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import REPO, best_median, load_note, mb, setup_path, worker_json
+
+setup_path()
+
+
+def worker(spec: Path, out: Path, check: bool) -> None:
+    t0 = time.perf_counter()
+    from asyncgen.generate import generate
+
+    imports = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = generate(spec, out, formatter="ruff", check=check)
+    seconds = time.perf_counter() - t0
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "imports": imports,
+                "rendered": len(result.rendered),
+                "reused": len(result.reused),
+                "written": len(result.written),
+                "models_cached": result.models_cached,
+                "up_to_date": result.up_to_date,
+                "drift": len(result.drift) if check else 0,
+                "modules": sorted(
+                    m for m in ("datamodel_code_generator", "jinja2", "black") if m in sys.modules
+                ),
+            }
+        )
+    )
+
+
+def run(spec: Path, out: Path, check: bool = False) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--worker", str(spec), str(out)]
+    if check:
+        cmd.append("--check")
+    return worker_json(cmd, cwd=REPO)
+
+
+def change_one_channel(spec: Path, channel: int, add: bool) -> None:
+    """Add (or remove) a property of one channel's payload schema, in the spec file itself."""
+    doc = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    properties = doc["components"]["schemas"][f"Entity{channel}Payload"]["properties"]
+    if add:
+        properties["note"] = {"type": "string", "maxLength": 200}
+    else:
+        properties.pop("note", None)
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--channels", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--worker", nargs=2, metavar=("SPEC", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--check", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(Path(args.worker[0]), Path(args.worker[1]), args.check)
+        return
+
+    from synth import write_spec
+
+    n = args.channels
+    print(f"regeneration on {n} channels, fresh process per run, best of {args.repeat}; {load_note()}")
+    with tempfile.TemporaryDirectory(prefix="asyncgen-regen-") as name:
+        tmp = Path(name)
+        spec = write_spec(n, tmp)
+        out = tmp / "out"
+        rows: dict[str, list[dict[str, Any]]] = {
+            "full": [],
+            "no change": [],
+            "one channel": [],
+            "--check": [],
+        }
+        for _ in range(args.repeat):
+            shutil.rmtree(out, ignore_errors=True)
+            rows["full"].append(run(spec, out))
+        for _ in range(args.repeat):
+            rows["no change"].append(run(spec, out))
+        for i in range(args.repeat):
+            change_one_channel(spec, n // 2, add=i % 2 == 0)
+            rows["one channel"].append(run(spec, out))
+        for _ in range(args.repeat):
+            rows["--check"].append(run(spec, out, check=True))
+
+        full_best = min(r["seconds"] for r in rows["full"])
+        full_wall = min(r["wall"] for r in rows["full"])
+        print(
+            f"{'run':<12} {'generate s':>10} {'median':>7} {'% full':>7} {'process s':>9} {'median':>7} "
+            f"{'% full':>7} {'RSS MB':>6}  what was redone (best run)"
+        )
+        for label, runs in rows.items():
+            best, median = best_median([r["seconds"] for r in runs])
+            wall, wall_median = best_median([r["wall"] for r in runs])
+            top = min(runs, key=lambda r: r["seconds"])
+            rss = max(r["maxrss_kb"] for r in runs)
+            what = (
+                f"rendered {top['rendered']}, reused {top['reused']}, written {top['written']}, "
+                f"models {'cached' if top['models_cached'] else 'generated'}"
+                + (", up to date (nothing loaded)" if top["up_to_date"] else "")
+                + (f", drift {top['drift']}" if label == "--check" else "")
+                + (f"; imported {'/'.join(top['modules'])}" if top["modules"] else "")
+            )
+            print(
+                f"{label:<12} {best:>10.2f} {median:>7.2f} {best / full_best:>7.1%} {wall:>9.2f} "
+                f"{wall_median:>7.2f} {wall / full_wall:>7.1%} {mb(rss):>6}  {what}"
+            )
+        for label in ("no change", "one channel"):
+            share = min(r["seconds"] for r in rows[label]) / full_best
+            share_wall = min(r["wall"] for r in rows[label]) / full_wall
+            verdict = "met" if share <= 0.10 else "NOT met"
+            print(
+                f"GOAL {label}: {share:.1%} of a full generation (whole process: {share_wall:.1%}); "
+                f"goal <= 10%: {verdict}"
+            )
+    print("No assertions: a shared, noisy machine. Read ratios measured in the same run.")
+
+
+if __name__ == "__main__":
+    main()
