@@ -287,6 +287,12 @@ class OperationView:
         return " | ".join(dict.fromkeys(classes)) if classes else None
 
     @property
+    def headers_model(self) -> str | None:
+        """The one headers class every message of the operation has (None: none or several)."""
+        classes = {m.headers_class for m in self.messages}
+        return classes.pop() if len(classes) == 1 else None
+
+    @property
     def dispatch(self) -> list[MessageView]:
         """Messages in dispatch order, one per payload class (first wins)."""
         seen: dict[str, MessageView] = {}
