@@ -216,7 +216,7 @@ class TableBuilder:
         merged.setdefault("type", "object")
         return merged
 
-    def type_text(self, schema: Any) -> str:
+    def type_text(self, schema: Any, depth: int = 0) -> str:
         if schema is True or schema == {}:
             return "any"
         if schema is False:
@@ -225,7 +225,11 @@ class TableBuilder:
             return "any"
         name = ref_name(schema)
         if name is not None:
-            return name
+            target = self.defs.get(name)
+            inner = self.type_text({k: v for k, v in target.items() if k != "title"}, depth + 1) if (
+                isinstance(target, Mapping) and ref_name(target) is None and depth < 3
+            ) else "object"
+            return name if inner in ("object", "any") else f"{inner} ({name})"
         kind = schema.get("type")
         options = _variant_options(schema)
         if options is not None:

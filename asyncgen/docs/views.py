@@ -126,6 +126,11 @@ class ExampleView:
     headers: str | None
     synthesised: bool = False
 
+    @property
+    def long(self) -> bool:
+        """Over 60 lines: shown folded."""
+        return sum((t or "").count("\n") for t in (self.payload, self.headers)) > 60
+
 
 @dataclass
 class MessageView:
