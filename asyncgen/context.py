@@ -16,9 +16,8 @@ sends, and the other way round; an app's receive-with-reply becomes the client's
 
 from __future__ import annotations
 
-import keyword
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
@@ -26,9 +25,10 @@ from typing import Any, Protocol
 from asyncgen import brokers
 from asyncgen.brokers import BrokerProfile
 from asyncgen.errors import GenerationError
-from asyncgen.examples import example_for, headers_example, invalid_field_for, valid
+from asyncgen.examples import example_for, headers_example, invalid_field_for
 from asyncgen.model import Api, Channel, Message, Operation, Parameter, Server
 from asyncgen.relaycontext import build_relay
+from asyncgen.service_modules import Names, groups, imports, test_uses
 
 JSON_TYPES = ("application/json", "text/json")
 
@@ -50,22 +50,6 @@ def pascal(text: str) -> str:
     if not out or out[0].isdigit():
         out = "X" + out
     return out
-
-
-class _Names:
-    """Unique, non-keyword Python names, allocated in a deterministic order."""
-
-    def __init__(self, reserved: Iterable[str] = ()) -> None:
-        self.used: set[str] = set(reserved)
-
-    def take(self, wanted: str) -> str:
-        name = wanted if not keyword.iskeyword(wanted) else wanted + "_"
-        candidate, n = name, 2
-        while candidate in self.used:
-            candidate = f"{name}_{n}"
-            n += 1
-        self.used.add(candidate)
-        return candidate
 
 
 def _is_json(content_type: str) -> bool:
@@ -371,132 +355,17 @@ def build_context(
         "operations": ops,
         "sends": sends,
         "receives": receives,
-        "subscriber_groups": _groups(receives, builder.defs),
+        "subscriber_groups": groups(receives, builder.defs),
         "requests": [o for o in sends if o.has_reply],
-        "producer_imports": _imports(sends, profile, "send"),
-        "consumer_imports": _imports(receives, profile, "receive"),
-        "handler_imports": _imports(receives, profile, "handler"),
-        "test_imports": _imports(ops, profile, "test"),
-        "test_uses": _test_uses(ops, profile),
+        "producer_imports": imports(sends, profile, "send"),
+        "consumer_imports": imports(receives, profile, "receive"),
+        "handler_imports": imports(receives, profile, "handler"),
+        "test_imports": imports(ops, profile, "test"),
+        "test_uses": test_uses(ops, profile),
         "title": api.title,
         "description": api.description or "",
         "spec_version": api.spec_version,
         "relay": build_relay(api, params, models, channels, profile),  # HTTP side: asyncgen/relaycontext.py
-    }
-
-
-@dataclass(frozen=True)
-class Imports:
-    """What one generated module imports (so nothing unused is imported)."""
-
-    models: list[str]
-    faststream: list[str]
-    channels: bool
-    any: bool
-
-
-_FASTSTREAM_NAMES = {
-    "QoS(": ("faststream.mqtt", "QoS"),
-    "RabbitExchange(": ("faststream.rabbit", "RabbitExchange"),
-    "RabbitQueue(": ("faststream.rabbit", "RabbitQueue"),
-    "ExchangeType.": ("faststream.rabbit", "ExchangeType"),
-    "AckPolicy.": ("faststream", "AckPolicy"),
-}
-
-
-def _imports(ops: Sequence[OperationView], profile: BrokerProfile, part: str) -> Imports:
-    """Names one module needs: ``part`` is send, receive, handler or test."""
-    classes: set[str] = set()
-    code: list[str] = []
-    for o in ops:
-        msgs = o.messages if part == "receive" else o.messages + o.reply_messages
-        classes |= {m.payload_class for m in msgs if m.typed}
-        if part != "send":
-            classes |= {m.headers_class for m in o.messages if m.headers_class}
-        elif o.headers_type:
-            classes |= {m.headers_class for m in o.messages if m.headers_class}
-        if part == "receive":
-            code.append(o.subscriber_args)
-        elif part in ("send", "test"):
-            code.append(o.publish_kwargs)
-        if part == "test":
-            code.append(o.spy_args if o.action == "send" else o.reply_spy_args)
-    wanted: dict[str, set[str]] = {}
-    for token, (module, name) in _FASTSTREAM_NAMES.items():
-        if any(token in c for c in code):
-            wanted.setdefault(module, set()).add(name)
-    if part == "receive":
-        wanted.setdefault(profile.module, set()).add(profile.message_class)
-    lines = [f"from {mod} import {', '.join(sorted(names))}" for mod, names in sorted(wanted.items())]
-    return Imports(
-        models=sorted(classes),
-        faststream=lines,
-        channels=any(o.channel.parameterised for o in ops) or part in ("send", "test"),
-        any=any(m.payload_class == "Any" for o in ops for m in _typed_messages(o, part)),
-    )
-
-
-@dataclass
-class SubscriberGroup:
-    """The receive operations on one address: one subscriber tries each in order."""
-
-    function: str
-    ops: list[OperationView]
-
-    @property
-    def first(self) -> OperationView:
-        return self.ops[0]
-
-    @property
-    def has_reply(self) -> bool:
-        return any(o.has_reply for o in self.ops)
-
-
-def _groups(receives: Sequence[OperationView], defs: Mapping[str, Any]) -> list[SubscriberGroup]:
-    by_channel: dict[str, list[OperationView]] = {}
-    for o in receives:
-        earlier = by_channel.setdefault(o.channel.address, [])  # one subscriber per address
-        for m in o.dispatch:
-            for prior in earlier:
-                if m.has_example and any(
-                    p.message.payload is not None and valid(m.example, dict(p.message.payload.schema), defs)
-                    for p in prior.messages
-                ):
-                    m.shadowed_by = prior.key
-                    break
-        earlier.append(o)
-    names = _Names(o.function for o in receives)
-    groups = []
-    for ops in by_channel.values():
-        function = ops[0].function if len(ops) == 1 else names.take(f"consume_{ops[0].channel.ident}")
-        groups.append(SubscriberGroup(function, ops))
-    return groups
-
-
-def _typed_messages(o: OperationView, part: str) -> list[MessageView]:
-    """The messages whose payload types a module's code spells out."""
-    if part == "receive":
-        return o.messages
-    return o.messages + (o.reply_messages if o.has_reply else [])
-
-
-def _test_uses(ops: Sequence[OperationView], profile: BrokerProfile) -> dict[str, bool]:
-    """Which names the generated test module uses (so it imports nothing unused)."""
-    receives = [o for o in ops if o.action == "receive"]
-    sends = [o for o in ops if o.action == "send"]
-    runnable_sends = [o for o in sends if o.messages and o.messages[0].has_example and o.messages[0].typed]
-    runnable_receives = [
-        (o, m) for o in receives for m in o.dispatch if m.has_example and o.channel.has_example
-    ]
-    return {
-        "channels": any(o.channel.parameterised for o, _ in runnable_receives),
-        "message_class": bool(runnable_sends)
-        or any(o.reply_spy_args and o.has_reply for o, _ in runnable_receives)
-        or (profile.dead_letter == "topic" and any(o.channel.has_example for o in receives)),
-        "base_model": any(o.messages[0].invalid and o.channel.has_example for o in runnable_sends),
-        "runtime": any(o.has_reply and o.reply_example for o, _ in runnable_receives),
-        "pytest": bool(receives or sends),
-        "models": bool(runnable_sends) or any(m.typed or o.has_reply for o, m in runnable_receives),
     }
 
 
@@ -529,10 +398,10 @@ class _Builder:
         self.profile = profile
         self.package = package
         self.models = models
-        self.names = _Names()
-        self.handler_names = _Names()
-        self.const_names = _Names()
-        self.class_names = _Names(reserved=self._model_class_names())
+        self.names = Names()
+        self.handler_names = Names()
+        self.const_names = Names()
+        self.class_names = Names(reserved=self._model_class_names())
         self._channels: dict[str, ChannelView] = {}
         self.defs = {d.name: dict(d.schema) for d in api.schemas}
 
@@ -549,7 +418,7 @@ class _Builder:
         found = self._channels.get(channel.key)
         if found is not None:
             return found
-        param_names = _Names()
+        param_names = Names()
         amqp = brokers.binding(channel.bindings, self.profile)
         queue_named = self.profile.key == "rabbit" and amqp.get("is") == "queue"
         value_regex = ".+" if queue_named else self.profile.param_regex
