@@ -77,3 +77,28 @@ def test_regeneration_keeps_user_handlers(tmp_path: Path) -> None:
     assert "async def on_on_b(" in generated  # the new operation's default stub
     assert "async def on_on_b(" not in mine
     check_project(tmp_path, package)
+
+
+@pytest.mark.parametrize(("protocol", "role"), [("evil", "app"), ("kafka", "client"), ("ws", "client")])
+def test_ruff_and_black_format_the_templates_identically(protocol: str, role: str, tmp_path: Path) -> None:
+    import yaml
+    from test_service_brokers import spec_yaml
+
+    from asyncgen.generate import generate_from_api
+    from asyncgen.load import load_data
+    from asyncgen.parse import parse
+
+    text = (FIXTURES / "evil-2.6.yaml").read_text() if protocol == "evil" else spec_yaml(protocol)
+    trees = {}
+    for formatter in ("ruff", "black"):
+        api = parse(load_data(yaml.safe_load(text), "inline.yaml"))
+        out = tmp_path / formatter
+        generate_from_api(api, out, role=role, formatter=formatter)
+        trees[formatter] = {
+            p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted(out.rglob("*.py"))
+            if ".asyncgen" not in p.parts
+        }
+    assert trees["ruff"].keys() == trees["black"].keys()
+    for path, text_ruff in trees["ruff"].items():
+        assert text_ruff == trees["black"][path], path
