@@ -156,6 +156,10 @@ class RouteView:
         return ", ".join(f"{n}={n}" for n in names)
 
     @property
+    def secured(self) -> bool:
+        return bool(self.op.security)
+
+    @property
     def returns(self) -> str:
         return f"models.{self.response_class}" if self.response_class else "None"
 
@@ -342,7 +346,11 @@ def _subscription_api(api: Api, view: RelayView) -> None:
 
 def _routes(api: Api, view: RelayView, models: ModelsModule) -> list[RouteView]:
     builtin = {op for op in view.operation_ids.values()} if view.enabled else set()
-    take = _names({"healthz", "readyz", "metrics", "app", "router"})
+    take = _names(
+        {"healthz", "readyz", "metrics", "app", "tenant", "lifespan", "subscriptions", "replay", "dead_letters"}
+        | {"create_subscription", "list_subscriptions", "get_subscription", "delete_subscription"}
+        | {"rotate_secret", "enable_subscription", "create_app", "settings", "keys", "encoded", "the_store"}
+    )
     routes = []
     for op in api.http_operations:
         if op.key in builtin:
