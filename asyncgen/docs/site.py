@@ -125,6 +125,10 @@ class _Builder:
         self._channel_ids: dict[int, str] = {}
         self._message_ids: dict[int, str] = {}
         self._op_ids: dict[str, str] = {}
+        self._messages: list[Message] | None = None
+        self._canon: dict[int, Message] = {}
+        self._channels_of: dict[int, list[Any]] = {}
+        self._ops_of: dict[int, list[Operation]] = {}
 
     def _def_href(self, name: str) -> str | None:
         return f"#schema-{slug(name)}" if name in self.sections else None
@@ -143,15 +147,21 @@ class _Builder:
             self.ids.used.add(f"schema-{slug(name)}")  # fixed: _def_href depends on it
 
     def _all_messages(self) -> list[Message]:
+        """Distinct messages (by key, then equality), in spec order; cached."""
+        if self._messages is not None:
+            return self._messages
         seen: dict[str, list[Message]] = {}
         out: list[Message] = []
 
         def add(message: Message) -> None:
             same = seen.setdefault(message.key, [])
-            if any(m is message or m == message for m in same):
-                return
+            for m in same:
+                if m is message or m == message:
+                    self._canon[id(message)] = m
+                    return
             same.append(message)
             out.append(message)
+            self._canon[id(message)] = message
 
         for channel in self.api.channels:
             for m in channel.messages:
@@ -162,15 +172,18 @@ class _Builder:
             if op.reply is not None:
                 for m in op.reply.messages:
                     add(m)
+        self._messages = out
+        for channel in self.api.channels:
+            for m in channel.messages:
+                self._channels_of.setdefault(id(self._canon[id(m)]), []).append(channel)
+        for op in self.api.operations:
+            for m in op.messages:
+                self._ops_of.setdefault(id(self._canon[id(m)]), []).append(op)
         return out
 
     def message_link(self, message: Message) -> Link:
-        anchor = self._message_ids.get(id(message))
-        if anchor is None:
-            for m in self._all_messages():
-                if m.key == message.key and m == message:
-                    anchor = self._message_ids[id(m)]
-                    break
+        self._all_messages()
+        anchor = self._message_ids.get(id(self._canon.get(id(message), message)))
         return Link(message.title or message.name or message.key, f"#{anchor or ''}")
 
     def channel_link(self, channel: Any) -> Link:
@@ -313,12 +326,10 @@ class _Builder:
             if found:
                 view.examples.append(ExampleView("Synthesised from the schema", pretty(value), None, True))
         view.bindings = pairs(message.bindings)
-        for channel in self.api.channels:
-            if any(m is message or m == message for m in channel.messages):
-                view.channels.append(self.channel_link(channel))
-        for op in self.api.operations:
-            if any(m is message or m == message for m in op.messages):
-                view.operations.append(Link(op.key, f"#{self._op_ids[op.key]}", op.action))
+        for channel in self._channels_of.get(id(message), []):
+            view.channels.append(self.channel_link(channel))
+        for op in self._ops_of.get(id(message), []):
+            view.operations.append(Link(op.key, f"#{self._op_ids[op.key]}", op.action))
         return view
 
     @staticmethod
@@ -383,6 +394,8 @@ def build_api_view(api: Api, page_slug: str, *, examples: bool = True) -> ApiVie
 
 def link_http_to_channels(views: Sequence[ApiView]) -> None:
     """Cross links: each HTTP op <-> the AsyncAPI channels that feed it (pass 2)."""
+    if not any(v.all_http() for v in views):
+        return
     channels: list[tuple[ApiView, ChannelView]] = [(v, c) for v in views for c in v.channels]
     payloads: dict[str, list[tuple[ApiView, ChannelView]]] = {}
     for v, c in channels:
