@@ -23,11 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from synth import write_spec  # noqa: E402
+from synth import write_spec
 
-from asyncgen.docs import build_docs_from_apis  # noqa: E402
-from asyncgen.docs.site import build_site  # noqa: E402
-from asyncgen.document import LoadOptions  # noqa: E402
+from asyncgen.docs import build_docs_from_apis
+from asyncgen.docs.site import build_site
+from asyncgen.document import LoadOptions
 
 QUERIES = ("entity999", "status", "lines sku", "changed", "qty", "e")
 CHROMIUM_ARGS = [
@@ -89,7 +89,9 @@ def search(site: Path, runs: int) -> None:
             entries = page.evaluate("window.ASYNCGEN_SEARCH.length")
             cold = page.evaluate(f"window.asyncgenSearch({QUERIES[0]!r})")
             print(f"\n{name}: loaded in {loaded * 1000:.0f} ms, {entries} search entries")
-            print(f"  first query {QUERIES[0]!r} (builds the index): {cold['ms']:.1f} ms, {cold['count']} hits")
+            print(
+                f"  first query {QUERIES[0]!r} (builds the index): {cold['ms']:.1f} ms, {cold['count']} hits"
+            )
             for query in QUERIES:
                 times = []
                 count = 0
@@ -119,7 +121,9 @@ def main() -> None:
         for key in rounds[0]:
             values = [r[key] for r in rounds]
             print(f"  {key:28} median {statistics.median(values):6.2f} s  min {min(values):6.2f} s")
-        sizes = {p.name: p.stat().st_size for p in out.rglob("*") if p.is_file() and p.suffix in (".html", ".js")}
+        sizes = {
+            p.name: p.stat().st_size for p in out.rglob("*") if p.is_file() and p.suffix in (".html", ".js")
+        }
         for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])[:4]:
             print(f"  {name:28} {size / 1024:8.0f} KiB")
         search(out, max(args.runs, 5))

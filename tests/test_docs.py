@@ -128,7 +128,9 @@ def test_streetlights_page(bundled_site: Path) -> None:
     table = table[: table.index("</table>")]
     assert '<code>lumens</code></td><td class="type">integer</td>' in table
     assert "≥ 0" in table
-    assert '<code>sentAt</code></td><td class="type"><a href="#schema-SentAt">string (SentAt)</a></td>' in table
+    assert (
+        '<code>sentAt</code></td><td class="type"><a href="#schema-SentAt">string (SentAt)</a></td>' in table
+    )
     assert '<td class="fmt">date-time</td>' in table
     # bindings, servers, security
     assert 'id="server-production"' in html and "mqtt" in html
@@ -265,7 +267,15 @@ def test_override_one_block_through_the_chain(tmp_path: Path) -> None:
     )
     out = tmp_path / "site"
     result = CliRunner().invoke(
-        main, ["docs", str(ROOT / "specs" / "streetlights-mqtt.asyncapi.yaml"), "-o", str(out), "--templates", str(mine)]
+        main,
+        [
+            "docs",
+            str(ROOT / "specs" / "streetlights-mqtt.asyncapi.yaml"),
+            "-o",
+            str(out),
+            "--templates",
+            str(mine),
+        ],
     )
     assert result.exit_code == 0, result.output
     for page in ("index.html", "streetlights_controller.html"):
@@ -317,12 +327,24 @@ def test_avro_and_protobuf_payloads_note_their_format(shared_dir: Path, tmp_path
     apis = [load_api(p, corpus_load_options(p))[0] for p in specs]
     build_docs_from_apis(apis, tmp_path / "site")
     text = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "site").glob("*.html"))
-    assert "Avro schema (application/vnd.apache.avro;version=1.9.0), shown as its converted JSON Schema" in text
-    assert "Protobuf schema (application/vnd.google.protobuf;version=3), shown as its converted JSON Schema" in text
+    assert (
+        "Avro schema (application/vnd.apache.avro;version=1.9.0), shown as its converted JSON Schema" in text
+    )
+    assert (
+        "Protobuf schema (application/vnd.google.protobuf;version=3), shown as its converted JSON Schema"
+        in text
+    )
 
 
 def test_recursive_schemas_are_shown_once_and_linked(shared_dir: Path, tmp_path: Path) -> None:
-    path = shared_dir / "corpus" / "asyncapi" / "2.x" / "asyncapi__parser-js__circular-refs" / "circular-refs.yaml"
+    path = (
+        shared_dir
+        / "corpus"
+        / "asyncapi"
+        / "2.x"
+        / "asyncapi__parser-js__circular-refs"
+        / "circular-refs.yaml"
+    )
     api, _, _ = load_api(path, corpus_load_options(path))
     build_docs_from_apis([api], tmp_path / "site")
     html = (tmp_path / "site" / "my_circular_api.html").read_text(encoding="utf-8")

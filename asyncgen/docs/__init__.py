@@ -39,7 +39,9 @@ def build_context(api: Api, **settings: Any) -> dict[str, Any]:
     params: Mapping[str, Any] = settings.get("params") or {}
     return {
         "site": build_site(
-            [api], title=str(params.get("title") or "Event portal"), examples=bool(params.get("examples", True))
+            [api],
+            title=str(params.get("title") or "Event portal"),
+            examples=bool(params.get("examples", True)),
         )
     }
 
@@ -61,10 +63,12 @@ def build_docs_from_apis(
     out = Path(out)
     tset = load_set(template_set, templates_dir)
     values = tset.resolve_params(("the command line", params or {}))
-    site = build_site(apis, title=str(values.get("title") or "Event portal"), examples=bool(values.get("examples", True)))
+    site = build_site(
+        apis, title=str(values.get("title") or "Event portal"), examples=bool(values.get("examples", True))
+    )
     copies: list[OutputFile] = []
-    for view, files in zip(site.apis, sources, strict=False):
-        for f in spec_copies(files):
+    for view, spec_files in zip(site.apis, sources, strict=False):
+        for f in spec_copies(spec_files):
             path = PurePosixPath("spec") / view.slug / f.path.relative_to("spec")
             copies.append(OutputFile(path, f.data, "generated", "<spec>", f.input_hash))
             if len(view.spec_files) == 0:
@@ -92,7 +96,9 @@ def build_docs_from_apis(
     ]
     clash = {f.path for f in files} & {f.path for f in copies}
     if clash:
-        raise AsyncgenError(f"the docs templates write into spec/, where the spec copies go: {sorted(map(str, clash))}")
+        raise AsyncgenError(
+            f"the docs templates write into spec/, where the spec copies go: {sorted(map(str, clash))}"
+        )
     files.extend(copies)
     files.sort(key=lambda f: str(f.path))
     meta = {
@@ -192,4 +198,12 @@ def build_docs(
     )
 
 
-__all__ = ["ApiView", "SiteView", "build_context", "build_docs", "build_docs_from_apis", "build_site", "sha256"]
+__all__ = [
+    "ApiView",
+    "SiteView",
+    "build_context",
+    "build_docs",
+    "build_docs_from_apis",
+    "build_site",
+    "sha256",
+]

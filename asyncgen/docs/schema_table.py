@@ -226,9 +226,11 @@ class TableBuilder:
         name = ref_name(schema)
         if name is not None:
             target = self.defs.get(name)
-            inner = self.type_text({k: v for k, v in target.items() if k != "title"}, depth + 1) if (
-                isinstance(target, Mapping) and ref_name(target) is None and depth < 3
-            ) else "object"
+            inner = (
+                self.type_text({k: v for k, v in target.items() if k != "title"}, depth + 1)
+                if (isinstance(target, Mapping) and ref_name(target) is None and depth < 3)
+                else "object"
+            )
             return name if inner in ("object", "any") else f"{inner} ({name})"
         kind = schema.get("type")
         options = _variant_options(schema)
@@ -284,7 +286,9 @@ class TableBuilder:
         required = {r for r in resolved.get("required", []) or [] if isinstance(r, str)}
         rows: list[Row] = []
         for name, sub in (props or {}).items():
-            rows.append(self._row(sub, str(name), prefix, _join(path, str(name)), name in required, stack, depth))
+            rows.append(
+                self._row(sub, str(name), prefix, _join(path, str(name)), name in required, stack, depth)
+            )
         if isinstance(patterns, Mapping):
             for pattern, sub in patterns.items():
                 label = f"/{pattern}/"
@@ -293,7 +297,7 @@ class TableBuilder:
             rows.append(self._row(additional, "*", prefix, _join(path, "*"), False, stack, depth))
         return rows
 
-    def _row(
+    def _row(  # noqa: PLR0917
         self,
         schema: Any,
         name: str,
@@ -372,8 +376,10 @@ class TableBuilder:
     @staticmethod
     def _is_array(schema: Mapping[str, Any]) -> bool:
         kind = schema.get("type")
-        return kind == "array" or (isinstance(kind, list) and "array" in kind) or (
-            kind is None and "items" in schema
+        return (
+            kind == "array"
+            or (isinstance(kind, list) and "array" in kind)
+            or (kind is None and "items" in schema)
         )
 
     def _has_members(self, schema: Any) -> bool:

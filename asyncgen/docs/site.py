@@ -189,10 +189,10 @@ class _Builder:
     def channel_link(self, channel: Any) -> Link:
         anchor = self._channel_ids.get(id(channel))
         if anchor is None:
-            anchor = next(
-                (self._channel_ids[id(c)] for c in self.api.channels if c.key == channel.key), ""
-            )
-        return Link(channel.address if channel.address is not None else f"{channel.key} (dynamic)", f"#{anchor}")
+            anchor = next((self._channel_ids[id(c)] for c in self.api.channels if c.key == channel.key), "")
+        return Link(
+            channel.address if channel.address is not None else f"{channel.key} (dynamic)", f"#{anchor}"
+        )
 
     # -- pass 1: content ---------------------------------------------------------------
     def build(self) -> None:
@@ -240,7 +240,8 @@ class _Builder:
                     servers=[Link(k, f"#{slug('server-' + k)}") for k in channel.servers],
                     messages=[self.message_link(m) for m in channel.messages],
                     operations=[
-                        Link(op.key, f"#{self._op_ids[op.key]}", op.action) for op in ops_by_channel.get(channel.key, [])
+                        Link(op.key, f"#{self._op_ids[op.key]}", op.action)
+                        for op in ops_by_channel.get(channel.key, [])
                     ],
                     bindings=pairs(channel.bindings),
                 )
@@ -255,7 +256,9 @@ class _Builder:
                 sd = next(d for d in api.schemas if d.name == name)
                 anchor = f"schema-{slug(name)}"
                 view.schemas.append(
-                    SchemaSection(anchor, name, sd, self.tables.table(anchor, sd.schema, name), format_note(sd))
+                    SchemaSection(
+                        anchor, name, sd, self.tables.table(anchor, sd.schema, name), format_note(sd)
+                    )
                 )
         for scheme in api.security_schemes:
             view.security.append(
@@ -450,7 +453,9 @@ class SiteView:
                     out.append(["property", row.name, f"{row.path} · schema {s.name} · {api}",
                                 f"{v.page}#{row.id}"])  # fmt: skip
             for h in v.all_http():
-                out.append(["operation", f"{h.method} {h.path}", f"{h.kind} {h.key} · {api}", f"{v.page}#{h.id}"])
+                out.append(
+                    ["operation", f"{h.method} {h.path}", f"{h.kind} {h.key} · {api}", f"{v.page}#{h.id}"]
+                )
         return out
 
     @cached_property
@@ -460,7 +465,7 @@ class SiteView:
         for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                              ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):  # fmt: skip
             text = text.replace(raw, escaped)
-        return Markup(text)  # noqa: S704 - JSON with every HTML-significant character escaped
+        return Markup(text)
 
     @property
     def channel_count(self) -> int:

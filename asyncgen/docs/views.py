@@ -23,7 +23,6 @@ from asyncgen.examples import example_for, synthesise, valid
 from asyncgen.model import (
     Api,
     Channel,
-    HttpBody,
     HttpOperation,
     Message,
     Operation,

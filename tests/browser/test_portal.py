@@ -190,9 +190,7 @@ def test_deep_links_target_channel_message_and_nested_row(site: Path, tab: Page)
     page = tab.open(site, "erp_events.html#message-OrderCreated")
     assert in_viewport(page, "#message-OrderCreated")
     assert page.eval_on_selector("#message-OrderCreated", "e => e.classList.contains('targeted')")
-    nested = page.eval_on_selector(
-        "#message-CustomerChanged-payload tr.nest tr.prop", "e => e.id"
-    )
+    nested = page.eval_on_selector("#message-CustomerChanged-payload tr.nest tr.prop", "e => e.id")
     page.goto(url(site, f"erp_events.html#{nested}"))
     page.wait_for_load_state("load")
     assert page.eval_on_selector(f"#{nested}", "e => e.closest('details').open")
