@@ -369,3 +369,42 @@ def test_synthesised_example_when_the_spec_has_none(tmp_path: Path) -> None:
     assert "00000000-0000-4000-8000-000000000000" in html  # format uuid
     build_docs([spec], tmp_path / "plain", params={"examples": "false"})
     assert "synthesised" not in (tmp_path / "plain" / "synthetic_3.html").read_text(encoding="utf-8")
+
+
+def test_webhook_linked_to_the_channel_with_the_same_payload_schema(tmp_path: Path) -> None:
+    payload = {
+        "type": "object",
+        "required": ["id"],
+        "properties": {"id": {"type": "string"}, "total": {"type": "number", "minimum": 0}},
+    }
+    events = {
+        "asyncapi": "3.0.0",
+        "info": {"title": "Shop events", "version": "1"},
+        "channels": {"orderPaid": {"address": "shop/order/paid", "messages": {"paid": {"payload": payload}}}},
+        "operations": {"sendPaid": {"action": "send", "channel": {"$ref": "#/channels/orderPaid"}}},
+    }
+    api = {
+        "openapi": "3.1.0",
+        "info": {"title": "Shop API", "version": "1"},
+        "paths": {},
+        "webhooks": {
+            "orderPaid": {
+                "post": {
+                    "operationId": "notifyOrderPaid",
+                    "requestBody": {
+                        "content": {"application/json": {"schema": {**payload, "title": "Paid"}}}
+                    },
+                    "responses": {"200": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    (tmp_path / "events.yaml").write_text(yaml.safe_dump(events), encoding="utf-8")
+    (tmp_path / "api.yaml").write_text(yaml.safe_dump(api), encoding="utf-8")
+    build_docs([tmp_path / "events.yaml", tmp_path / "api.yaml"], tmp_path / "site")
+    api_page = (tmp_path / "site" / "shop_api.html").read_text(encoding="utf-8")
+    events_page = (tmp_path / "site" / "shop_events.html").read_text(encoding="utf-8")
+    assert '<section class="webhook" id="webhook-orderPaid">' in api_page
+    assert 'Fed by channel: <a href="shop_events.html#channel-orderPaid"' in api_page
+    assert 'href="shop_api.html#http-notifyOrderPaid"' in events_page
+    assert_links_resolve(tmp_path / "site")
