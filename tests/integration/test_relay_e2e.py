@@ -36,7 +36,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from it_harness import BROKERS, ROOT, free_port, skip_or_fail
 
 pytestmark = pytest.mark.integration
@@ -70,7 +69,7 @@ class Receiver:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 with owner.lock:
                     owner.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
