@@ -31,6 +31,13 @@ from asyncgen.model import Api, Channel, HttpOperation, Message
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 BODY_EXPR = re.compile(r"^\{?\$request\.body#/([^/{}]+)\}?$")
 RESERVED = {"body", "request", "response", "tenant", "store", "settings", "models", "http_handlers"}
+#: names of api.py's create_app() scope a route function may not take
+API_NAMES = {
+    *("healthz", "readyz", "metrics", "app", "tenant", "lifespan", "subscriptions", "replay"),
+    *("dead_letters", "create_subscription", "list_subscriptions", "get_subscription"),
+    *("delete_subscription", "rotate_secret", "enable_subscription", "create_app", "settings"),
+    *("keys", "open_access", "the_store"),
+}
 JSON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 CONSTRAINTS = {
     "pattern": "pattern",
@@ -345,12 +352,8 @@ def _subscription_api(api: Api, view: RelayView) -> None:
 
 
 def _routes(api: Api, view: RelayView, models: ModelsModule) -> list[RouteView]:
-    builtin = {op for op in view.operation_ids.values()} if view.enabled else set()
-    take = _names(
-        {"healthz", "readyz", "metrics", "app", "tenant", "lifespan", "subscriptions", "replay", "dead_letters"}
-        | {"create_subscription", "list_subscriptions", "get_subscription", "delete_subscription"}
-        | {"rotate_secret", "enable_subscription", "create_app", "settings", "keys", "encoded", "the_store"}
-    )
+    builtin = set(view.operation_ids.values()) if view.enabled else set()
+    take = _names(API_NAMES)
     routes = []
     for op in api.http_operations:
         if op.key in builtin:
