@@ -56,6 +56,7 @@ class Receiver:
     """A loopback webhook receiver that can go down (port closed) and come back on the same port."""
 
     name: str
+    delay: float = 0.0  # seconds each answer takes (after the request is recorded)
     port: int = field(default_factory=free_port)
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -73,6 +74,7 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 with owner.lock:
                     owner.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                time.sleep(owner.delay)
                 self.send_response(204)
                 self.end_headers()
 
@@ -106,10 +108,11 @@ class Proc:
     out: Path
     env: dict[str, str]
     proc: subprocess.Popen[bytes] | None = None
+    label: str = ""
 
     @property
     def log_path(self) -> Path:
-        return self.out / f"{self.part}.log"
+        return self.out / f"{self.label or self.part}.log"
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -332,6 +335,48 @@ def test_relay_killed_mid_stream_loses_nothing(stack: Stack) -> None:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     stack.relay.start()
     check_delivered(stack, run, sent, timeout=120)
+
+
+def test_two_relays_in_one_group_share_1000_events(stack: Stack) -> None:
+    second = Proc("relay", stack.out, stack.relay.env, label="relay-2").start()
+    try:
+        first_log, second_log = len(stack.relay.log()), len(second.log())
+        run = uuid.uuid4().hex[:8]
+        sent = publish(run, {"OrderCreated": 500, "CustomerChanged": 500})
+        check_delivered(stack, run, sent, timeout=180)
+        assert "delivered" in stack.relay.log()[first_log:], "the first relay delivered some"
+        assert "delivered" in second.log()[second_log:], "the second relay delivered some"
+    finally:
+        assert second.terminate() == 0
+
+
+def test_sigterm_during_a_slow_delivery_lets_it_finish(stack: Stack) -> None:
+    slow = Receiver("slow", delay=3.0)
+    slow.start()
+    with httpx.Client(base_url=stack.api_url, headers={"X-API-Key": KEY}) as client:
+        created = client.post(
+            "/subscriptions", json={"callbackUrl": slow.url, "eventTypes": ["InvoiceIssued"]}
+        )
+        assert created.status_code == 201, created.text
+        sub_id = created.json()["id"]
+        try:
+            run = uuid.uuid4().hex[:8]
+            publish(run, {"InvoiceIssued": 1})
+            wait_for(lambda: len(slow.events(run)) == 1, 60, "the slow delivery started")
+            started = time.monotonic()
+            assert stack.relay.terminate() == 0
+            assert time.monotonic() - started >= 1.0, "the relay waited for the delivery in flight"
+            with sqlite3.connect(stack.store) as db:
+                (pending,) = db.execute(
+                    "SELECT COUNT(*) FROM deliveries WHERE subscription_id = ?", (sub_id,)
+                ).fetchone()
+            assert pending == 0, "the delivery was recorded as done before the relay exited"
+            stack.relay.start()
+            time.sleep(2)
+            assert sum(1 for _, body in slow.received if json.loads(body).get("run") == run) == 1
+        finally:
+            client.delete(f"/subscriptions/{sub_id}")
+            slow.stop()
 
 
 def test_metrics_show_deliveries(stack: Stack) -> None:
