@@ -68,7 +68,8 @@ async def main():
               ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], b"{}", "application/json")
     ok = await Sender(trusted).send(due, 1614265330)
     lookups_for_ok = lookups.count("hooks.example.test")
-    wrong_name = await Sender(trusted).send(dataclasses.replace(due, url=f"https://other.example.test:{port}/"), 1)
+    other = dataclasses.replace(due, url=f"https://other.example.test:{port}/")
+    wrong_name = await Sender(trusted).send(other, 1)
     unknown_ca = await Sender(HttpSettings(_env_file=None, callback_allow_cidrs="127.0.0.0/8")).send(due, 1)
     refused = await Sender(HttpSettings(_env_file=None, callback_ca_bundle=CA)).send(due, 1)
     server.should_exit = True
