@@ -222,3 +222,16 @@ def test_two_asyncapi_documents_are_refused(tmp_path: Path) -> None:
     events, _ = write_pair(tmp_path, openapi(callback()))
     with pytest.raises(AsyncgenError, match="2 AsyncAPI documents"):
         generate(events, tmp_path / "out", companions=(events,))
+
+
+def test_asyncapi_with_an_http_server_relays_what_it_sends(tmp_path: Path) -> None:
+    doc = {
+        **ASYNCAPI,
+        "servers": {**ASYNCAPI["servers"], "hooks": {"host": "hooks.example.com", "protocol": "https"}},
+    }  # type: ignore[dict-item]
+    events = tmp_path / "events.yaml"
+    events.write_text(yaml.safe_dump(doc, sort_keys=False))
+    generate(events, tmp_path / "out", server="local")
+    relay = (tmp_path / "out" / "shop_events" / "relay.py").read_text()
+    assert '"shop.orders"' in relay and '"shop.audit"' in relay
+    assert not (tmp_path / "out" / "shop_events" / "http_handlers.py").exists()  # no REST operations
