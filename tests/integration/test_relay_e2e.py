@@ -141,7 +141,11 @@ class Proc:
     def terminate(self) -> int:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(30)
+        try:
+            return self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -255,11 +259,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     relay = Proc("relay", out, env).start()
     yield Stack(out, api, relay, receivers, secrets, types, api_url, store)
     codes = {}
-    for p in (relay, api):
-        if p.proc is not None and p.proc.poll() is None:
-            codes[p.part] = p.terminate()
-    for r in receivers.values():
-        r.stop()
+    try:
+        for p in (relay, api):
+            if p.proc is not None and p.proc.poll() is None:
+                codes[p.part] = p.terminate()
+    finally:
+        relay.kill()
+        api.kill()
+        for r in receivers.values():
+            r.stop()
     assert all(code == 0 for code in codes.values()), (codes, relay.log()[-2000:], api.log()[-2000:])
 
 
