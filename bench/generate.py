@@ -27,6 +27,7 @@ than the Node generator. No assertions: the machines are shared and noisy; read 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -262,15 +263,16 @@ def main() -> None:
                 f"{best_run['py_lines']:>8}  {stage_line(best_run)}",
                 flush=True,
             )
-        small = [s for s in sizes if s >= 100]
-        if len(small) >= 2:
-            lo, hi = small[0], small[-1]
-            lo_best = min(r["seconds"] for r in results[(lo, "ruff")])
-            hi_best = min(r["seconds"] for r in results[(hi, "ruff")])
-            growth = (hi_best / hi) / (lo_best / lo)
+        ordered = sorted(sizes)
+        if len(ordered) >= 2:
+            bests = {n: min(r["seconds"] for r in results[(n, "ruff")]) for n in ordered}
+            marginal = [
+                f"{lo}->{hi}: {(bests[hi] - bests[lo]) / (hi - lo) * 1000:.1f}"
+                for lo, hi in itertools.pairwise(ordered)
+            ]
             print(
-                f"linearity: ms/channel at {hi} / ms/channel at {lo} = {growth:.2f} "
-                "(1.0 = linear; > 1 = superlinear)"
+                "linearity: marginal ms per added channel (best runs; flat = linear, "
+                f"the fixed cost is excluded): {', '.join(marginal)}"
             )
         if args.black_size and (args.black_size, "ruff") in results:
             ruff_runs = results[(args.black_size, "ruff")]
@@ -300,7 +302,7 @@ def main() -> None:
             worker_json(cmd, cwd=REPO)
             import pstats
 
-            print(f"\n== cProfile, {args.profile} channels, top 25 by cumulative time ==")
+            print(f"\n== cProfile, {args.profile} channels, top 25 by cumulative time ==", flush=True)
             pstats.Stats(str(prof)).sort_stats("cumulative").print_stats(25)
         if not args.no_baselines:
             baselines(args.baseline_size, tmp, args.baseline_repeat)
