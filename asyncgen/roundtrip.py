@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from typing import Any
 
 PLACEHOLDER_RE = re.compile(r"{[^{}]*}")
+ANCHORED_PATTERN_RE = re.compile(r"\^(.*)\$", re.DOTALL)
+NAMED_GROUP_RE = re.compile(r"\(\?P<\w+>[^()]*\)")
 
 #: schema keywords that do not change which values a schema accepts (or that the generated
 #: models legitimately render differently): titles, descriptions and examples are prose;
@@ -81,7 +83,16 @@ class OperationView:
 
 
 def normalise_address(address: str) -> str:
-    """``lights/{streetlightId}/measured`` -> ``lights/{}/measured``."""
+    """``lights/{streetlightId}/measured`` -> ``lights/{}/measured``.
+
+    An anchored regex with named groups (``^lights\\.(?P<id>[^.]+)\\.measured$``) is what
+    FastStream documents for a Kafka subscriber with ``pattern=`` (how a parameterised topic
+    is subscribed): each group becomes ``{}`` and the escapes are undone.
+    """
+    pattern = ANCHORED_PATTERN_RE.fullmatch(address)
+    if pattern is not None:
+        body = NAMED_GROUP_RE.sub("\x00", pattern.group(1))
+        address = re.sub(r"\\(.)", r"\1", body).replace("\x00", "{}")
     return PLACEHOLDER_RE.sub("{}", address)
 
 
