@@ -104,15 +104,35 @@ def _run(cmd: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProce
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
 
 
+def _mentions(line: str, out: Path, root: Path) -> bool:
+    """Whether a tool's output line is about a file of the project in ``out`` (paths printed
+    relative to ``root``, the working directory, or absolute)."""
+    rel = f"{out.relative_to(root)}/"
+    return line.lstrip().startswith((rel, f"{out}/")) or f" {rel}" in line or f" {out}/" in line
+
+
 def _ruff(ok: list[Outcome], root: Path) -> None:
     """One ``ruff check`` over every project (each project's own pyproject config applies)."""
-    proc = _run([sys.executable, "-m", "ruff", "check", "--no-cache", *(str(o.out) for o in ok)], root, 300)
+    proc = _run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--no-cache",
+            "--output-format",
+            "concise",
+            *(str(o.out) for o in ok),
+        ],
+        root,
+        300,
+    )
     if proc.returncode == 0:
         return
     text = proc.stdout + proc.stderr
     for o in ok:
-        lines = [line for line in text.splitlines() if str(o.out) in line]
-        if lines or str(o.out) in text:
+        lines = [line for line in text.splitlines() if _mentions(line, o.out, root)]
+        if lines:
             o.problems.append("ruff check:\n" + "\n".join(lines[:20]))
     if not any(o.problems for o in ok):
         raise AssertionError(f"ruff check failed:\n{text[-3000:]}")
@@ -140,8 +160,7 @@ def _mypy(ok: list[Outcome], root: Path) -> None:
         if proc.returncode == 0:
             continue
         for o in batch:
-            prefix = str(o.out / str(o.package))
-            lines = [line for line in proc.stdout.splitlines() if line.startswith(prefix)]
+            lines = [line for line in proc.stdout.splitlines() if _mentions(line, o.out, root)]
             if lines:
                 o.problems.append("mypy --strict:\n" + "\n".join(lines[:20]))
         if not any(o.problems for o in batch):
