@@ -10,7 +10,9 @@ Cost on a 2-core machine: everything is generated once per session (module fixtu
 package names are distinct (a few invocations, one shared cache); each project's tests
 run in their own ``python -m pytest`` subprocess, two at a time. The fixture prints the
 time of each phase (``pytest -s``). Marked ``slow``; run alone with
-``pytest tests/test_corpus_generate.py -m slow``.
+``pytest tests/test_corpus_generate.py -m slow``. Measured here (2 cores): 67 specs, 54
+generated and 13 refused; generate 9.5 s, ruff 0.1 s, mypy 6-21 s (cold cache), the
+projects' own tests 209 s (zbos alone has ~1,150 generated tests); total ~3m50s.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 For every bundled spec in ``specs/`` on a FastStream transport (and, marked ``slow``, every
 corpus spec that generates one), the project is generated, its app imported in a fresh
 interpreter (``PYTHONPATH`` = the output folder), and FastStream's description of it
-(``app.schema.to_specification().to_jsonable()``, AsyncAPI 3.0.0; the same document
-``faststream docs gen <pkg>.app:app`` writes) is compared with the spec by
+(``app.schema.to_specification().to_jsonable()``, AsyncAPI 3.0.0; the document
+``faststream docs gen <pkg>.app:app`` writes - that CLI needs ``faststream[cli]``, which the
+test extra does not install) is compared with the spec by
 :func:`asyncgen.roundtrip.compare`: channel addresses, operations and directions, payload
 schemas. The comparator's normalisations (each justified in its docstrings) take care of
 representation differences; everything else is a real difference.
@@ -13,6 +14,9 @@ Known gaps of the service templates (found by this test, reported, not yet fixed
 listed in :data:`KNOWN_GAPS`; :func:`test_bundled_spec_round_trips` fails on any other
 difference, and ``test_bundled_spec_round_trips_exactly`` is a strict xfail that turns
 red (XPASS) as soon as the templates close the gaps, so the table shrinks with them.
+
+Measured on the 2-core machine: bundled specs ~3 s; the corpus (``slow``; 54 projects, 44 on
+FastStream, 10 WebSocket ones skipped) ~25 s.
 """
 
 from __future__ import annotations
