@@ -38,17 +38,11 @@ PLACEHOLDER_RE = re.compile(r"{[^{}]*}")
 ANCHORED_PATTERN_RE = re.compile(r"\^(.*)\$", re.DOTALL)
 NAMED_GROUP_RE = re.compile(r"\(\?P<\w+>[^()]*\)")
 
-#: schema keywords that do not change which values a schema accepts (or that the generated
-#: models legitimately render differently): titles, descriptions and examples are prose;
-#: pydantic adds ``default: null`` to optional fields and names every model with ``title``.
-ANNOTATIONS = frozenset(
-    {"title", "description", "examples", "example", "default", "$comment", "deprecated", "readOnly",
-     "writeOnly", "externalDocs", "x-parser-schema-id", "$id", "$schema", "discriminator", "xml"}
-)  # fmt: skip
-
-#: what :func:`normalise_schema` keeps
+#: what :func:`normalise_schema` keeps (plus anyOf/oneOf/allOf/not). Everything else goes:
+#: titles, descriptions, examples (prose; pydantic titles every model and field), ``default``
+#: (pydantic adds ``default: null`` to optional fields), and value constraints (minimum,
+#: pattern, lengths: the models enforce them; this comparison is about shape).
 KEPT = ("type", "format", "enum", "const", "properties", "required", "items", "additionalProperties")
-COMBINATORS = ("anyOf", "allOf", "not")
 
 JSON_SCHEMA_FORMATS = (
     "",
@@ -203,7 +197,7 @@ def normalise_schema(schema: Any, resolver: _Resolver | None = None) -> Any:
     * refs are resolved; a schema that contains itself becomes ``{"$recursive": true}`` at the
       point of recursion (pydantic spells recursion with ``$defs`` refs, asyncgen's loader as
       a cycle);
-    * annotations (:data:`ANNOTATIONS`) and validation keywords beyond types, properties,
+    * annotations and validation keywords beyond types, properties,
       required, enum/const, format, items and additionalProperties are dropped (minimum,
       pattern, lengths: the models enforce them, the comparison is about shape);
     * ``oneOf`` becomes ``anyOf``: a pydantic union is documented as ``anyOf``, and the
