@@ -25,6 +25,7 @@ input hashes, and per file the sha256 of its bytes and of its inputs. It drives
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import os
@@ -32,6 +33,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -54,7 +56,22 @@ def sha256(data: bytes) -> str:
 # ---------------------------------------------------------------- formatting
 
 
+@functools.cache
 def _ruff_bin() -> str | None:
+    """The ruff executable, looked up once per process.
+
+    Cached and locked: ruff's ``find_ruff_bin`` reads ``sysconfig``, whose lazy
+    initialisation is not thread-safe on Python 3.11 (two threads calling
+    ``generate()`` at once got None and failed).
+    """
+    with _RUFF_LOOKUP:
+        return _find_ruff_bin()
+
+
+_RUFF_LOOKUP = threading.Lock()
+
+
+def _find_ruff_bin() -> str | None:
     try:
         from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
     except ImportError:
