@@ -11,7 +11,10 @@ binding values) are always written with :func:`lit` (``repr``), the same thing t
 
 ``role="client"`` mirrors the application: what the app receives, the client
 sends, and the other way round; an app's receive-with-reply becomes the client's
-``request_...()``.
+``request_...()``. An app's send operation on the reply-to channel of one of its
+receive operations (a dynamic reply address, e.g. the 2.x RPC pattern) is left out of
+the client: that ``request_...()`` already waits for its messages, and a subscriber
+cannot name a queue that only exists per request.
 """
 
 from __future__ import annotations
@@ -244,6 +247,7 @@ class OperationView:
     publish_kwargs: str = ""
     dlq_address: str | None = None
     correlation_header: str | None = None
+    correlation_field: tuple[str, ...] = ()  # payload path of the correlation id
 
     @property
     def ident(self) -> str:
@@ -336,7 +340,7 @@ def build_context(
     choice = brokers.choose(api, server, default=params.get("broker"))
     profile = choice.profile
     builder = _Builder(api, profile, package, models)
-    ops = [builder.operation(op, role) for op in api.operations]
+    ops = [builder.operation(op, role) for op in _role_operations(api, role)]
     sends = [o for o in ops if o.action == "send"]
     receives = [o for o in ops if o.action == "receive"]
     channels = builder.used_channels(ops)
@@ -513,6 +517,11 @@ class _Builder:
             if cid is not None and cid.source == "header" and len(cid.path) == 1:
                 view.correlation_header = cid.path[0]
                 break
+        for m in messages_in:
+            cid = m.correlation_id
+            if cid is not None and cid.source == "payload" and cid.path:
+                view.correlation_field = cid.path
+                break
         frag = brokers.fragments(
             self.profile,
             op_key=op.key,
@@ -536,6 +545,18 @@ class _Builder:
         view.publish_kwargs = frag.publish_kwargs
         view.dlq_address = frag.dlq_address
         return view
+
+
+def _role_operations(api: Api, role: str) -> list[Operation]:
+    """The IR's operations the role generates (see the module docstring for the client)."""
+    if role != "client":
+        return list(api.operations)
+    reply_to = {
+        id(op.reply.channel)
+        for op in api.operations
+        if op.action == "receive" and op.reply and op.reply.channel is not None and op.reply.address_expr
+    }
+    return [op for op in api.operations if not (op.action == "send" and id(op.channel) in reply_to)]
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

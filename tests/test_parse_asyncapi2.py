@@ -261,3 +261,68 @@ def test_channel_item_shared_by_two_names_gives_distinct_operations() -> None:
     assert [op.key for op in api.operations] == ["a_receive", "b_receive"]
     assert len({op.ident for op in api.operations}) == 2
     assert [op.channel.key for op in api.operations] == ["a", "b"]
+
+
+RPC_CID = {"location": "$message.header#/correlation_id"}
+
+
+def rpc_spec(reply_channels: dict[str, Any]) -> dict[str, Any]:
+    return spec(
+        channels={
+            "stock.check": {
+                "publish": {
+                    "operationId": "checkStock",
+                    "message": {"$ref": "#/components/messages/StockCheck"},
+                }
+            },
+            **reply_channels,
+        },
+        components={
+            "messages": {
+                "StockCheck": {"correlationId": RPC_CID, "payload": {"type": "object"}},
+                "StockLevel": {"correlationId": RPC_CID, "payload": {"type": "object"}},
+            }
+        },
+    )
+
+
+def reply_channel(op_id: str, location: str = "$message.header#/reply_to") -> dict[str, Any]:
+    return {
+        "parameters": {"replyQueue": {"schema": {"type": "string"}, "location": location}},
+        "subscribe": {"operationId": op_id, "message": {"$ref": "#/components/messages/StockLevel"}},
+    }
+
+
+def test_rpc_reply_to_pattern_becomes_a_reply() -> None:
+    api = parse_data(rpc_spec({"{replyQueue}": reply_channel("sendStockLevel")}))
+    ops = {op.key: op for op in api.operations}
+    check, send = ops["checkStock"], ops["sendStockLevel"]
+    assert check.reply is not None
+    assert check.reply.channel is send.channel
+    assert check.reply.address_expr == "$message.header#/reply_to"
+    assert [m.key for m in check.reply.messages] == ["StockLevel"]
+    assert send.action == "send" and send.reply is None  # the send operation stays, as declared
+
+
+def test_rpc_reply_needs_a_header_parameter_that_is_the_whole_address() -> None:
+    payload_loc = rpc_spec({"{replyQueue}": reply_channel("sendStockLevel", "$message.payload#/replyTo")})
+    prefixed = rpc_spec({"replies.{replyQueue}": reply_channel("sendStockLevel")})
+    for data in (payload_loc, prefixed):
+        assert all(op.reply is None for op in parse_data(data).operations)
+
+
+def test_rpc_reply_needs_correlation_ids_on_both_sides() -> None:
+    data = rpc_spec({"{replyQueue}": reply_channel("sendStockLevel")})
+    del data["components"]["messages"]["StockLevel"]["correlationId"]
+    assert all(op.reply is None for op in parse_data(data).operations)
+
+
+def test_two_fitting_reply_operations_give_no_reply_and_a_warning() -> None:
+    data = rpc_spec({"{replyQueue}": reply_channel("sendA"), "{otherQueue}": reply_channel("sendB")})
+    data["channels"]["{otherQueue}"]["parameters"] = {
+        "otherQueue": data["channels"]["{otherQueue}"]["parameters"]["replyQueue"]
+    }
+    diagnostics = Diagnostics()
+    api = parse_data(data, diagnostics)
+    assert all(op.reply is None for op in api.operations)
+    assert any("several reply-to operations" in w.message for w in diagnostics.warnings)

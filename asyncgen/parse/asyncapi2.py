@@ -13,18 +13,33 @@ Version quirks that end here:
 * ``message.schemaFormat`` applies to the payload only (headers are always AsyncAPI
   Schema Objects).
 * Servers: ``url`` as written; ``host``/``pathname`` are split from it.
-* 2.x has no reply object: request/reply is only implied by ``correlationId``, so
-  ``Operation.reply`` is always ``None``; the correlation id is on the Message.
+* 2.x has no reply object: request/reply is only implied by ``correlationId`` (the
+  correlation id stays on the Message). One pattern is recognised as a ``Reply`` - the
+  2.x RPC reply-to convention (e.g. AMQP ``reply_to``):
+
+  - a **receive** (``publish``) operation whose messages all have a ``correlationId``,
+  - a **send** (``subscribe``) operation on a channel whose address is exactly one
+    parameter (``{replyQueue}``) with ``location: $message.header#/...`` (the request's
+    reply-to header), whose messages all have a ``correlationId`` at a location the
+    request's messages use too.
+
+  When exactly one send operation fits a receive operation, that receive operation gets
+  ``Reply(channel=<the send's channel>, address_expr=<the parameter's location>,
+  messages=<the send's messages>)``; with several it gets none (ambiguous, warned). The
+  send operation stays, as the spec declares it (the app can still publish it to a named
+  queue); a client generated with ``role=client`` covers it with ``request_...()`` and
+  does not subscribe to it (see ``asyncgen.context``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from asyncgen.document import Document
 from asyncgen.errors import Diagnostics
-from asyncgen.model import Api, Channel, Operation, Parameter, Server
+from asyncgen.model import Api, Channel, Operation, Parameter, Reply, Server
 from asyncgen.naming import Namer
 from asyncgen.parse.common import (
     Context,
@@ -113,6 +128,7 @@ def parse(doc: Document, diagnostics: Diagnostics) -> Api:
                     extensions=extensions(op),
                 )
             )
+    operations = _rpc_replies(operations, ctx.diagnostics)
     return Api(
         family="asyncapi",
         default_content_type=text(root, "defaultContentType") or "application/json",
@@ -122,6 +138,58 @@ def parse(doc: Document, diagnostics: Diagnostics) -> Api:
         schemas=ctx.schemas.defs,
         **api_header(doc),
     )
+
+
+def _reply_to_parameter(channel: Channel) -> Parameter | None:
+    """The channel's only parameter when its address is just ``{it}`` and it is read from a header."""
+    if len(channel.parameters) != 1:
+        return None
+    param = channel.parameters[0]
+    expr = param.location_expr or ""
+    if channel.address != "{" + param.name + "}" or not expr.startswith("$message.header#/"):
+        return None
+    return param
+
+
+def _correlation_locations(op: Operation) -> frozenset[str] | None:
+    """Where ``op``'s messages carry their correlation id; None unless every message has one."""
+    if not op.messages or any(m.correlation_id is None for m in op.messages):
+        return None
+    return frozenset(m.correlation_id.location_expr for m in op.messages if m.correlation_id is not None)
+
+
+def _rpc_replies(operations: list[Operation], diagnostics: Diagnostics) -> list[Operation]:
+    """Give receive operations their 2.x RPC ``Reply`` (the rule is in the module docstring)."""
+    replies = []
+    for op in operations:
+        param = _reply_to_parameter(op.channel) if op.action == "send" else None
+        where = _correlation_locations(op) if param is not None else None
+        if param is not None and where is not None:
+            replies.append((op, param, where))
+    if not replies:
+        return operations
+    out = []
+    for op in operations:
+        request = _correlation_locations(op) if op.action == "receive" else None
+        fits = [(r, p) for r, p, where in replies if request is not None and where <= request]
+        if len(fits) == 1:
+            send, param = fits[0]
+            reply = Reply(
+                channel=send.channel,
+                address_expr=param.location_expr,
+                messages=send.messages,
+                description=send.description or send.summary,
+            )
+            out.append(dataclasses.replace(op, reply=reply))
+            continue
+        if len(fits) > 1:
+            diagnostics.warn(
+                f"operation {op.key!r}: several reply-to operations fit it "
+                f"({', '.join(repr(r.key) for r, _ in fits)}), so it gets no reply",
+                op.location,
+            )
+        out.append(op)
+    return out
 
 
 def _servers(root: Any) -> list[tuple[str, Any]]:
