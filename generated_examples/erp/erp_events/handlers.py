@@ -1,0 +1,25 @@
+"""Your handlers: one per message the service receives. This file is yours.
+
+asyncgen wrote it once and never overwrites it. When the spec gains operations,
+their default handlers appear in ``handlers_generated.py`` (the consumers use them,
+with a warning, until a function of the same name exists here): copy them over.
+"""
+
+from __future__ import annotations
+
+from . import runtime
+from .models import PaymentReceived
+
+
+async def on_receive_payment_received(
+    payload: PaymentReceived,
+    *,
+    meta: runtime.Incoming,
+) -> None:
+    """receivePaymentReceived: from ``payments.payment.received``.
+
+    Payment received
+    """
+    runtime.logger.info(
+        "%s: received %s", "on_receive_payment_received", type(payload).__name__
+    )

@@ -1,0 +1,25 @@
+"""Default handlers and their signatures (generated; do not edit).
+
+``handlers.py`` is yours: asyncgen wrote it once and never touches it again. For an
+operation added to the spec later, the consumer falls back to the default here and
+logs a warning until you copy its stub into ``handlers.py`` and fill it in.
+"""
+
+from __future__ import annotations
+
+from . import runtime
+from .models import PaymentReceived
+
+
+async def on_receive_payment_received(
+    payload: PaymentReceived,
+    *,
+    meta: runtime.Incoming,
+) -> None:
+    """receivePaymentReceived: from ``payments.payment.received``.
+
+    Payment received
+    """
+    runtime.logger.info(
+        "%s: received %s", "on_receive_payment_received", type(payload).__name__
+    )
