@@ -16,7 +16,8 @@ def _log_level(caplog: pytest.LogCaptureFixture) -> None:
 @pytest.fixture(autouse=True)
 def _raw_format_pel(monkeypatch: pytest.MonkeyPatch) -> None:
     """TestRedisBroker matches a handled message to its publish by correlation id, which the raw
-    message format (see broker.py) cannot carry: let it forget an entry it cannot match."""
+    message format (see broker.py) cannot carry: let it forget an entry it cannot match.
+    """
 
     def remove(self: PEL, correlation_id: PELKey) -> None:
         self.entries.pop(correlation_id, None)
