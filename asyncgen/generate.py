@@ -87,6 +87,22 @@ class GenerateResult:
     #: nothing was loaded or rendered: inputs, settings and outputs all matched the manifest
     up_to_date: bool = False
 
+    @classmethod
+    def from_write(cls, out: Path, written: WriteResult, **extra: Any) -> GenerateResult:
+        """The result of a run whose files went through ``write_output``."""
+        return cls(
+            out=out,
+            written=written.written,
+            unchanged=written.unchanged,
+            removed=written.removed,
+            skipped=written.skipped,
+            user_outdated=written.user_outdated,
+            stale_kept=written.stale_kept,
+            forced=written.forced,
+            drift=written.drift,
+            **extra,
+        )
+
     @property
     def ok(self) -> bool:
         return not (self.check and self.drift)
@@ -364,16 +380,9 @@ def generate_from_api(
         files, out, meta=meta, check=check, force=force, previous=previous,
         extra={MODELS_CACHE: models_cache},
     )  # fmt: skip
-    return GenerateResult(
-        out=out,
-        written=written.written,
-        unchanged=written.unchanged,
-        removed=written.removed,
-        skipped=written.skipped,
-        user_outdated=written.user_outdated,
-        stale_kept=written.stale_kept,
-        forced=written.forced,
-        drift=written.drift,
+    return GenerateResult.from_write(
+        out,
+        written,
         warnings=notes,
         rendered=sorted(str(p) for p, r in rendered.items() if not r.reused),
         reused=sorted(str(p) for p, r in rendered.items() if r.reused),

@@ -109,16 +109,9 @@ def build_docs_from_apis(
         "inputs": {str(f.path): f.input_hash for f in copies},
     }
     written = write_output(files, out, meta=meta, check=check, force=force, previous=read_manifest(out))
-    return GenerateResult(
-        out=out,
-        written=written.written,
-        unchanged=written.unchanged,
-        removed=written.removed,
-        skipped=written.skipped,
-        user_outdated=written.user_outdated,
-        stale_kept=written.stale_kept,
-        forced=written.forced,
-        drift=written.drift,
+    return GenerateResult.from_write(
+        out,
+        written,
         warnings=notes,
         rendered=sorted(str(p) for p in rendered),
         check=check,
