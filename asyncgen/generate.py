@@ -145,12 +145,11 @@ def _context_builder(tset: TemplateSet) -> Callable[..., dict[str, Any]] | None:
             f"template set {tset.name!r}: context {spec!r} must be 'asyncgen.<module>:<function>'"
         )
     try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        if spec == DEFAULT_CONTEXT:
-            return None  # not landed yet: the minimal context
-        raise
-    builder: Callable[..., dict[str, Any]] = getattr(module, func_name)
+        builder: Callable[..., dict[str, Any]] = getattr(importlib.import_module(module_name), func_name)
+    except (ImportError, AttributeError) as err:
+        raise TemplateSetError(
+            f"template set {tset.name!r}: context {spec!r} cannot be loaded: {err}"
+        ) from err
     return builder
 
 
