@@ -6,6 +6,9 @@ Subscriptions (``/subscriptions``): register a callback URL for event types
 (``CustomerChanged``, ``OrderCreated``, ``OrderStatusChanged``, ``InvoiceIssued``); the answer carries the
 subscription's signing secret (``whsec_...``), shown only then and after a rotation. The
 relay (``relay.py``) POSTs every matching event to the URL, signed per Standard Webhooks.
+Before a subscription is stored, its URL passes the SSRF guard and (``ERP_EVENTS_VERIFY_CALLBACKS``)
+one signed verification POST: an endpoint that redirects, is unreachable or answers that
+there is no receiver is refused with 422 (``ssrf.verify_endpoint``).
 
 Authentication: ``X-API-Key: <key>`` or ``Authorization: Bearer <key>``, compared in
 constant time with ``ERP_EVENTS_API_KEY`` or the per-tenant keys of ``ERP_EVENTS_API_KEYS``
@@ -40,7 +43,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import http_handlers, models
 from .http_settings import HttpSettings, get_http_settings
 from .metrics import render_metrics
-from .ssrf import CallbackRefused, check
+from .signing import new_secret
+from .ssrf import CallbackRefused, check, tls_verify, verify_endpoint
 from .store import Store, Subscription, open_store
 
 T = TypeVar("T")
@@ -236,17 +240,25 @@ def create_app(
         summary="Subscribe a callback URL to events",
     )
     async def create_subscription(body: NewSubscription, who: Tenant) -> dict[str, Any]:
+        secret = new_secret()
         try:
-            await check(
+            target = await check(
                 body.callback_url,
                 allow_http=settings.allow_http_callbacks,
                 allowed=settings.allowed_cidrs,
             )
+            if settings.verify_callbacks:
+                await verify_endpoint(
+                    target,
+                    secret,
+                    timeout=settings.delivery_timeout,
+                    verify=tls_verify(settings.callback_ca_bundle),
+                )
         except CallbackRefused as exc:
             raise HTTPException(422, f"callback URL refused: {exc}") from None
         types: list[str] = list(dict.fromkeys(body.event_types))
         sub, secret = await the_store.create_subscription(
-            who, body.callback_url, types, body.description
+            who, body.callback_url, types, body.description, secret=secret
         )
         return _out(sub, secret)
 

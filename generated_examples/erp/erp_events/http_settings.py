@@ -34,6 +34,9 @@ class HttpSettings(BaseSettings):
     #: comma list of CIDR ranges callbacks may resolve to although not public (tests: loopback)
     callback_allow_cidrs: str = ""
     allow_http_callbacks: bool = False
+    #: at registration, POST one signed verification event to the callback URL and refuse the
+    #: subscription when the endpoint redirects, is unreachable or answers 404/405/410/5xx...
+    verify_callbacks: bool = True
     #: PEM file of the CAs callback certificates are verified against (default: certifi's bundle)
     callback_ca_bundle: str | None = None
     http_host: str = "127.0.0.1"

@@ -29,7 +29,6 @@ import email.utils
 import hashlib
 import logging
 import random
-import ssl
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -94,11 +93,9 @@ class Sender:
         self._clients: OrderedDict[tuple[str, str, str, int], httpx.AsyncClient] = (
             OrderedDict()
         )
-        self._verify: ssl.SSLContext | bool = True  # certificates are always verified
-        if settings.callback_ca_bundle:
-            self._verify = ssl.create_default_context(
-                cafile=settings.callback_ca_bundle
-            )
+        self._verify = ssrf.tls_verify(
+            settings.callback_ca_bundle
+        )  # certificates are always verified
 
     def _client(self, target: ssrf.Target) -> httpx.AsyncClient:
         key = (target.scheme, target.host, target.ip, target.port)
@@ -132,19 +129,14 @@ class Sender:
             )
         except ssrf.CallbackRefused as exc:
             return Outcome(None, f"refused: {exc}", refused=True)
-        ip = f"[{target.ip}]" if ":" in target.ip else target.ip
-        host = f"[{target.host}]" if ":" in target.host else target.host
-        default_port = 443 if target.scheme == "https" else 80
-        headers = {
-            "host": host if target.port == default_port else f"{host}:{target.port}",
-            "content-type": due.content_type,
-            "user-agent": "erp_events-webhooks/1",
-            **signing.headers(due.secrets, due.webhook_id, timestamp, due.body),
-        }
-        extensions: dict[str, Any] = {}
-        if target.scheme == "https" and target.host != target.ip:
-            extensions["sni_hostname"] = target.host
-        url = f"{target.scheme}://{ip}:{target.port}{target.path}"
+        url, headers, extensions = ssrf.pinned(target)
+        headers.update(
+            {
+                "content-type": due.content_type,
+                "user-agent": "erp_events-webhooks/1",
+                **signing.headers(due.secrets, due.webhook_id, timestamp, due.body),
+            }
+        )
         try:
             response = await self._client(target).post(
                 url, content=due.body, headers=headers, extensions=extensions

@@ -137,8 +137,15 @@ class Store(ABC):
 
     @abstractmethod
     async def create_subscription(
-        self, tenant: str, url: str, event_types: list[str], description: str | None
-    ) -> tuple[Subscription, str]: ...
+        self,
+        tenant: str,
+        url: str,
+        event_types: list[str],
+        description: str | None,
+        *,
+        secret: str | None = None,
+    ) -> tuple[Subscription, str]:
+        """Store a new active subscription; its signing secret is ``secret`` or a fresh one."""
 
     @abstractmethod
     async def list_subscriptions(self, tenant: str | None) -> list[Subscription]: ...
@@ -273,12 +280,18 @@ class SqliteStore(Store):
     # ------------------------------------------------------------ subscriptions
 
     async def create_subscription(
-        self, tenant: str, url: str, event_types: list[str], description: str | None
+        self,
+        tenant: str,
+        url: str,
+        event_types: list[str],
+        description: str | None,
+        *,
+        secret: str | None = None,
     ) -> tuple[Subscription, str]:
         sub = Subscription(
             new_id("sub_"), tenant, url, event_types, description, "active", _now_iso()
         )
-        secret = new_secret()
+        secret = secret or new_secret()
         await self._write(
             [
                 (

@@ -113,6 +113,7 @@ def make_settings(tmp_path: Any, **overrides: Any) -> HttpSettings:
         "poll_interval": 0.05,
         "delivery_timeout": 5.0,
         "disable_after": 3600.0,
+        "verify_callbacks": False,  # the receivers' scripts are for deliveries; verification has its own tests
     }
     values.update(overrides)
     return HttpSettings(_env_file=None, **values)
@@ -462,6 +463,89 @@ async def test_registration_refuses_non_public_callbacks(
         )
     await store.close()
     assert response.status_code == 422, response.text
+
+
+async def _register(tmp_path: Any, url: str, **overrides: Any) -> httpx.Response:
+    """POST a subscription for ``url`` to an API with endpoint verification on."""
+    settings = make_settings(tmp_path, verify_callbacks=True, **overrides)
+    store = SqliteStore(f"{tmp_path}/relay.db")
+    await store.open()
+    transport = httpx.ASGITransport(app=create_app(settings, store))
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as api:
+        response = await api.post(
+            SUBSCRIPTIONS,
+            json={URL_FIELD: url, "eventTypes": [TYPE_A]},
+            headers={"X-API-Key": KEY},
+        )
+        listed = await api.get(SUBSCRIPTIONS, headers={"X-API-Key": KEY})
+    await store.close()
+    assert len(listed.json()) == (1 if response.status_code == 201 else 0), listed.text
+    return response
+
+
+async def test_registration_sends_one_signed_verification_event(
+    tmp_path: Any, receiver: Receiver
+) -> None:
+    response = await _register(tmp_path, receiver.base + "/healthy")
+    assert response.status_code == 201, response.text
+    [(path, headers, body)] = receiver.received
+    assert path == "/healthy" and headers["host"] == receiver.base.removeprefix(
+        "http://"
+    )
+    event = Webhook(response.json()["secret"]).verify(
+        body, headers
+    )  # signed with the secret just issued
+    assert event["type"] == ssrf.VERIFICATION_EVENT and len(event["challenge"]) >= 24
+
+
+@pytest.mark.parametrize(
+    ("status", "expected", "reason"),
+    [
+        (301, 422, "redirects"),
+        (302, 422, "redirects"),
+        (307, 422, "redirects"),
+        (308, 422, "redirects"),
+        (404, 422, "HTTP 404"),
+        (410, 422, "HTTP 410"),
+        (503, 422, "HTTP 503"),
+        (204, 201, ""),
+        (401, 201, ""),  # a receiver that checks signatures cannot know the secret yet
+    ],
+)
+async def test_registration_refuses_a_redirecting_or_missing_endpoint(
+    status: int, expected: int, reason: str, tmp_path: Any, receiver: Receiver
+) -> None:
+    receiver.script["/hook"] = [status]
+    response = await _register(tmp_path, receiver.base + "/hook")
+    assert response.status_code == expected, response.text
+    assert reason in response.json().get("title", "")
+    assert receiver.bodies("/target") == []  # the redirect was not followed
+    assert len(receiver.bodies("/hook")) == 1
+
+
+async def test_registration_refuses_an_unreachable_endpoint(tmp_path: Any) -> None:
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    response = await _register(tmp_path, f"http://127.0.0.1:{port}/hook")
+    assert response.status_code == 422
+    assert "unreachable" in response.json()["title"], response.text
+
+
+async def test_registration_refuses_an_endpoint_that_does_not_answer(
+    tmp_path: Any,
+) -> None:
+    with (
+        socket.socket() as s
+    ):  # listens (the connection is accepted by the kernel) but never answers
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        response = await _register(
+            tmp_path, f"http://127.0.0.1:{port}/hook", delivery_timeout=0.3
+        )
+    assert response.status_code == 422
+    assert "did not answer" in response.json()["title"], response.text
 
 
 async def test_plain_http_needs_to_be_allowed(tmp_path: Any) -> None:
