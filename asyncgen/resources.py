@@ -1,4 +1,4 @@
-"""Where the built-in template sets live.
+"""Where the built-in template sets (and the bundled example specs) live.
 
 An installed wheel carries them inside the package at ``asyncgen/templates/``
 (pyproject force-includes the top-level ``templates/`` there); a source checkout
@@ -38,3 +38,14 @@ def builtin_sets() -> dict[str, Path]:
 
 def builtin_set_dir(name: str) -> Path | None:
     return builtin_sets().get(name)
+
+
+def specs_root() -> Path | None:
+    """The bundled example specs (``asyncgen demo`` runs the ERP pair): packaged, else the checkout's."""
+    packaged = Path(str(resources.files("asyncgen"))) / "specs"
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parent.parent / "specs"
+    if checkout.is_dir():
+        return checkout
+    return None
