@@ -40,7 +40,7 @@ from types import FrameType
 from asyncgen.demo_events import Event, event_kinds, plan_events, publish
 from asyncgen.demo_hooks import Delivery, Receiver, Subscription, ready, register, verify
 from asyncgen.demo_procs import HOST, Child, DemoError, free_port, start_tansu
-from asyncgen.errors import AsyncgenError
+from asyncgen.errors import AsyncgenError, OutputConflict
 
 EVENTS_SPEC = "erp-events.asyncapi.yaml"
 API_SPEC = "erp-api.openapi.yaml"
@@ -151,7 +151,12 @@ class Demo:
                 f"the bundled ERP specs ({EVENTS_SPEC}, {API_SPEC}) are not part of this installation"
             )
         t0 = time.monotonic()
-        result = generate(root / EVENTS_SPEC, self.project, companions=(root / API_SPEC,))
+        try:
+            result = generate(root / EVENTS_SPEC, self.project, companions=(root / API_SPEC,))
+        except OutputConflict as err:
+            raise OutputConflict(
+                f"{err.message}\n(asyncgen demo never overwrites edited files: pick another -o DIR)"
+            ) from None
         files = len(result.written) + len(result.unchanged)
         self.echo(
             f"[1/6] generated  specs/{EVENTS_SPEC} + specs/{API_SPEC} -> {self.project} "
@@ -189,12 +194,16 @@ class Demo:
         )
         return env
 
+    def service_argv(self, package: str, part: str) -> list[str]:
+        """How the generated project's README runs one part (this interpreter, ``PYTHONPATH=<project>``)."""
+        return [sys.executable, "-m", package, part]
+
     def start_services(self, package: str, env: dict[str, str]) -> None:
         t0 = time.monotonic()
         logs = self.work / "logs"
-        api = Child("API", [sys.executable, "-m", package, "api"], logs / "api.log", env=env, cwd=self.work)
+        api = Child("API", self.service_argv(package, "api"), logs / "api.log", env=env, cwd=self.work)
         relay = Child(
-            "relay", [sys.executable, "-m", package, "relay"], logs / "relay.log", env=env, cwd=self.work
+            "relay", self.service_argv(package, "relay"), logs / "relay.log", env=env, cwd=self.work
         )
         self.children += [api.start(), relay.start()]
         timeout = self.options.start_timeout
@@ -331,13 +340,14 @@ class Demo:
     def steps(self) -> None:
         check_requirements()
         package = self.generate()
-        events = plan_events(event_kinds(self.project / "spec" / EVENTS_SPEC), self.options.events)
+        kinds = event_kinds(self.project / "spec" / EVENTS_SPEC)
+        events = plan_events(kinds, self.options.events)
         broker_port = self.start_broker()
         http_port = free_port()
         self.api_url = f"http://{HOST}:{http_port}"
         env = self.service_env(package, broker_port, http_port)
         self.start_services(package, env)
-        types = list(dict.fromkeys(e.kind.event_type for e in events))
+        types = [k.event_type for k in kinds]  # every type the spec has, as a real subscriber would
         sub = self.start_receiver(types)
         self.publish(package, env, events)
         self.await_deliveries(sub)

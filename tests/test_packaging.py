@@ -54,3 +54,17 @@ def test_console_script(installed: Path, tmp_path: Path) -> None:
     out = subprocess.run([str(exe), "--version"], capture_output=True, text=True, cwd=tmp_path, check=False)
     assert out.returncode == 0, out.stderr
     assert "asyncgen" in out.stdout
+
+
+@pytest.mark.slow
+def test_wheel_ships_the_demo_specs(installed: Path, tmp_path: Path) -> None:
+    """`pip install '.[demo]' && asyncgen demo` (the README's first command) needs the ERP specs."""
+    py = installed / "bin" / "python"
+    code = (
+        "from asyncgen.resources import specs_root; r = specs_root();"
+        "print(r); print(sorted(p.name for p in r.iterdir()))"
+    )
+    out = subprocess.run([str(py), "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True)
+    root, names = out.stdout.splitlines()
+    assert str(installed) in root, "must be the copy inside the installed package"
+    assert "erp-events.asyncapi.yaml" in names and "erp-api.openapi.yaml" in names and "schemas" in names
