@@ -138,6 +138,7 @@ class Demo:
         self.outcome = Outcome()
         self.api_url = ""
         self.api_key = secrets.token_urlsafe(24)
+        self.verifications = 0
 
     # -- steps ------------------------------------------------------------------------------
 
@@ -208,12 +209,13 @@ class Demo:
         self.children += [api.start(), relay.start()]
         timeout = self.options.start_timeout
         api.wait_until(lambda: ready(self.api_url + "/readyz"), timeout, f"ready ({self.api_url}/readyz)")
+        api_s = time.monotonic() - t0
         relay.wait_until(
             lambda: bool(READY_LINE.search(relay.output())), timeout, "ready (its 'ready' log line)"
         )
         self.echo(
-            f"[3/6] service    API {self.api_url} (pid {api.pid}) and webhook relay (pid {relay.pid}): "
-            f"python -m {package} api|relay, ready in {time.monotonic() - t0:.1f} s"
+            f"[3/6] service    API {self.api_url} (pid {api.pid}, ready in {api_s:.1f} s) and webhook relay "
+            f"(pid {relay.pid}, {time.monotonic() - t0:.1f} s): python -m {package} api|relay"
         )
 
     def start_receiver(self, event_types: list[str]) -> Subscription:
@@ -223,6 +225,9 @@ class Demo:
             f"[4/6] webhook    receiver {self.receiver.url} registered via POST /subscriptions as {sub.id} "
             f"for {', '.join(event_types)}"
         )
+        with contextlib.suppress(queue.Empty):  # the API's verification request, if it sent one
+            while True:
+                self.handle(self.receiver.deliveries.get_nowait(), sub)
         return sub
 
     def publish(self, package: str, env: dict[str, str], events: list[Event]) -> None:
@@ -243,6 +248,14 @@ class Demo:
         event = out.sent.get(event_id or "")
         problem = verify(sub.secret, delivery)
         signature = "signature verified" if problem is None else f"SIGNATURE INVALID ({problem})"
+        if delivery.is_verification:
+            self.verifications += 1
+            if problem is not None:
+                out.bad_signatures[f"verification request {delivery.webhook_id}"] = problem
+            self.echo(
+                f"      challenge  {'(endpoint check)':<20} webhook-id {delivery.webhook_id}  {signature}"
+            )
+            return
         if event is None or event_id is None:
             self.echo(f"      unexpected delivery {delivery.webhook_id} (eventId {event_id}), {signature}")
             return
@@ -255,7 +268,7 @@ class Demo:
             return
         out.delivered[event_id] = delivery
         if problem is not None:
-            out.bad_signatures[event_id] = problem
+            out.bad_signatures[f"event {event_id}"] = problem
         self.echo(
             f"      delivered  {event.kind.event_type:<20} webhook-id {delivery.webhook_id}  {signature}  "
             f"{latency:6.0f} ms"
@@ -366,10 +379,7 @@ class Demo:
                 f"{out.duplicates} duplicate(s); {seconds:.1f} s in total"
             )
             if self.options.out is not None:
-                self.echo(
-                    f"the project stays in {self.project}: see its README.md; "
-                    f"`cd {self.project} && pytest` runs its tests"
-                )
+                self.echo(f"the project stays in {self.project}: its README.md says how to run and test it")
             shutil.rmtree(self.work, ignore_errors=True)
             return 0
         reasons = [failure] if failure else []
@@ -378,15 +388,15 @@ class Demo:
             reasons.append(
                 f"{len(out.missing)} of {n} event(s) not delivered within {self.options.timeout:g} s: {kinds}"
             )
-        for event_id, problem in out.bad_signatures.items():
-            reasons.append(f"event {event_id}: the signature does not verify: {problem}")
+        for what, problem in out.bad_signatures.items():
+            reasons.append(f"{what}: the signature does not verify: {problem}")
         for name, code in out.exit_codes.items():
             if name != "broker" and code not in (0, None):
                 reasons.append(f"the {name} exited with code {code} after SIGTERM (expected 0)")
         if not reasons:
             reasons.append("no event was published")
         self.echo("FAILED: " + "\n  ".join(reasons))
-        if self.children:
+        if self.children and failure != "interrupted":
             self.echo(f"logs and store kept in {self.work}/ (logs/*.log); remove it when done")
         else:
             shutil.rmtree(self.work, ignore_errors=True)

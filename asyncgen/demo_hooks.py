@@ -18,6 +18,9 @@ from typing import Any
 
 from asyncgen.demo_procs import HOST, DemoError, free_port
 
+#: the body ``type`` of the signed request the generated API sends to a callback URL before storing it
+VERIFICATION_EVENT = "webhook.endpoint_verification"
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -31,14 +34,22 @@ class Delivery:
     def webhook_id(self) -> str:
         return self.headers.get("webhook-id", "?")
 
-    def event_id(self) -> str | None:
-        """The payload's ``eventId`` (None: not JSON or no such field)."""
+    def field(self, name: str) -> str | None:
+        """A string field of the JSON body (None: not JSON, not an object, or no such string)."""
         try:
             data = json.loads(self.body)
         except ValueError:
             return None
-        value = data.get("eventId") if isinstance(data, dict) else None
+        value = data.get(name) if isinstance(data, dict) else None
         return value if isinstance(value, str) else None
+
+    def event_id(self) -> str | None:
+        return self.field("eventId")
+
+    @property
+    def is_verification(self) -> bool:
+        """The API's endpoint verification request at registration (not an event)."""
+        return self.field("type") == VERIFICATION_EVENT
 
 
 class Receiver:
@@ -61,11 +72,11 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                arrived = time.monotonic()
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                # queued before the answer: whoever waits for the answer finds it queued
+                owner.deliveries.put(Delivery(time.monotonic(), headers, body))
                 self.send_response(204)
                 self.end_headers()
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                owner.deliveries.put(Delivery(arrived, headers, body))
 
             def log_message(self, *args: Any) -> None:  # no access log on the demo's output
                 pass

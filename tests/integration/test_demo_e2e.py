@@ -63,6 +63,7 @@ def test_demo_delivers_every_event_signed_and_leaves_nothing_behind(tmp_path: Pa
     assert len({w for _, w in delivered}) == 3, "one webhook-id per event"
     assert "ok: 3/3 events delivered, 3/3 signatures verified" in output
     assert "relay exit 0, API exit 0" in output
+    assert "SIGNATURE INVALID" not in output  # the API's endpoint check at registration is signed too
 
     pids = [int(p) for p in re.findall(r"\bpid (\d+)", output)]
     assert len(pids) == 3, output  # broker, API, relay
