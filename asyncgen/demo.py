@@ -240,7 +240,7 @@ class Demo:
             out.sent[event.event_id] = event
             out.sent_at[event.event_id] = at
 
-        publish(package, self.project, env, events, sent)
+        publish(package, self.project.resolve(), env, events, sent, cwd=self.work)
 
     def handle(self, delivery: Delivery, sub: Subscription) -> None:
         out = self.outcome

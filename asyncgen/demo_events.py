@@ -12,6 +12,7 @@ leaves the process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import importlib
 import os
@@ -110,13 +111,28 @@ def publish(
     env: Mapping[str, str],
     events: list[Event],
     on_sent: Callable[[Event, float], None],
+    *,
+    cwd: Path,
 ) -> None:
-    """Publish ``events`` in order with ``<package>.producers`` (imported from ``project`` with ``env`` set).
+    """Publish ``events`` in order with ``<package>.producers`` (imported from ``project``).
 
+    The generated settings are read at import, from the environment and a ``.env`` file in
+    the working directory: the import sees exactly ``env``'s ``<PACKAGE>_`` variables (a
+    user's own, for a real deployment, are removed) and runs in ``cwd`` (no ``.env``).
     ``on_sent(event, t)`` is called with ``time.monotonic()`` just before each event is handed
     to the producer. DemoError when the package cannot be imported or a publish fails.
     """
-    os.environ.update(env)  # the generated settings read the broker URL at import
+    prefix = package.upper() + "_"
+    for name in [n for n in os.environ if n.startswith(prefix)]:
+        del os.environ[name]
+    os.environ.update({k: v for k, v in env.items() if k.startswith(prefix)})
+    with contextlib.chdir(cwd):
+        _publish(package, project, events, on_sent)
+
+
+def _publish(
+    package: str, project: Path, events: list[Event], on_sent: Callable[[Event, float], None]
+) -> None:
     sys.path.insert(0, str(project))
     try:
         producers = importlib.import_module(f"{package}.producers")

@@ -38,10 +38,13 @@ def test_demo_delivers_every_event_signed_and_leaves_nothing_behind(tmp_path: Pa
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     out = tmp_path / "erp-service"
+    # a user's own settings for a real deployment must not leak into the demo's services or publisher
+    (tmp_path / ".env").write_text("ERP_EVENTS_TLS=true\nERP_EVENTS_BROKER_URL=127.0.0.1:9\n")
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "TMPDIR": str(tmp),
+        "ERP_EVENTS_BROKER_USER": "production-user",
     }
     proc = subprocess.run(
         [sys.executable, "-m", "asyncgen", "demo", "--events", "3", "-o", str(out)],
