@@ -138,7 +138,6 @@ class Demo:
         self.outcome = Outcome()
         self.api_url = ""
         self.api_key = secrets.token_urlsafe(24)
-        self.verifications = 0
 
     # -- steps ------------------------------------------------------------------------------
 
@@ -158,11 +157,14 @@ class Demo:
             raise OutputConflict(
                 f"{err.message}\n(asyncgen demo never overwrites edited files: pick another -o DIR)"
             ) from None
-        files = len(result.written) + len(result.unchanged)
+        state = (
+            "up to date"
+            if result.up_to_date
+            else f"{len(result.written)} written, {len(result.unchanged)} unchanged"
+        )
         self.echo(
             f"[1/6] generated  specs/{EVENTS_SPEC} + specs/{API_SPEC} -> {self.project} "
-            f"({len(result.written)} written, {files - len(result.written)} unchanged, "
-            f"{time.monotonic() - t0:.1f} s)"
+            f"({state}, {time.monotonic() - t0:.1f} s)"
         )
         return package_of(self.project)
 
@@ -249,7 +251,6 @@ class Demo:
         problem = verify(sub.secret, delivery)
         signature = "signature verified" if problem is None else f"SIGNATURE INVALID ({problem})"
         if delivery.is_verification:
-            self.verifications += 1
             if problem is not None:
                 out.bad_signatures[f"verification request {delivery.webhook_id}"] = problem
             self.echo(
@@ -257,7 +258,9 @@ class Demo:
             )
             return
         if event is None or event_id is None:
-            self.echo(f"      unexpected delivery {delivery.webhook_id} (eventId {event_id}), {signature}")
+            self.echo(
+                f"      delivered  {'(not from the demo)':<20} webhook-id {delivery.webhook_id}  {signature}"
+            )
             return
         latency = (delivery.arrived - out.sent_at[event_id]) * 1000
         if event_id in out.delivered:
