@@ -339,6 +339,13 @@ def docs(specs: tuple[Path, ...], out: Path, fmt: str, check: bool, **kwargs: An
 @click.option(
     "--formatter", type=click.Choice(["ruff", "black"]), default=None, help="Default: ruff if installed."
 )
+@click.option(
+    "--schema-registry-url",
+    default=None,
+    metavar="URL",
+    help="Confluent schema registry for Avro payloads (same as -p schema_registry_url=URL): the "
+    "default of the service's <PKG>_SCHEMA_REGISTRY_URL setting.",
+)
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff when OUT differs.")
 @click.option("--force", is_flag=True, help="Overwrite generated files edited by hand (never user files).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -368,6 +375,9 @@ def generate(specs: tuple[Path, ...], out: Path, fmt: str, check: bool, **kwargs
     try:
         options = make_load_options(kwargs)
         params = parse_param_args(kwargs.pop("params"))
+        registry_url = kwargs.pop("schema_registry_url")
+        if registry_url is not None:
+            params["schema_registry_url"] = registry_url
         spec, *companions = specs
         result = run_generate(
             spec,

@@ -19,6 +19,7 @@ cannot name a queue that only exists per request.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from asyncgen.relaycontext import build_relay
 from asyncgen.service_modules import Names, groups, imports, test_uses
 
 JSON_TYPES = ("application/json", "text/json")
+#: the content type of an Avro payload whose message declares none (or a JSON one)
+AVRO_CONTENT_TYPE = "application/vnd.apache.avro+binary"
 
 
 class ModelsModule(Protocol):
@@ -197,6 +200,20 @@ class ChannelView:
         return c.description or c.summary or c.title or ""
 
 
+@dataclass(frozen=True)
+class AvroSchemaView:
+    """An Avro payload schema as ``avro_codec.py`` embeds it."""
+
+    const: str
+    model: str  # the model class in models.py
+    original: Any  # the Avro schema as written (JSON-compatible)
+
+    @property
+    def text(self) -> str:
+        """The schema as compact JSON text (what is registered with a schema registry)."""
+        return json.dumps(self.original, separators=(",", ":"), ensure_ascii=False)
+
+
 @dataclass
 class MessageView:
     message: Message
@@ -212,6 +229,8 @@ class MessageView:
     headers_example: dict[str, str] | None = None
     #: an earlier receive operation on the same channel whose messages accept this example
     shadowed_by: str | None = None
+    #: the payload's Avro schema constant in ``avro_codec.py`` (None: not an Avro payload)
+    avro: str | None = None
 
     @property
     def ident(self) -> str:
@@ -224,6 +243,11 @@ class MessageView:
     @property
     def label(self) -> str:
         return self.message.name or self.message.key
+
+    @property
+    def avro_arg(self) -> str:
+        """``, avro_codec.X`` for the generated tests' ``encoded()`` (empty for JSON payloads)."""
+        return f", avro_codec.{self.avro}" if self.avro else ""
 
     @property
     def description(self) -> str:
@@ -307,6 +331,33 @@ class OperationView:
         return next((m.example for m in self.reply_messages if m.has_example), None)
 
     @property
+    def avro(self) -> bool:
+        """Whether a message of this operation has an Avro payload (see ``avro_codec.py``)."""
+        return any(m.avro for m in self.messages)
+
+    @property
+    def encode_expr(self) -> str:
+        """The producer's code turning ``payload`` into the bytes to send to ``address``."""
+        return "await avro_codec.encode(payload, address)" if self.avro else "runtime.encode_any(payload)"
+
+    @property
+    def decode_expr(self) -> str:
+        """The consumer's code turning ``message.body`` into the validated payload."""
+        readers = tuple(dict.fromkeys(m.avro for m in self.messages if m.avro))
+        if not readers:
+            return f"runtime.decode({self.adapter}, message.body)"
+        schemas = "".join(f"avro_codec.{r}, " for r in readers)
+        return f"await avro_codec.decode({self.adapter}, message.body, ({schemas}))"
+
+    @property
+    def avro_content_type(self) -> str:
+        """The content-type header of an Avro payload: the message's, unless that is a JSON type."""
+        for m in self.messages:
+            if m.avro and not _is_json(m.message.content_type):
+                return m.message.content_type
+        return AVRO_CONTENT_TYPE
+
+    @property
     def attempt(self) -> str:
         """The consumer's function that decodes and handles one message (or raises InvalidMessage)."""
         return f"_receive_{self.ident}"
@@ -354,7 +405,8 @@ def build_context(
         "tls_default": brokers.uses_tls(choice.server),
         "mqtt_version": _mqtt_version(choice.server, profile),
         "env_prefix": prefix,
-        "env_vars": _env_vars(prefix, url, package, profile, tls=brokers.uses_tls(choice.server)),
+        "env_vars": _env_vars(prefix, url, package, profile, tls=brokers.uses_tls(choice.server))
+        + (_avro_env_vars(prefix, params) if builder.avro_schemas else []),
         "channels": channels,
         "operations": ops,
         "sends": sends,
@@ -369,7 +421,9 @@ def build_context(
         "title": api.title,
         "description": api.description or "",
         "spec_version": api.spec_version,
-        "relay": build_relay(api, params, models, channels, profile),  # HTTP side: asyncgen/relaycontext.py
+        "relay": build_relay(api, params, models, channels, profile),
+        "avro_schemas": list(builder.avro_schemas.values()),
+        "schema_registry_url": str(params.get("schema_registry_url") or ""),  # HTTP side: asyncgen/relaycontext.py
     }
 
 
@@ -396,6 +450,17 @@ def _env_vars(
     return [(prefix + name, default, text) for name, default, text in rows]
 
 
+def _avro_env_vars(prefix: str, params: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    url = str(params.get("schema_registry_url") or "")
+    rows = [
+        ("SCHEMA_REGISTRY_URL", url or "(unset)", "Confluent schema registry URL (unset: no registry)"),
+        ("AVRO_FRAMING", "auto", "Avro payloads: raw, confluent, container, auto (confluent with a registry)"),
+        ("SCHEMA_REGISTRY_SUBJECT_STRATEGY", "topic", "subject naming: topic (<topic>-value), record, topic_record"),
+        ("SCHEMA_REGISTRY_TIMEOUT", "5.0", "seconds a schema registry request may take"),
+    ]
+    return [(prefix + name, default, text) for name, default, text in rows]
+
+
 class _Builder:
     def __init__(self, api: Api, profile: BrokerProfile, package: str, models: ModelsModule) -> None:
         self.api = api
@@ -407,6 +472,8 @@ class _Builder:
         self.const_names = Names()
         self.class_names = Names(reserved=self._model_class_names())
         self._channels: dict[str, ChannelView] = {}
+        #: payload def name -> its Avro schema (in first-use order)
+        self.avro_schemas: dict[str, AvroSchemaView] = {}
         self.defs = {d.name: dict(d.schema) for d in api.schemas}
 
     def _model_class_names(self) -> set[str]:
@@ -441,7 +508,8 @@ class _Builder:
         return view
 
     def message(self, message: Message, handler: str) -> MessageView:
-        json_ok = _is_json(message.content_type)
+        avro = self.avro_const(message)
+        json_ok = _is_json(message.content_type) or avro is not None
         payload_class = "Any"
         example: Any = None
         has_example = False
@@ -468,7 +536,27 @@ class _Builder:
             invalid,
             json_ok,
             headers_ex,
+            avro=avro,
         )
+
+    def avro_const(self, message: Message) -> str | None:
+        """The constant naming the message's Avro schema in ``avro_codec.py`` (registered on first use).
+
+        A payload whose schemaFormat is Avro travels as Avro binary, whatever its contentType says
+        (Kafka/Confluent practice); WebSockets (no FastStream) keep JSON frames.
+        """
+        payload = message.payload
+        if payload is None or payload.source_format != "avro" or not self.profile.faststream:
+            return None
+        if payload.original is None:
+            return None
+        found = self.avro_schemas.get(payload.name)
+        if found is None:
+            const = self.const_names.take(_upper_snake(payload.name) + "_AVRO")
+            found = self.avro_schemas[payload.name] = AvroSchemaView(
+                const, self.models.class_name(payload.name), payload.original
+            )
+        return found.const
 
     def operation(self, op: Operation, role: str) -> OperationView:
         action = op.action if role == "app" else ("receive" if op.action == "send" else "send")
@@ -545,6 +633,10 @@ class _Builder:
         view.publish_kwargs = frag.publish_kwargs
         view.dlq_address = frag.dlq_address
         return view
+
+
+def _upper_snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()
 
 
 def _role_operations(api: Api, role: str) -> list[Operation]:
