@@ -421,9 +421,9 @@ def build_context(
         "title": api.title,
         "description": api.description or "",
         "spec_version": api.spec_version,
-        "relay": build_relay(api, params, models, channels, profile),
+        "relay": build_relay(api, params, models, channels, profile),  # HTTP side: asyncgen/relaycontext.py
         "avro_schemas": list(builder.avro_schemas.values()),
-        "schema_registry_url": str(params.get("schema_registry_url") or ""),  # HTTP side: asyncgen/relaycontext.py
+        "schema_registry_url": str(params.get("schema_registry_url") or ""),
     }
 
 
@@ -454,8 +454,8 @@ def _avro_env_vars(prefix: str, params: Mapping[str, Any]) -> list[tuple[str, st
     url = str(params.get("schema_registry_url") or "")
     rows = [
         ("SCHEMA_REGISTRY_URL", url or "(unset)", "Confluent schema registry URL (unset: no registry)"),
-        ("AVRO_FRAMING", "auto", "Avro payloads: raw, confluent, container, auto (confluent with a registry)"),
-        ("SCHEMA_REGISTRY_SUBJECT_STRATEGY", "topic", "subject naming: topic (<topic>-value), record, topic_record"),
+        ("AVRO_FRAMING", "auto", "Avro framing: raw, confluent, container; auto = confluent with a registry"),
+        ("SCHEMA_REGISTRY_SUBJECT_STRATEGY", "topic", "topic (<topic>-value), record, topic_record"),
         ("SCHEMA_REGISTRY_TIMEOUT", "5.0", "seconds a schema registry request may take"),
     ]
     return [(prefix + name, default, text) for name, default, text in rows]

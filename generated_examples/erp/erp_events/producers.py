@@ -37,8 +37,8 @@ async def publish_customer_changed(
     Raises ValueError (pydantic's ValidationError included) when the payload, headers or a
     channel parameter breaks the spec.
     """
-    body = runtime.encode_any(payload)
     address = channels.CUSTOMER_CHANGED
+    body = runtime.encode_any(payload)
     cid = correlation_id or str(uuid.uuid4())
     sent_headers = runtime.encode_headers(
         headers,
@@ -68,8 +68,8 @@ async def publish_order_created(
     Raises ValueError (pydantic's ValidationError included) when the payload, headers or a
     channel parameter breaks the spec.
     """
-    body = runtime.encode_any(payload)
     address = channels.ORDER_CREATED
+    body = runtime.encode_any(payload)
     cid = correlation_id or str(uuid.uuid4())
     sent_headers = runtime.encode_headers(
         headers,
@@ -99,8 +99,8 @@ async def publish_order_status_changed(
     Raises ValueError (pydantic's ValidationError included) when the payload, headers or a
     channel parameter breaks the spec.
     """
-    body = runtime.encode_any(payload)
     address = channels.ORDER_STATUS_CHANGED
+    body = runtime.encode_any(payload)
     cid = correlation_id or str(uuid.uuid4())
     sent_headers = runtime.encode_headers(
         headers,
@@ -130,8 +130,8 @@ async def publish_invoice_issued(
     Raises ValueError (pydantic's ValidationError included) when the payload, headers or a
     channel parameter breaks the spec.
     """
-    body = runtime.encode_any(payload)
     address = channels.INVOICE_ISSUED
+    body = runtime.encode_any(payload)
     cid = correlation_id or str(uuid.uuid4())
     sent_headers = runtime.encode_headers(
         headers,

@@ -30,8 +30,8 @@ async def publish_user_notification(
     Raises ValueError (pydantic's ValidationError included) when the payload or a
     channel parameter breaks the spec.
     """
-    body = runtime.encode_any(payload)
     address = channels.UserNotificationsParams(user_id=user_id).address
+    body = runtime.encode_any(payload)
     cid = correlation_id or str(uuid.uuid4())
     sent_headers = runtime.encode_headers(
         None,

@@ -31,8 +31,8 @@ async def publish_turn_on(
     Raises ValueError (pydantic's ValidationError included) when the payload or a
     channel parameter breaks the spec.
     """
-    body = runtime.encode_any(payload)
     address = channels.LightTurnOnParams(streetlight_id=streetlight_id).address
+    body = runtime.encode_any(payload)
     cid = correlation_id or str(uuid.uuid4())
     sent_headers = runtime.encode_headers(
         None,
@@ -57,8 +57,8 @@ async def publish_turn_off(
     Raises ValueError (pydantic's ValidationError included) when the payload or a
     channel parameter breaks the spec.
     """
-    body = runtime.encode_any(payload)
     address = channels.LightTurnOffParams(streetlight_id=streetlight_id).address
+    body = runtime.encode_any(payload)
     cid = correlation_id or str(uuid.uuid4())
     sent_headers = runtime.encode_headers(
         None,
@@ -83,8 +83,8 @@ async def publish_dim_light(
     Raises ValueError (pydantic's ValidationError included) when the payload or a
     channel parameter breaks the spec.
     """
-    body = runtime.encode_any(payload)
     address = channels.LightsDimParams(streetlight_id=streetlight_id).address
+    body = runtime.encode_any(payload)
     cid = correlation_id or str(uuid.uuid4())
     sent_headers = runtime.encode_headers(
         None,

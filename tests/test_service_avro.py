@@ -1,0 +1,372 @@
+"""Avro payloads in a generated service (specs/kafka-avro.asyncapi.yaml), on FastStream's TestKafkaBroker.
+
+The service is generated once into a temporary folder and imported in-process. The schema
+registry is a real HTTP server in a thread (the Confluent REST endpoints the codec uses), so
+the generated httpx client is exercised over TCP. Every wire-format check decodes or encodes
+with fastavro directly (hand-built datums, the schema text the registry stored), never with the
+generated codec, so a codec that agrees with itself but not with Avro fails here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import io
+import json
+import logging
+import struct
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import fastavro
+import pytest
+from click.testing import CliRunner
+from faststream.kafka import KafkaMessage, TestKafkaBroker
+
+from asyncgen.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "specs" / "kafka-avro.asyncapi.yaml"
+PKG = "order_fulfilment"
+ORDERS = "shop.orders.placed"
+SHIPMENTS = "shop.shipments.requested"
+ORDER_ID = "3f1c2b9e-8a52-4c1e-9d8e-2a6b1f0c7d11"
+PLACED_AT_MS = 1772357400250  # 2026-03-01T09:30:00.250Z
+
+
+class Service:
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.avro_codec = importlib.import_module(f"{PKG}.avro_codec")
+        self.models = importlib.import_module(f"{PKG}.models")
+        self.producers = importlib.import_module(f"{PKG}.producers")
+        self.consumers = importlib.import_module(f"{PKG}.consumers")
+        self.handlers = importlib.import_module(f"{PKG}.handlers")
+        self.broker = importlib.import_module(f"{PKG}.broker").broker
+        self.settings = importlib.import_module(f"{PKG}.settings").get_settings()
+        spec_schema = _spec_schemas()
+        self.order_schema = spec_schema["OrderPlaced"]
+        self.shipment_schema = spec_schema["ShipmentRequested"]
+
+
+def _spec_schemas() -> dict[str, Any]:
+    import yaml
+
+    spec = yaml.safe_load(SPEC.read_text())
+    return {name: m["payload"]["schema"] for name, m in spec["components"]["messages"].items()}
+
+
+@pytest.fixture(scope="module")
+def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    out = tmp_path_factory.mktemp("avro") / "svc"
+    result = CliRunner().invoke(
+        main, ["generate", str(SPEC), "-o", str(out), "--schema-registry-url", "http://registry.invalid:1"]
+    )
+    assert result.exit_code == 0, result.output
+    sys.path.insert(0, str(out))
+    try:
+        yield Service(out)
+    finally:
+        sys.path.remove(str(out))
+        for name in [n for n in sys.modules if n == PKG or n.startswith(PKG + ".")]:
+            del sys.modules[name]
+
+
+class Registry(ThreadingHTTPServer):
+    """A fake Confluent schema registry: POST /subjects/{s}/versions, GET /schemas/ids/{id}."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _RegistryHandler)
+        self.schemas: list[str] = []
+        self.subjects: dict[str, list[int]] = {}
+        self.requests: list[tuple[str, str]] = []
+        self.refuse: tuple[int, dict[str, Any]] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def register(self, subject: str, schema: str) -> int:
+        if schema not in self.schemas:
+            self.schemas.append(schema)
+        schema_id = self.schemas.index(schema) + 1
+        self.subjects.setdefault(subject, []).append(schema_id)
+        return schema_id
+
+
+class _RegistryHandler(BaseHTTPRequestHandler):
+    server: Registry
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _answer(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        self.server.requests.append(("POST", self.path))
+        parts = self.path.strip("/").split("/")
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.server.refuse is not None:
+            self._answer(*self.server.refuse)
+        elif len(parts) == 3 and parts[0] == "subjects" and parts[2] == "versions":
+            self._answer(200, {"id": self.server.register(parts[1], body["schema"])})
+        else:
+            self._answer(404, {"error_code": 404, "message": "HTTP 404 Not Found"})
+
+    def do_GET(self) -> None:
+        self.server.requests.append(("GET", self.path))
+        parts = self.path.strip("/").split("/")
+        known = self.server.schemas
+        if len(parts) == 3 and parts[:2] == ["schemas", "ids"] and 0 < int(parts[2]) <= len(known):
+            self._answer(200, {"schema": known[int(parts[2]) - 1]})
+        else:
+            self._answer(404, {"error_code": 40403, "message": "Schema not found"})
+
+
+@pytest.fixture
+def registry() -> Iterator[Registry]:
+    server = Registry()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+async def confluent(svc: Service, registry: Registry, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The service configured for ``registry`` through its settings, as a user would."""
+    monkeypatch.setattr(svc.settings, "schema_registry_url", registry.url)
+    monkeypatch.setattr(svc.settings, "avro_framing", "auto")
+    await svc.avro_codec.use_registry(None)
+    yield registry
+    await svc.avro_codec.use_registry(None)
+
+
+@pytest.fixture
+def raw(svc: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(svc.settings, "schema_registry_url", "")
+    monkeypatch.setattr(svc.settings, "avro_framing", "auto")
+
+
+def order_datum() -> dict[str, Any]:
+    """An OrderPlaced record as fastavro takes it (built by hand, not by the codec)."""
+    return {
+        "orderId": ORDER_ID,
+        "placedAt": PLACED_AT_MS,
+        "status": "PAID",
+        "customer": {"id": 1042, "email": "ada@example.com", "phone": None},
+        "lines": [
+            {"sku": "BOOK-1", "quantity": 2, "unitPrice": Decimal("12.50")},
+            {"sku": "PEN-7", "quantity": 1, "unitPrice": Decimal("0.99")},
+        ],
+        "attributes": {"giftWrap": "yes"},
+        "note": None,
+    }
+
+
+def shipment(svc: Service, **changes: Any) -> Any:
+    data = {
+        "orderId": ORDER_ID,
+        "requestedAt": "2026-03-01T09:31:00Z",
+        "priority": "EXPRESS",
+        "parcels": [1200, 350],
+        "address": {"street": "1 Main Street", "city": "Leeds", "postcode": None},
+    } | changes
+    return svc.models.ShipmentRequested.model_validate(data)
+
+
+def schemaless(schema: Any, datum: Any) -> bytes:
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, fastavro.parse_schema(schema), datum)
+    return buffer.getvalue()
+
+
+def read_schemaless(writer: Any, body: bytes, reader: Any = None) -> Any:
+    parsed = fastavro.parse_schema(writer)
+    resolved = fastavro.parse_schema(reader) if reader else parsed
+    return fastavro.schemaless_reader(io.BytesIO(body), parsed, resolved)
+
+
+async def send_and_capture(svc: Service, payload: Any) -> list[KafkaMessage]:
+    got: list[KafkaMessage] = []
+
+    @svc.broker.subscriber(SHIPMENTS)
+    async def capture(message: KafkaMessage) -> None:
+        got.append(message)
+
+    async with TestKafkaBroker(svc.broker):
+        await svc.producers.publish_request_shipment(payload)
+    return got
+
+
+async def deliver(svc: Service, monkeypatch: pytest.MonkeyPatch, *bodies: bytes) -> list[Any]:
+    received: list[Any] = []
+
+    async def spy(payload: Any, **kwargs: Any) -> None:
+        received.append(payload)
+
+    monkeypatch.setattr(svc.handlers, "on_fulfil_order", spy, raising=False)
+    async with TestKafkaBroker(svc.broker) as br:
+        for body in bodies:
+            await br.publish(body, topic=ORDERS)
+    return received
+
+
+def expected_order(svc: Service) -> Any:
+    return svc.models.OrderPlaced.model_validate(
+        {
+            "orderId": ORDER_ID,
+            "placedAt": "2026-03-01T09:30:00.250Z",
+            "status": "PAID",
+            "customer": {"id": 1042, "email": "ada@example.com"},
+            "lines": [
+                {"sku": "BOOK-1", "quantity": 2, "unitPrice": "12.50"},
+                {"sku": "PEN-7", "quantity": 1, "unitPrice": "0.99"},
+            ],
+            "attributes": {"giftWrap": "yes"},
+        }
+    )
+
+
+# ------------------------------------------------------------------ without a registry
+
+
+async def test_raw_producer_writes_plain_avro_binary(svc: Service, raw: None) -> None:
+    [message] = await send_and_capture(svc, shipment(svc))
+    datum = {
+        "orderId": ORDER_ID,
+        "requestedAt": dt.datetime(2026, 3, 1, 9, 31, tzinfo=dt.UTC),
+        "priority": "EXPRESS",
+        "parcels": [1200, 350],
+        "address": {"street": "1 Main Street", "city": "Leeds", "postcode": None},
+    }
+    assert message.body == schemaless(svc.shipment_schema, datum)  # byte for byte what fastavro writes
+    assert message.headers["content-type"] == "application/vnd.apache.avro+binary"
+
+
+async def test_raw_consumer_reads_fastavro_bytes(
+    svc: Service, raw: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received = await deliver(svc, monkeypatch, schemaless(svc.order_schema, order_datum()))
+    assert received == [expected_order(svc)]
+    assert received[0].lines[0].unit_price == Decimal("12.50")
+
+
+async def test_producer_fills_defaults_and_refuses_what_avro_cannot_hold(svc: Service, raw: None) -> None:
+    # a field the model leaves None whose Avro type is not nullable: the Avro default is written
+    [message] = await send_and_capture(svc, shipment(svc, priority=None))
+    assert read_schemaless(svc.shipment_schema, message.body)["priority"] == "STANDARD"
+    # a price the model accepts (its Decimal has no scale: pydantic takes no pattern on it) but
+    # Avro decimal(10, 2) cannot hold: refused before anything is sent
+    order = expected_order(svc)
+    order.lines[0].unit_price = Decimal("12.505")
+    with pytest.raises(ValueError, match=r"lines\[0\]\.unitPrice: more than 2 decimal places"):
+        await svc.avro_codec.encode(order, ORDERS)
+
+
+async def test_consumer_refuses_bytes_that_are_not_the_record(
+    svc: Service, raw: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger=PKG)
+    good = schemaless(svc.order_schema, order_datum())
+    received = await deliver(svc, monkeypatch, b"\x02\xff\x00garbage", good + b"\x00", good)
+    assert received == [expected_order(svc)]  # only the last one
+    assert caplog.text.count("refused a message for fulfilOrder") == 2
+    assert "left over after the record" in caplog.text
+
+
+async def test_container_framing_round_trip(svc: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``container``: one record in an Avro object container file (what Tansu validates)."""
+    monkeypatch.setattr(svc.settings, "avro_framing", "container")
+    [message] = await send_and_capture(svc, shipment(svc))
+    records = list(fastavro.reader(io.BytesIO(message.body)))
+    assert [r["parcels"] for r in records] == [[1200, 350]]
+    body = io.BytesIO()
+    fastavro.writer(body, fastavro.parse_schema(svc.order_schema), [order_datum()])
+    assert await deliver(svc, monkeypatch, body.getvalue()) == [expected_order(svc)]
+
+
+# ------------------------------------------------------------------ Confluent wire format
+
+
+async def test_registry_producer_frames_and_registers_once(svc: Service, confluent: Registry) -> None:
+    first = await send_and_capture(svc, shipment(svc))
+    second = await send_and_capture(svc, shipment(svc, priority="STANDARD"))
+    assert confluent.subjects == {f"{SHIPMENTS}-value": [1]}  # cached after the first call
+    assert confluent.requests == [("POST", f"/subjects/{SHIPMENTS}-value/versions")]
+    for message in first + second:
+        assert message.body[0] == 0
+        assert struct.unpack(">I", message.body[1:5]) == (1,)
+    registered = json.loads(confluent.schemas[0])
+    assert registered == svc.shipment_schema  # the spec's schema, as written
+    datum = read_schemaless(registered, second[0].body[5:])
+    assert datum["priority"] == "STANDARD"
+    assert datum["requestedAt"] == dt.datetime(2026, 3, 1, 9, 31, tzinfo=dt.UTC)
+    assert datum["orderId"] == uuid.UUID(ORDER_ID)
+
+
+async def test_registry_consumer_resolves_an_evolved_writer_schema(
+    svc: Service, confluent: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writer v2 added a field the service does not know and dropped ``note`` (reader default)."""
+    writer = json.loads(json.dumps(svc.order_schema))
+    writer["fields"] = [f for f in writer["fields"] if f["name"] != "note"]
+    writer["fields"].append({"name": "loyaltyTier", "type": "string", "default": "none"})
+    datum = order_datum() | {"loyaltyTier": "gold"}
+    del datum["note"]
+    schema_id = confluent.register(f"{ORDERS}-value", json.dumps(writer))
+    assert schema_id == 1
+    body = b"\x00" + struct.pack(">I", schema_id) + schemaless(writer, datum)
+    received = await deliver(svc, monkeypatch, body, body)
+    assert received == [expected_order(svc)] * 2
+    assert received[0].note is None
+    assert confluent.requests == [("GET", "/schemas/ids/1")]  # fetched once, then cached
+
+
+async def test_registry_consumer_refuses_unframed_and_unknown_ids(
+    svc: Service, confluent: Registry, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger=PKG)
+    plain = schemaless(svc.order_schema, order_datum())
+    received = await deliver(svc, monkeypatch, plain, b"\x00\x00\x00\x00\x07" + plain)
+    assert received == []
+    assert "not in the Confluent wire format" in caplog.text
+    assert "schema id 7 is unknown to the schema registry" in caplog.text
+
+
+async def test_registry_errors_name_url_subject_status_and_body(
+    svc: Service, confluent: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    confluent.refuse = (409, {"error_code": 409, "message": "Schema being registered is incompatible"})
+    with pytest.raises(svc.avro_codec.SchemaRegistryError) as caught:
+        await send_and_capture(svc, shipment(svc))
+    text = str(caught.value)
+    for part in (confluent.url, f"{SHIPMENTS}-value", "409", "is incompatible"):
+        assert part in text
+    # unreachable: the URL generated in as the default (-schema-registry-url), nothing listens there
+    monkeypatch.setattr(svc.settings, "schema_registry_url", "http://127.0.0.1:9/registry")
+    await svc.avro_codec.use_registry(None)
+    with pytest.raises(svc.avro_codec.SchemaRegistryError, match=r"http://127\.0\.0\.1:9/registry.*failed"):
+        await send_and_capture(svc, shipment(svc))
+
+
+def test_generate_option_sets_the_registry_default(svc: Service) -> None:
+    settings = (svc.out / PKG / "settings.py").read_text()
+    assert 'schema_registry_url: str = "http://registry.invalid:1"' in settings
+    assert "ORDER_FULFILMENT_SCHEMA_REGISTRY_URL" in (svc.out / "README.md").read_text()
