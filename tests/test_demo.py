@@ -8,11 +8,13 @@ The whole demo on its embedded Tansu runs in tests/integration/test_demo_e2e.py.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from asyncgen import demo as demo_mod
 from asyncgen.cli import main
 from asyncgen.demo import Demo, Options, missing_requirements, run_demo
 from asyncgen.demo_events import event_kinds, plan_events
+from asyncgen.demo_hooks import Delivery, Subscription
 from asyncgen.demo_procs import RESERVED_PORTS, Child, DemoError, free_port, port_open
 from asyncgen.errors import AsyncgenError
 
@@ -216,3 +219,66 @@ def test_a_relay_that_cannot_start_stops_everything_and_keeps_the_logs(
     assert (demo.work / "logs" / "relay.log").is_file()
     assert f"logs and store kept in {demo.work}/" in text
     assert list(private_tmp.iterdir()) == [demo.work]
+
+
+def test_ctrl_c_stops_everything_and_removes_the_temp_folder(
+    monkeypatch: pytest.MonkeyPatch, private_tmp: Path
+) -> None:
+    """Ctrl-C (KeyboardInterrupt) once the services run: every child stopped, exit 130, nothing kept."""
+
+    def fake_broker(run_dir: Path) -> tuple[Child, int]:
+        argv = [sys.executable, "-c", "import time; time.sleep(120)"]
+        return Child(
+            "Kafka broker (Tansu)", argv, run_dir / "logs" / "tansu.log", env=os.environ, cwd=run_dir
+        ).start(), 1
+
+    def ready_then_interrupt(self: Demo, package: str, env: dict[str, str]) -> None:
+        argv = [sys.executable, "-c", "import time; time.sleep(120)"]
+        self.children.append(
+            Child("relay", argv, self.work / "logs" / "relay.log", env=env, cwd=self.work).start()
+        )
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo_mod, "start_tansu", fake_broker)
+    monkeypatch.setattr(Demo, "start_services", ready_then_interrupt)
+    lines: list[str] = []
+    demo = Demo(Options(events=1), lines.append)
+    assert demo.run() == 130
+    assert "FAILED: interrupted" in "\n".join(lines)
+    assert [c.name for c in demo.children] == ["Kafka broker (Tansu)", "relay"]
+    assert all(c.pid is not None and _gone(c.pid) for c in demo.children)
+    assert list(private_tmp.iterdir()) == []
+
+
+def _delivery(body: dict[str, object], secret: str, webhook_id: str = "msg_1") -> Delivery:
+    from standardwebhooks import Webhook
+
+    data = json.dumps(body).encode()
+    now = datetime.now(UTC)
+    signature = Webhook(secret).sign(webhook_id, now, data.decode())
+    headers = {
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature,
+    }
+    return Delivery(time.monotonic(), headers, data)
+
+
+def test_a_bad_signature_or_a_missing_event_fails_the_run(private_tmp: Path) -> None:
+    pytest.importorskip("standardwebhooks")
+    lines: list[str] = []
+    demo = Demo(Options(events=2, timeout=7), lines.append)
+    events = plan_events(event_kinds(EVENTS), 2)
+    for e in events:
+        demo.outcome.sent[e.event_id] = e
+        demo.outcome.sent_at[e.event_id] = time.monotonic()
+    right, wrong = "whsec_" + "A" * 32, "whsec_" + "B" * 32
+    demo.handle(_delivery(events[0].payload, wrong), Subscription("sub_1", right))
+    demo.handle(_delivery(events[0].payload, right, "msg_1"), Subscription("sub_1", right))  # a redelivery
+    assert demo.outcome.duplicates == 1
+    assert demo.summary(None, 1.0) == 1
+    text = "\n".join(lines)
+    assert "SIGNATURE INVALID" in text
+    assert f"event {events[0].event_id}: the signature does not verify" in text
+    assert f"1 of 2 event(s) not delivered within 7 s: OrderCreated {events[1].event_id}" in text
+    assert "ok:" not in text
