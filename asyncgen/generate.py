@@ -41,6 +41,7 @@ from asyncgen.errors import (
     SpecErrors,
 )
 from asyncgen.model import Api
+from asyncgen.models_cache import build_models
 from asyncgen.output import (
     LINE_LENGTH,
     MANIFEST_PATH,
@@ -56,7 +57,7 @@ from asyncgen.output import (
 )
 from asyncgen.plan import RESERVED_DIR, canonical_hash
 from asyncgen.render import Reuse, load_user_extensions, make_environment, render
-from asyncgen.schemas import ModelsModule, generate_models
+from asyncgen.schemas import ModelsModule
 from asyncgen.templateset import TemplateSet, TemplateSetError, load_config, load_set
 
 SPEC_DIR = "spec"
@@ -83,6 +84,12 @@ class GenerateResult:
     rendered: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     models_cached: bool = False
+    #: how models.py was made: "cached", "incremental" (dcg over the changed schema groups only) or "full"
+    models_mode: str = "full"
+    #: the schemas (defs) dcg ran over in this run
+    models_regenerated: list[str] = field(default_factory=list)
+    #: why a run with a models cache still ran dcg over everything
+    models_fallback: str | None = None
     check: bool = False
     #: nothing was loaded or rendered: inputs, settings and outputs all matched the manifest
     up_to_date: bool = False
@@ -122,6 +129,11 @@ class GenerateResult:
             "rendered": self.rendered,
             "reused": self.reused,
             "up_to_date": self.up_to_date,
+            "models": {
+                "mode": self.models_mode,
+                "regenerated": self.models_regenerated,
+                "fallback": self.models_fallback,
+            },
             "drift": [d.to_json() for d in self.drift] if self.check else [],
             "warnings": [w.to_json() for w in self.warnings],
         }
@@ -204,41 +216,6 @@ def _disk_reuse(out: Path, previous: Mapping[str, Any]) -> Reuse:
     return reuse
 
 
-def _models(api: Api, out: Path, use_cache: bool) -> tuple[ModelsModule, bytes, bool]:
-    """dcg's models, or the cached ones when the schemas did not change (cache bytes returned)."""
-    from asyncgen.schemas import schema_document
-
-    key = _base_hash(
-        {"schemas": schema_document(api.schemas), "dcg": _dcg_version(), "asyncgen": __version__}
-    )
-    if use_cache:
-        try:
-            cached = json.loads((out / MODELS_CACHE).read_text(encoding="utf-8"))
-            if cached.get("key") == key:
-                module = ModelsModule(
-                    cached["code"],
-                    dict(cached["class_names"]),
-                    tuple(cached["extra_dependencies"]),
-                    warnings=tuple(cached.get("warnings", ())),
-                )
-                return module, _models_cache_bytes(key, module), True
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    module = generate_models(api)
-    return module, _models_cache_bytes(key, module), False
-
-
-def _models_cache_bytes(key: str, module: ModelsModule) -> bytes:
-    data = {
-        "key": key,
-        "code": module.code,
-        "class_names": dict(module.class_names),
-        "extra_dependencies": list(module.extra_dependencies),
-        "warnings": list(module.warnings),
-    }
-    return (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-
-
 def spec_copies(files: Mapping[str, bytes]) -> list[OutputFile]:
     """``spec/<path>`` copies of the source files: the root spec first, paths relative to its folder.
 
@@ -296,7 +273,9 @@ def generate_from_api(
     previous = read_manifest(out)
     incremental = bool(previous) and not check
 
-    models, models_cache, models_cached = _models(api, out, incremental)
+    # --check reuses the cache too: an incremental run proves itself equal to a full one
+    models_run = build_models(api, out / MODELS_CACHE if previous else None)
+    models, models_cache = models_run.module, models_run.cache
     context = build_template_context(
         tset, api, role=role, server=server, package=pkg, params=values, models=models
     )
@@ -385,7 +364,10 @@ def generate_from_api(
         warnings=notes,
         rendered=sorted(str(p) for p, r in rendered.items() if not r.reused),
         reused=sorted(str(p) for p, r in rendered.items() if r.reused),
-        models_cached=models_cached,
+        models_cached=models_run.mode == "cached",
+        models_mode=models_run.mode,
+        models_regenerated=list(models_run.regenerated),
+        models_fallback=models_run.reason,
         check=check,
     )
 
@@ -552,6 +534,7 @@ def _up_to_date(spec: Path, out: Path, run_key: str) -> GenerateResult | None:
         unchanged=sorted(files),
         reused=sorted(n for n in files if not n.startswith(f"{SPEC_DIR}/")),
         models_cached=True,
+        models_mode="cached",
         up_to_date=True,
     )
 

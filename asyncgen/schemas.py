@@ -215,13 +215,24 @@ def _run_dcg(document: dict[str, Any], metadata: Path) -> str:
     return result
 
 
-def generate_models(api: Api) -> ModelsModule:
-    """``models.py`` for every SchemaDef of ``api`` in one dcg call."""
-    if not api.schemas:
-        return ModelsModule(_EMPTY)
-    document = schema_document(api.schemas)
+def prepare_document(defs: tuple[SchemaDef, ...]) -> tuple[dict[str, Any], list[str]]:
+    """The document dcg gets (defaults fixed, see :func:`fix_defaults`) and what fixing them noted."""
+    document = schema_document(defs)
     notes = fix_defaults(document)
-    started = time.perf_counter()
+    return document, notes
+
+
+@dataclass(frozen=True)
+class DcgRun:
+    """One dcg call: its code, where each def's class is, and what dcg warned about (in order)."""
+
+    code: str
+    class_names: Mapping[str, str]
+    dcg_warnings: tuple[str, ...]
+
+
+def run_document(document: dict[str, Any]) -> DcgRun:
+    """dcg over ``document`` (from :func:`prepare_document`, or a part of its ``$defs``)."""
     with tempfile.TemporaryDirectory(prefix="asyncgen-models-") as tmp:
         metadata_path = Path(tmp) / "models.json"
         with warnings.catch_warnings(record=True) as caught:
@@ -244,26 +255,47 @@ def generate_models(api: Api) -> ModelsModule:
     unclaimed = defined - set(by_ref.values())
     class_names: dict[str, str] = {}
     missing: list[str] = []
-    for schema_def in api.schemas:
-        ref = "#" + join_pointer("/$defs", schema_def.name)
+    for name in document["$defs"]:
+        ref = "#" + join_pointer("/$defs", name)
         found = by_ref.get(ref)
-        if found is None and schema_def.name in unclaimed:
-            found = schema_def.name
+        if found is None and name in unclaimed:
+            found = name
             unclaimed.discard(found)
         if found is None or found not in defined:
-            missing.append(schema_def.name)
+            missing.append(name)
         else:
-            class_names[schema_def.name] = found
+            class_names[name] = found
     if missing:
         raise GenerationError(
             f"datamodel-code-generator made no class for schema(s) {', '.join(missing)}",
         )
     if not code.endswith("\n"):
         code += "\n"
+    return DcgRun(code, class_names, tuple(f"datamodel-code-generator: {w.message}" for w in caught))
+
+
+def module_from(
+    code: str,
+    class_names: Mapping[str, str],
+    notes: list[str],
+    dcg_warnings: tuple[str, ...],
+    seconds: float = 0.0,
+) -> ModelsModule:
+    """The :class:`ModelsModule` of a dcg output (whole, or assembled by :mod:`asyncgen.models_cache`)."""
     return ModelsModule(
         code=code,
-        class_names=class_names,
+        class_names=dict(class_names),
         extra_dependencies=extra_dependencies(code),
-        seconds=time.perf_counter() - started,
-        warnings=tuple(dict.fromkeys([*notes, *(f"datamodel-code-generator: {w.message}" for w in caught)])),
+        seconds=seconds,
+        warnings=tuple(dict.fromkeys([*notes, *dcg_warnings])),
     )
+
+
+def generate_models(api: Api) -> ModelsModule:
+    """``models.py`` for every SchemaDef of ``api`` in one dcg call."""
+    if not api.schemas:
+        return ModelsModule(_EMPTY)
+    document, notes = prepare_document(api.schemas)
+    started = time.perf_counter()
+    run = run_document(document)
+    return module_from(run.code, run.class_names, notes, run.dcg_warnings, time.perf_counter() - started)

@@ -91,7 +91,7 @@ def worker(spec: Path, out: Path, formatter: str, profile: Path | None) -> None:
     _wrap(asyncgen.validate, "validate", "validate", times)
     _wrap(asyncgen.parse, "parse", "parse", times)
     for name, stage in (
-        ("_models", "models"),
+        ("build_models", "models"),
         ("build_template_context", "context"),
         ("render", "render"),
         ("format_files", "format"),

@@ -25,6 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +36,44 @@ from _common import REPO, best_median, load_note, mb, setup_path, worker_json
 
 setup_path()
 
+STAGES = ("load", "validate", "parse", "models", "context", "render", "format", "write")
+
+
+def _wrap(module: Any, name: str, stage: str, times: dict[str, float]) -> None:
+    original: Callable[..., Any] = getattr(module, name)
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            times[stage] = times.get(stage, 0.0) + time.perf_counter() - t0
+
+    setattr(module, name, timed)
+
 
 def worker(spec: Path, out: Path, check: bool) -> None:
     t0 = time.perf_counter()
-    from asyncgen.generate import generate
+    import asyncgen.generate as gen
+    import asyncgen.load
+    import asyncgen.parse
+    import asyncgen.validate
 
     imports = time.perf_counter() - t0
+    times: dict[str, float] = {}
+    for module, name, stage in (
+        (asyncgen.load, "load", "load"),
+        (asyncgen.validate, "validate", "validate"),
+        (asyncgen.parse, "parse", "parse"),
+        (gen, "build_models", "models"),
+        (gen, "build_template_context", "context"),
+        (gen, "render", "render"),
+        (gen, "format_files", "format"),
+        (gen, "write_output", "write"),
+    ):
+        _wrap(module, name, stage, times)
     t0 = time.perf_counter()
-    result = generate(spec, out, formatter="ruff", check=check)
+    result = gen.generate(spec, out, formatter="ruff", check=check)
     seconds = time.perf_counter() - t0
     print(
         json.dumps(
@@ -53,6 +84,9 @@ def worker(spec: Path, out: Path, check: bool) -> None:
                 "reused": len(result.reused),
                 "written": len(result.written),
                 "models_cached": result.models_cached,
+                "models_mode": result.models_mode,
+                "models_regenerated": len(result.models_regenerated),
+                "stages": times,
                 "up_to_date": result.up_to_date,
                 "drift": len(result.drift) if check else 0,
                 "modules": sorted(
@@ -132,7 +166,7 @@ def main() -> None:
             rss = max(r["maxrss_kb"] for r in runs)
             what = (
                 f"rendered {top['rendered']}, reused {top['reused']}, written {top['written']}, "
-                f"models {'cached' if top['models_cached'] else 'generated'}"
+                f"models {top['models_mode']} (dcg over {top['models_regenerated']} schemas)"
                 + (", up to date (nothing loaded)" if top["up_to_date"] else "")
                 + (f", drift {top['drift']}" if label == "--check" else "")
                 + (f"; imported {'/'.join(top['modules'])}" if top["modules"] else "")
@@ -141,6 +175,11 @@ def main() -> None:
                 f"{label:<12} {best:>10.2f} {median:>7.2f} {best / full_best:>7.1%} {wall:>9.2f} "
                 f"{wall_median:>7.2f} {wall / full_wall:>7.1%} {mb(rss):>6}  {what}"
             )
+        print("stages of the best run of each (s): " + ", ".join(STAGES))
+        for label, runs in rows.items():
+            top = min(runs, key=lambda r: r["seconds"])
+            cells = " ".join(f"{top['stages'].get(s, 0.0):.2f}" for s in STAGES)
+            print(f"  {label:<12} {cells}  (other {top['seconds'] - sum(top['stages'].values()):.2f})")
         for label in ("no change", "one channel"):
             share = min(r["seconds"] for r in rows[label]) / full_best
             share_wall = min(r["wall"] for r in rows[label]) / full_wall

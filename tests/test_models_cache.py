@@ -1,0 +1,194 @@
+"""Incremental models.py (asyncgen.models_cache): byte-identical to a cold full dcg run.
+
+Random single-schema changes on synthetic specs and corpus specs: the incremental result
+(code, class names, warnings, cache bytes) must equal a cold run's for the same inputs,
+and the run says which schemas dcg went over (never judged by timing).
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import shutil
+import sys
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import SHARED, corpus_load_options, require_shared
+
+from asyncgen.errors import Diagnostics
+from asyncgen.generate import MODELS_CACHE, generate
+from asyncgen.load import load
+from asyncgen.model import Api
+from asyncgen.models_cache import build_models, groups
+from asyncgen.parse import parse
+from asyncgen.schemas import _plain
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from synth import synth_spec
+
+CORPUS = [
+    "asyncapi/2.x/asyncapi__parser-js__zbos_mqtt-all-asyncapi.json",
+    "asyncapi/2.x/asyncapi__spec__streetlights-kafka.yml",
+    "asyncapi/3.0/asyncapi__spec__social-media/backend/asyncapi.yaml",
+    "asyncapi/2.x/asyncapi__generator__dummy.yml",
+]
+
+
+def _api_of(path: Path) -> Api:
+    return parse(load(path, corpus_load_options(path)), Diagnostics())
+
+
+def _mutations(rng: random.Random, schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(kind, changed copy) of one schema: local edits of the sorts a spec's authors make."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    props = schema.get("properties")
+    if isinstance(props, dict):
+        s = copy.deepcopy(schema)
+        s["properties"][f"added{rng.randrange(100)}"] = rng.choice(
+            [{"type": "string", "maxLength": 20}, {"type": "integer"}, {"type": "boolean", "default": True}]
+        )
+        out.append(("add primitive property", s))
+        if props:
+            s = copy.deepcopy(schema)
+            s["properties"].pop(rng.choice(list(props)))
+            out.append(("remove property", s))
+            s = copy.deepcopy(schema)
+            s["properties"][rng.choice(list(props))] = {"type": "number", "minimum": rng.randrange(5)}
+            out.append(("retype property", s))
+        s = copy.deepcopy(schema)
+        s["properties"]["nested"] = {"type": "object", "properties": {"x": {"type": "integer"}}}
+        out.append(("add inline object", s))
+        s = copy.deepcopy(schema)
+        s["properties"]["status"] = {"type": "string", "enum": ["new", "gone"]}
+        out.append(("add/replace status enum", s))
+    s = copy.deepcopy(schema)
+    s["description"] = f"changed {rng.randrange(1000)}"
+    out.append(("description", s))
+    return out
+
+
+def _check_case(api: Api, name: str, new_schema: dict[str, Any], cache: Path) -> tuple[str, tuple[str, ...]]:
+    changed = replace(
+        api, schemas=tuple(replace(d, schema=new_schema) if d.name == name else d for d in api.schemas)
+    )
+    incremental = build_models(changed, cache)
+    if incremental.mode == "full":  # the cold run's own code path: nothing to compare
+        assert incremental.reason and incremental.regenerated == tuple(d.name for d in api.schemas)
+        return incremental.mode, incremental.regenerated
+    assert incremental.mode == "incremental"
+    cold = build_models(changed, None)
+    assert cold.mode == "full"
+    assert incremental.module.code == cold.module.code, (name, incremental.mode)
+    assert incremental.module.class_names == cold.module.class_names
+    assert incremental.module.warnings == cold.module.warnings
+    assert incremental.module.extra_dependencies == cold.module.extra_dependencies
+    assert incremental.cache == cold.cache
+    assert name in incremental.regenerated
+    assert len(incremental.regenerated) < len(api.schemas)
+    return incremental.mode, incremental.regenerated
+
+
+def _run_cases(api: Api, tmp_path: Path, rng: random.Random, picks: int) -> Counter[str]:
+    cache = tmp_path / "models-cache.json"
+    cache.write_bytes(build_models(api, None).cache)
+    modes: Counter[str] = Counter()
+    candidates = [d for d in api.schemas if isinstance(d.schema.get("properties"), dict)] or list(api.schemas)
+    for schema_def in rng.sample(candidates, min(picks, len(candidates))):
+        plain = _plain(schema_def.schema)  # dicts/lists in spec order
+        for kind, new_schema in _mutations(rng, plain):
+            mode, _ = _check_case(api, schema_def.name, new_schema, cache)
+            modes[f"{kind}: {mode}"] += 1
+    return modes
+
+
+def test_synthetic_random_changes_equal_cold_runs(tmp_path: Path) -> None:
+    spec = tmp_path / "s.yaml"
+    doc = synth_spec(12)
+    # a shared def and a small $ref web, so groups are not all single schemas
+    doc["components"]["schemas"]["Money"] = {"type": "object", "properties": {"amount": {"type": "number"}}}
+    for i in (1, 2):
+        doc["components"]["schemas"][f"Entity{i}Payload"]["properties"]["price"] = {
+            "$ref": "#/components/schemas/Money"
+        }
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    api = _api_of(spec)
+    modes = _run_cases(api, tmp_path, random.Random(5), picks=4)
+    print(dict(modes))
+    # the common edits stay local on this spec (shared Status/Line classes included)
+    assert modes["add primitive property: incremental"] >= 3, modes
+    assert modes["description: incremental"] >= 3, modes
+    # a new inline class or a changed shared enum needs the whole document
+    assert modes["add inline object: full"] >= 3, modes
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_corpus_random_changes_equal_cold_runs(name: str, tmp_path: Path) -> None:
+    require_shared()
+    api = _api_of(SHARED / "corpus" / name)
+    if len(api.schemas) < 2:
+        pytest.skip("fewer than two schemas")
+    # zbos has 317 schemas: each incremental case there costs a 3 s cold run to compare with
+    modes = _run_cases(api, tmp_path, random.Random(name), picks=1 if len(api.schemas) > 100 else 3)
+    print(name, len(api.schemas), dict(modes))
+
+
+def test_groups_are_ref_components() -> None:
+    schemas = {
+        "A": {"properties": {"b": {"$ref": "#/$defs/B"}}},
+        "B": {"type": "string"},
+        "C": {"items": {"$ref": "#/$defs/D/properties/x"}},
+        "D": {"properties": {"x": {"type": "integer"}}},
+        "E": {"enum": [{"$ref": "#/$defs/A"}]},  # data, not a reference
+    }
+    assert groups(schemas) == {"A": 0, "B": 0, "C": 1, "D": 1, "E": 2}
+
+
+def test_generate_incremental_check_and_cold_trees_agree(tmp_path: Path) -> None:
+    spec = tmp_path / "s.yaml"
+    doc = synth_spec(20)
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    warm, cold = tmp_path / "warm", tmp_path / "cold"
+    first = generate(spec, warm, formatter="ruff")
+    assert (first.models_mode, len(first.models_regenerated)) == ("full", 20)
+
+    doc["components"]["schemas"]["Entity3Payload"]["properties"]["note"] = {"type": "string", "maxLength": 9}
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    again = generate(spec, warm, formatter="ruff")
+    assert (again.models_mode, again.models_regenerated) == ("incremental", ["Entity3Payload"])
+    assert again.to_json()["models"]["regenerated"] == ["Entity3Payload"]
+    assert "models.py" in " ".join(again.written)
+
+    checked = generate(spec, warm, formatter="ruff", check=True)  # reuses the cache
+    assert checked.ok and checked.models_mode == "cached"
+
+    generate(spec, cold, formatter="ruff")
+    files = sorted(p.relative_to(warm) for p in warm.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(cold) for p in cold.rglob("*") if p.is_file())
+    for path in files:
+        assert (warm / path).read_bytes() == (cold / path).read_bytes(), path
+
+    # a stale or damaged cache is never trusted for the check: drift is still found
+    (warm / MODELS_CACHE).write_text("{not json")
+    shutil.rmtree(warm / "spec")
+    assert not generate(spec, warm, formatter="ruff", check=True).ok
+
+
+def test_property_order_is_part_of_the_key(tmp_path: Path) -> None:
+    """Reordering properties reorders the fields: the cache must not return the old order."""
+    spec = tmp_path / "s.yaml"
+    doc = synth_spec(2)
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    generate(spec, tmp_path / "out", formatter="ruff")
+    props = doc["components"]["schemas"]["Entity0Payload"]["properties"]
+    doc["components"]["schemas"]["Entity0Payload"]["properties"] = dict(reversed(list(props.items())))
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    result = generate(spec, tmp_path / "out", formatter="ruff")
+    assert result.models_mode != "cached"
+    generate(spec, tmp_path / "cold", formatter="ruff")
+    models = next((tmp_path / "out").rglob("models.py"))
+    assert models.read_bytes() == (tmp_path / "cold" / models.relative_to(tmp_path / "out")).read_bytes()
