@@ -86,7 +86,8 @@ def _key(defs: Sequence[Sequence[str]], engine: Mapping[str, str]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def cache_bytes(key: str, defs: Sequence[Sequence[str]], run: DcgRun, engine: Mapping[str, str]) -> bytes:
+def cache_bytes(key: str, defs: Sequence[Sequence[str]], run: DcgRun, engine: Mapping[str, str],
+                segments: list[list[Any]] | None) -> bytes:  # fmt: skip
     data = {
         "version": CACHE_VERSION,
         "key": key,
@@ -95,6 +96,8 @@ def cache_bytes(key: str, defs: Sequence[Sequence[str]], run: DcgRun, engine: Ma
         "class_names": dict(run.class_names),
         "dcg_warnings": list(run.dcg_warnings),
         "defs": [list(d) for d in defs],
+        #: where each class starts in "code" ([name, offset]); null when the code has other statements
+        "segments": segments,
     }
     return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -114,6 +117,7 @@ def read_cache(path: Path) -> dict[str, Any] | None:
         and all(
             isinstance(d, list) and len(d) == 2 and all(isinstance(x, str) for x in d) for d in data["defs"]
         )
+        and (data.get("segments") is None or isinstance(data.get("segments"), list))
     )
     return data if ok else None
 
@@ -123,7 +127,9 @@ def build_models(api: Api, cache_path: Path | None) -> ModelsRun:
     engine = _engine()
     if not api.schemas:
         key = _key([], engine)
-        return ModelsRun(ModelsModule(_EMPTY), cache_bytes(key, [], DcgRun(_EMPTY, {}, ()), engine), "full")
+        return ModelsRun(
+            ModelsModule(_EMPTY), cache_bytes(key, [], DcgRun(_EMPTY, {}, ()), engine, None), "full"
+        )
     document, notes = prepare_document(api.schemas)
     defs = _def_texts(document)
     key = _key(defs, engine)
@@ -134,19 +140,21 @@ def build_models(api: Api, cache_path: Path | None) -> ModelsRun:
         if previous.get("key") == key:
             run = DcgRun(previous["code"], previous["class_names"], tuple(previous["dcg_warnings"]))
             module = module_from(run.code, run.class_names, notes, run.dcg_warnings)
-            return ModelsRun(module, cache_bytes(key, defs, run, engine), "cached")
+            return ModelsRun(module, cache_bytes(key, defs, run, engine, previous.get("segments")), "cached")
         try:
-            run, group = _incremental(previous, document, defs, engine)
+            run, group, segments = _incremental(previous, document, defs, engine)
         except _Refused as refused:
             reason = str(refused)
         else:
             module = module_from(
                 run.code, run.class_names, notes, run.dcg_warnings, time.perf_counter() - started
             )
-            return ModelsRun(module, cache_bytes(key, defs, run, engine), "incremental", tuple(group))
+            cache = cache_bytes(key, defs, run, engine, segments)
+            return ModelsRun(module, cache, "incremental", tuple(group))
     run = run_document(document)
     module = module_from(run.code, run.class_names, notes, run.dcg_warnings, time.perf_counter() - started)
-    return ModelsRun(module, cache_bytes(key, defs, run, engine), "full", tuple(document["$defs"]), reason)
+    cache = cache_bytes(key, defs, run, engine, _segments(run.code, run.tree))
+    return ModelsRun(module, cache, "full", tuple(document["$defs"]), reason)
 
 
 # ----------------------------------------------------------------------------- groups
@@ -199,26 +207,32 @@ class _Code:
     classes: dict[str, str]  # class name -> its text (to the next class), in file order
 
 
-def _split(code: str, what: str) -> _Code:
-    tree = ast.parse(code)
-    lines = code.splitlines(keepends=True)
+def _segments(code: str, tree: ast.Module | None = None) -> list[list[Any]] | None:
+    """[class name, offset in code] of every class, or None when the code is not imports + classes."""
+    tree = ast.parse(code) if tree is None else tree
     classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
-    if not classes:
-        raise _Refused(f"{what}: no class")
-    first = tree.body.index(classes[0])
+    first = tree.body.index(classes[0]) if classes else len(tree.body)
     if (
-        any(not isinstance(n, (ast.Import, ast.ImportFrom)) for n in tree.body[:first])
+        not classes
+        or any(not isinstance(n, (ast.Import, ast.ImportFrom)) for n in tree.body[:first])
         or len(classes) != len(tree.body) - first
+        or len({n.name for n in classes}) != len(classes)
     ):
+        return None
+    offsets = [0]
+    for line in code.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+    return [[n.name, offsets[min([n.lineno, *(d.lineno for d in n.decorator_list)]) - 1]] for n in classes]
+
+
+def _split(code: str, what: str, segments: Any = None) -> _Code:
+    """``code`` cut into its import block and its classes (``segments``: as the cache recorded them)."""
+    segments = _segments(code) if segments is None else segments
+    if not isinstance(segments, list) or not segments:
         raise _Refused(f"{what}: statements other than imports and classes")
-    starts = [min([n.lineno, *(d.lineno for d in n.decorator_list)]) - 1 for n in classes]
-    texts: dict[str, str] = {}
-    for i, node in enumerate(classes):
-        end = starts[i + 1] if i + 1 < len(classes) else len(lines)
-        if node.name in texts:
-            raise _Refused(f"{what}: class {node.name} twice")
-        texts[node.name] = "".join(lines[starts[i] : end])
-    return _Code("".join(lines[: starts[0]]), texts)
+    starts = [offset for _, offset in segments] + [len(code)]
+    classes = {name: code[starts[i] : starts[i + 1]] for i, (name, _) in enumerate(segments)}
+    return _Code(code[: starts[0]], classes)
 
 
 def _names_in(text: str, names: set[str]) -> set[str]:
@@ -227,7 +241,7 @@ def _names_in(text: str, names: set[str]) -> set[str]:
 
 def _incremental(
     previous: Mapping[str, Any], document: Mapping[str, Any], defs: list[list[str]], engine: Mapping[str, str]
-) -> tuple[DcgRun, list[str]]:
+) -> tuple[DcgRun, list[str], list[list[Any]]]:
     """What a full dcg run would give, and the defs dcg ran over instead; or :class:`_Refused`."""
     if previous.get("engine") != dict(engine):
         raise _Refused("made by another asyncgen or datamodel-code-generator version")
@@ -246,11 +260,8 @@ def _incremental(
     order = [name for name in new_schemas if name in members]
     before = run_document({**document, "$defs": {n: old_schemas[n] for n in order}})
     after = run_document({**document, "$defs": {n: new_schemas[n] for n in order}})
-    full, old, new = (
-        _split(previous["code"], "previous models"),
-        _split(before.code, "old group"),
-        _split(after.code, "new group"),
-    )
+    full = _split(previous["code"], "previous models", previous.get("segments") or False)
+    old, new = _split(before.code, "old group"), _split(after.code, "new group")
     class_names: dict[str, str] = dict(previous["class_names"])
     if list(old.classes) != list(new.classes):
         raise _Refused("the changed group's classes differ")
@@ -283,4 +294,9 @@ def _incremental(
         tail = full.classes[name][len(full.classes[name].rstrip("\n")) :]
         spliced[name] = new.classes[name].rstrip("\n") + tail
     code = full.prefix + "".join(spliced.values())
-    return DcgRun(code, class_names, tuple(previous["dcg_warnings"])), order
+    segments: list[list[Any]] = []
+    offset = len(full.prefix)
+    for name, text in spliced.items():
+        segments.append([name, offset])
+        offset += len(text)
+    return DcgRun(code, class_names, tuple(previous["dcg_warnings"])), order, segments

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import tempfile
 import time
 import warnings
@@ -75,7 +76,14 @@ class ModelsModule:
 def extra_dependencies(code: str) -> tuple[str, ...]:
     """Requirements a module needs beyond pydantic, from the names it imports from pydantic."""
     needed: set[str] = set()
-    for node in ast.walk(ast.parse(code)):
+    # dcg writes its imports before the first class: parse only that part (a big module's
+    # full parse costs more than everything else on an incremental run)
+    first = re.search(r"^(?:class|def|async def|@)\b", code, re.MULTILINE)
+    try:
+        tree = ast.parse(code[: first.start()] if first else code)
+    except SyntaxError:
+        tree = ast.parse(code)
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "pydantic":
             needed.update(EXTRA_DEPENDENCIES[a.name] for a in node.names if a.name in EXTRA_DEPENDENCIES)
     return tuple(sorted(needed))
@@ -229,6 +237,8 @@ class DcgRun:
     code: str
     class_names: Mapping[str, str]
     dcg_warnings: tuple[str, ...]
+    #: the parsed code (for splitting it into classes without parsing it again)
+    tree: ast.Module | None = field(default=None, compare=False, repr=False)
 
 
 def run_document(document: dict[str, Any]) -> DcgRun:
@@ -251,7 +261,8 @@ def run_document(document: dict[str, Any]) -> DcgRun:
     by_ref = {m["source_ref"]: m["class_name"] for m in metadata.get("models", [])}
     # dcg's metadata can miss a model it did write (seen: an allOf of enums); then a class
     # of exactly the def's name in the code, claimed by no other def, is the one
-    defined = {node.name for node in ast.parse(code).body if isinstance(node, ast.ClassDef)}
+    tree = ast.parse(code)
+    defined = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
     unclaimed = defined - set(by_ref.values())
     class_names: dict[str, str] = {}
     missing: list[str] = []
@@ -271,7 +282,7 @@ def run_document(document: dict[str, Any]) -> DcgRun:
         )
     if not code.endswith("\n"):
         code += "\n"
-    return DcgRun(code, class_names, tuple(f"datamodel-code-generator: {w.message}" for w in caught))
+    return DcgRun(code, class_names, tuple(f"datamodel-code-generator: {w.message}" for w in caught), tree)
 
 
 def module_from(
