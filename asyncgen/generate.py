@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from asyncgen import __version__
+from asyncgen import __version__, plugins
 from asyncgen.document import LoadOptions
 from asyncgen.errors import (
     AsyncgenError,
@@ -56,7 +56,7 @@ from asyncgen.output import (
     write_output,
 )
 from asyncgen.plan import RESERVED_DIR, canonical_hash
-from asyncgen.render import Reuse, load_user_extensions, make_environment, render
+from asyncgen.render import Reuse, make_environment, render, run_extensions
 from asyncgen.schemas import ModelsModule
 from asyncgen.templateset import TemplateSet, TemplateSetError, load_config, load_set
 
@@ -266,7 +266,7 @@ def generate_from_api(
     if role not in ROLES:
         raise GenerationError(f"role {role!r} is not one of: {', '.join(ROLES)}")
     tset = load_set(template_set, templates_dir)
-    extensions = load_user_extensions(Path(filters_file)) if filters_file is not None else None
+    extensions = run_extensions(Path(filters_file) if filters_file is not None else None)
     values = tset.resolve_params(*param_layers, ("the command line", params or {}))
     pkg = package or api.package
     chosen_formatter = formatter or default_formatter()
@@ -433,6 +433,7 @@ def generate(
             "params": tset.resolve_params(*layers, ("the command line", params or {})),
             "load_options": repr(load_options),
             "filters": _file_digest(filters_file),
+            "filter_entry_points": plugins.digest(),
             "companions": [str(c) for c in companions],
         }
     )

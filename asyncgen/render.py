@@ -34,6 +34,7 @@ import jinja2
 from asyncgen.errors import AsyncgenError, GenerationError, TemplateError
 from asyncgen.filters import FILTERS
 from asyncgen.plan import FileSpec, describe_element, plan
+from asyncgen.plugins import read_extensions
 from asyncgen.templateset import TemplateSet
 
 BUILTIN_PREFIX = "builtin"
@@ -92,17 +93,25 @@ def load_user_extensions(path: Path) -> UserExtensions:
         spec.loader.exec_module(module)
     except Exception as err:
         raise TemplateError(f"--filters {path}: importing it failed: {type(err).__name__}: {err}") from None
-    found: dict[str, dict[str, Callable[..., Any]]] = {}
-    for attribute in ("FILTERS", "TESTS"):
-        value = getattr(module, attribute, {})
-        if not isinstance(value, Mapping) or not all(
-            isinstance(k, str) and callable(v) for k, v in value.items()
-        ):
-            raise TemplateError(f"--filters {path}: {attribute} must be a dict of name -> callable")
-        found[attribute] = dict(value)
-    if not found["FILTERS"] and not found["TESTS"]:
-        raise TemplateError(f"--filters {path}: defines neither FILTERS nor TESTS")
-    return UserExtensions(found["FILTERS"], found["TESTS"], hashlib.sha256(data).hexdigest())
+    filters, tests = read_extensions(module, f"--filters {path}")
+    return UserExtensions(filters, tests, hashlib.sha256(data).hexdigest())
+
+
+def run_extensions(filters_file: Path | None) -> UserExtensions | None:
+    """The filters/tests of a run: installed ``asyncgen.filters`` entry points, then ``--filters``.
+
+    The file's names win over the entry points' (an explicit choice for this run).
+    """
+    from asyncgen import plugins
+
+    installed = plugins.load()
+    own = load_user_extensions(Path(filters_file)) if filters_file is not None else None
+    if installed is None:
+        return own
+    (filters, tests), digest = installed
+    if own is None:
+        return UserExtensions(filters, tests, digest)
+    return UserExtensions({**filters, **own.filters}, {**tests, **own.tests}, f"{digest}+{own.digest}")
 
 
 def make_environment(tset: TemplateSet, extensions: UserExtensions | None = None) -> jinja2.Environment:

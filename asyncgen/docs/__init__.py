@@ -26,7 +26,7 @@ from asyncgen.errors import AsyncgenError, Diagnostics, Location, SpecError, Spe
 from asyncgen.generate import GenerateResult, spec_copies
 from asyncgen.model import Api
 from asyncgen.output import OutputFile, normalize_newlines, read_manifest, sha256, write_output
-from asyncgen.render import make_environment, render
+from asyncgen.render import make_environment, render, run_extensions
 from asyncgen.templateset import load_set
 
 from .site import ApiView, SiteView, build_site
@@ -77,6 +77,7 @@ def build_docs_from_apis(
     if fail_on_warning and notes:
         raise SpecErrors(notes)
     context = {"site": site, "params": values, "asyncgen_version": __version__}
+    extensions = run_extensions(None)  # installed asyncgen.filters entry points
     base_hash = hashlib.sha256(
         json.dumps(
             {
@@ -84,12 +85,13 @@ def build_docs_from_apis(
                 "params": values,
                 "inputs": sorted((str(f.path), f.input_hash) for f in copies),
                 "asyncgen": __version__,
+                "filters": extensions.digest if extensions else None,
             },
             sort_keys=True,
             default=str,
         ).encode()
     ).hexdigest()
-    rendered = render(tset, context, base_hash=base_hash, env=make_environment(tset))
+    rendered = render(tset, context, base_hash=base_hash, env=make_environment(tset, extensions))
     files = [
         OutputFile(p, normalize_newlines(r.text).encode("utf-8"), r.ownership, r.template, r.input_hash)
         for p, r in rendered.items()
