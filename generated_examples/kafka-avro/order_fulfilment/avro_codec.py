@@ -287,7 +287,15 @@ def _logical(schema: Mapping[str, Any], logical: str, value: Any, path: str) -> 
         if logical == "date" and kind == "int":
             return dt.date.fromisoformat(value)
         if logical in ("time-millis", "time-micros"):
-            return dt.time.fromisoformat(value)
+            clock = dt.time.fromisoformat(value)
+            offset = clock.utcoffset()
+            if offset:  # a time of day in another zone: the same instant in UTC
+                moment = (
+                    dt.datetime.combine(dt.date(2000, 1, 1), clock.replace(tzinfo=None))
+                    - offset
+                )
+                clock = moment.time()
+            return clock.replace(tzinfo=None)
         if logical in ("timestamp-millis", "timestamp-micros", "timestamp-nanos"):
             moment = dt.datetime.fromisoformat(value)
             if moment.tzinfo is None:
@@ -314,6 +322,9 @@ def from_avro(datum: Any) -> Any:
         return base64.b64encode(datum).decode()
     if isinstance(datum, Decimal):
         return str(datum)
+    if isinstance(datum, dt.time) and datum.tzinfo is None:
+        # Avro times of day have no zone; JSON Schema's "time" (RFC 3339) needs one
+        return datum.isoformat() + "Z"
     if isinstance(datum, (dt.datetime, dt.date, dt.time)):
         return datum.isoformat()
     if isinstance(datum, uuid.UUID):
