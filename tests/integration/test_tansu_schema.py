@@ -25,6 +25,7 @@ import copy
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -94,12 +95,18 @@ def avsc(value: dict[str, Any]) -> str:
 class Tansu:
     def __init__(self, workdir: Path, registry: dict[str, str]) -> None:
         self.workdir = workdir
-        self.port = free_port()
-        self.url = f"{HOST}:{self.port}"
         (workdir / "registry").mkdir(parents=True)
         for name, text in registry.items():
             (workdir / "registry" / name).write_text(text, encoding="utf-8")
         self.log = workdir / "tansu.log"
+        for _ in range(3):  # a free port can be taken by someone else before Tansu binds it
+            if self._start():
+                return
+        pytest.fail(f"tansu did not start:\n{self.log.read_text(errors='replace')[-2000:]}")
+
+    def _start(self) -> bool:
+        self.port = free_port()
+        self.url = f"{HOST}:{self.port}"
         listener = f"tcp://{HOST}:{self.port}"
         with self.log.open("wb") as log:
             # file:// paths are taken relative to the working directory (file:///abs/dir becomes
@@ -117,17 +124,20 @@ class Tansu:
                     "--schema-registry",
                     "file://./registry",
                 ],
-                cwd=workdir,
+                cwd=self.workdir,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
         deadline = time.monotonic() + 20
-        while "ready in" not in self.log.read_text(errors="replace"):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"tansu did not start:\n{self.log.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.05)
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                with socket.create_connection((HOST, self.port), timeout=1):
+                    return True
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        return False
 
     def stop(self) -> None:
         if self.proc.poll() is None:
