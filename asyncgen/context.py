@@ -350,6 +350,25 @@ class OperationView:
         return f"await avro_codec.decode({self.adapter}, message.body, ({schemas}))"
 
     @property
+    def reply_avro(self) -> bool:
+        """Whether a reply message of this operation has an Avro payload."""
+        return any(m.avro for m in self.reply_messages)
+
+    @property
+    def reply_decode_expr(self) -> str:
+        """The requester's code turning ``response.body`` into the validated reply."""
+        readers = tuple(dict.fromkeys(m.avro for m in self.reply_messages if m.avro))
+        if not readers:
+            return f"runtime.decode({self.reply_adapter}, response.body)"
+        schemas = "".join(f"avro_codec.{r}, " for r in readers)
+        return f"await avro_codec.decode({self.reply_adapter}, response.body, ({schemas}))"
+
+    @property
+    def reply_example_avro(self) -> str | None:
+        """The Avro schema constant of the reply example's message (None: a JSON reply)."""
+        return next((m.avro for m in self.reply_messages if m.has_example), None)
+
+    @property
     def avro_content_type(self) -> str:
         """The content-type header of an Avro payload: the message's, unless that is a JSON type."""
         for m in self.messages:

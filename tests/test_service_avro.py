@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import struct
+import subprocess
 import sys
 import threading
 import uuid
@@ -514,3 +515,87 @@ def test_values_avro_cannot_hold_are_named(svc: Service, field: str, value: Any,
     form = codec.read(schema, schemaless(KITCHEN_SINK, sink_datum(None)))
     with pytest.raises(codec.AvroMismatch, match=re.escape(problem)):
         codec.to_avro(schema, form | {field: value})
+
+
+# ------------------------------------------------------------------ request/reply with Avro both ways
+
+QUOTES_SPEC = """\
+asyncapi: 3.0.0
+info: {title: Avro Quotes, version: 1.0.0}
+servers:
+  dev: {host: localhost, protocol: kafka}
+channels:
+  requests:
+    address: quotes.requests
+    messages:
+      QuoteRequest: {$ref: '#/components/messages/QuoteRequest'}
+  replies:
+    address: quotes.replies
+    messages:
+      QuoteReply: {$ref: '#/components/messages/QuoteReply'}
+operations:
+  answerQuote:
+    action: receive
+    channel: {$ref: '#/channels/requests'}
+    reply:
+      channel: {$ref: '#/channels/replies'}
+components:
+  messages:
+    QuoteRequest:
+      payload:
+        schemaFormat: application/vnd.apache.avro;version=1.9.0
+        schema:
+          type: record
+          name: QuoteRequest
+          fields:
+            - {name: sku, type: string}
+            - {name: quantity, type: int}
+      examples:
+        - payload: {sku: BOOK-1, quantity: 3}
+    QuoteReply:
+      payload:
+        schemaFormat: application/vnd.apache.avro;version=1.9.0
+        schema:
+          type: record
+          name: QuoteReply
+          fields:
+            - {name: sku, type: string}
+            - {name: total, type: {type: bytes, logicalType: decimal, precision: 8, scale: 2}}
+            - {name: quotedAt, type: {type: long, logicalType: timestamp-millis}}
+      examples:
+        - payload: {sku: BOOK-1, total: '37.50', quotedAt: '2026-03-01T09:30:00Z'}
+"""
+
+
+@pytest.mark.parametrize("role", ["app", "client"])
+def test_avro_request_reply_projects_pass_their_own_tests(tmp_path: Path, role: str) -> None:
+    """Replies are Avro too: the app's generated test requests with Avro and reads an Avro reply;
+    the client's request_...() decodes an Avro reply (each project's own tests, in a subprocess)."""
+    spec = tmp_path / "quotes.asyncapi.yaml"
+    spec.write_text(QUOTES_SPEC, encoding="utf-8")
+    out = tmp_path / role
+    result = CliRunner().invoke(main, ["generate", str(spec), "-o", str(out), "--role", role])
+    assert result.exit_code == 0, result.output
+    generated = "\n".join(p.read_text() for p in (out / "avro_quotes").glob("*.py"))
+    assert ("encoder=avro_codec.encode" in generated) == (role == "app")
+    assert ("_ANSWER_QUOTE_REPLY, response.body, (avro_codec.QUOTE_REPLY_AVRO,)" in generated) == (
+        role == "client"
+    )
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "skipped" not in proc.stdout.splitlines()[-1], proc.stdout[-2000:]
