@@ -167,7 +167,7 @@ def _refs(node: Any, found: set[str]) -> None:
                 if key != "$ref" or not value.startswith(_DEFS_REF):
                     raise _Refused(f"a {key} {value!r} that is not '#/$defs/<name>'")
                 found.add(value[len(_DEFS_REF) :].split("/", 1)[0].replace("~1", "/").replace("~0", "~"))
-            elif key not in ("enum", "const", "default", "examples", "example"):
+            else:  # a "$ref" inside example data counts too: coarser groups are still correct
                 _refs(value, found)
     elif isinstance(node, list):
         for value in node:
@@ -232,7 +232,11 @@ def _split(code: str, what: str, segments: Any = None) -> _Code:
         raise _Refused(f"{what}: statements other than imports and classes")
     starts = [offset for _, offset in segments] + [len(code)]
     classes = {name: code[starts[i] : starts[i + 1]] for i, (name, _) in enumerate(segments)}
-    return _Code(code[: starts[0]], classes)
+    cut = _Code(code[: starts[0]], classes)
+    fits = all(text.startswith(("@", f"class {name}(", f"class {name}:")) for name, text in classes.items())
+    if not fits or len(classes) != len(segments) or cut.prefix + "".join(classes.values()) != code:
+        raise _Refused(f"{what}: the recorded class offsets do not fit the code")
+    return cut
 
 
 def _names_in(text: str, names: set[str]) -> set[str]:

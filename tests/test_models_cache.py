@@ -143,9 +143,11 @@ def test_groups_are_ref_components() -> None:
         "B": {"type": "string"},
         "C": {"items": {"$ref": "#/$defs/D/properties/x"}},
         "D": {"properties": {"x": {"type": "integer"}}},
-        "E": {"enum": [{"$ref": "#/$defs/A"}]},  # data, not a reference
+        "E": {"type": "object"},
+        "F": {"examples": [{"$ref": "#/$defs/E"}]},  # data, counted anyway: coarser is still safe
+        "G": {"type": "string"},
     }
-    assert groups(schemas) == {"A": 0, "B": 0, "C": 1, "D": 1, "E": 2}
+    assert groups(schemas) == {"A": 0, "B": 0, "C": 1, "D": 1, "E": 2, "F": 2, "G": 3}
 
 
 def test_generate_incremental_check_and_cold_trees_agree(tmp_path: Path) -> None:
@@ -192,3 +194,70 @@ def test_property_order_is_part_of_the_key(tmp_path: Path) -> None:
     generate(spec, tmp_path / "cold", formatter="ruff")
     models = next((tmp_path / "out").rglob("models.py"))
     assert models.read_bytes() == (tmp_path / "cold" / models.relative_to(tmp_path / "out")).read_bytes()
+
+
+def _api(schemas: dict[str, Any]) -> Api:
+    from asyncgen.model import SchemaDef
+
+    return Api("asyncapi", "3.0.0", "T", "1", "t", schemas=tuple(SchemaDef(n, s) for n, s in schemas.items()))
+
+
+def _obj(**props: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": props}
+
+
+ENUM_A = {"type": "string", "enum": ["a"]}
+ENUM_B = {"type": "string", "enum": ["b"]}
+NAMESAKE_CASES = {
+    # one shared Status class for X and Y; X's changes: the full run must split them again
+    "shared inline enum changes": (
+        {"X": _obj(status=ENUM_A), "Y": _obj(status=ENUM_A)},
+        "X",
+        _obj(status=ENUM_B),
+    ),
+    # Status and Status2 (a rename); Y's becomes equal to X's: the full run merges them
+    "renamed inline enum becomes equal": (
+        {"X": _obj(status=ENUM_A), "Y": _obj(status=ENUM_B)},
+        "Y",
+        _obj(status=ENUM_A),
+    ),
+    # a def named like another group's inline class
+    "def named like an inline class": (
+        {"Status": ENUM_B, "X": _obj(status=ENUM_A)},
+        "X",
+        _obj(status=ENUM_B, n={"type": "integer"}),
+    ),
+    # a class whose change is purely local, beside shared ones
+    "local change beside namesakes": (
+        {"X": _obj(status=ENUM_A), "Y": _obj(status=ENUM_B), "Z": _obj(q={"type": "integer"})},
+        "Z",
+        _obj(q={"type": "string"}),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(NAMESAKE_CASES))
+def test_namesakes_across_groups(case: str, tmp_path: Path) -> None:
+    schemas, name, new_schema = NAMESAKE_CASES[case]
+    api = _api(schemas)
+    cache = tmp_path / "models-cache.json"
+    cache.write_bytes(build_models(api, None).cache)
+    mode, regenerated = _check_case(api, name, new_schema, cache)
+    if case == "local change beside namesakes":
+        assert (mode, regenerated) == ("incremental", ("Z",))
+
+
+def test_a_damaged_cache_falls_back_to_a_full_run(tmp_path: Path) -> None:
+    import json
+
+    api = _api({"X": _obj(a={"type": "integer"}), "Y": _obj(b={"type": "integer"}), "Z": _obj()})
+    cache = tmp_path / "models-cache.json"
+    data = json.loads(build_models(api, None).cache)
+    data["segments"][1][1] += 3  # offsets that do not fit the code
+    cache.write_text(json.dumps(data))
+    changed = replace(
+        api, schemas=(replace(api.schemas[0], schema=_obj(a={"type": "string"})), *api.schemas[1:])
+    )
+    run = build_models(changed, cache)
+    assert run.mode == "full" and "offsets" in (run.reason or "")
+    assert run.module.code == build_models(changed, None).module.code
