@@ -1,40 +1,54 @@
-"""Webhook relay throughput and added latency, next to a bare httpx loop posting the same bodies.
+"""Webhook relay throughput, added latency and memory, next to a bare httpx loop posting the same bodies.
 
-    python bench/relay.py [--events 2000] [--subscribers 1,10,100] [--receivers 10]
+    python bench/relay.py [--deliveries 10000] [--subscribers 1,10,100] [--repeat 3]
+                          [--rate 1000] [--seconds 5] [--soak 100000]
 
-Generates the ERP example (AsyncAPI events + OpenAPI API), then, in a fresh process
-inside it: loopback receivers (uvicorn, ``--receivers`` ports, subscribers spread over
-them), a SQLite store in a temp folder, one ``Relay`` fed directly with ``relay.accept()``
-(the broker is not part of this measurement: the e2e test covers Kafka). Printed per
-subscriber count: signed deliveries per second end to end (accept -> store -> signed
-POST -> 2xx -> recorded), p50/p99 latency from accept to arrival, the same for a bare
-``httpx.AsyncClient`` loop (same bodies, same concurrency, no store, no signing), their
-ratio, and the relay process' peak RSS.
+Generates the ERP example (AsyncAPI events + OpenAPI API), then runs, inside it:
+
+* a receiver process: ``--receivers`` loopback uvicorn ports (subscribers spread over them)
+  answering 204 and noting each arrival's latency (``time.monotonic()`` is one clock for
+  every process on Linux);
+* per subscriber count, a fresh relay process: a SQLite store in a temp folder, one
+  ``Relay`` fed directly with ``relay.accept()`` (the broker is not part of this
+  measurement: the e2e test covers Kafka), production settings (100 in flight, 10 per
+  endpoint), and in the same process the baseline: ``httpx.AsyncClient`` (one client per
+  receiver port, 10 connections each, 100 requests in flight) posting the same bodies,
+  unsigned, with no store.
+
+Printed per subscriber count:
+
+* throughput: ``--deliveries`` deliveries offered at once (accept -> store -> signed POST ->
+  2xx -> recorded), deliveries/s of each side, best of ``--repeat`` rounds (median);
+* added latency: events offered at a steady ``--rate`` deliveries/s for ``--seconds``;
+  p50/p99 from the event (``accept`` for the relay, the moment the loop starts posting
+  for the baseline) to its arrival at the receiver, and the relay's p99 minus the baseline's;
+* ``--soak N``: N events to one subscriber with the relay's RSS sampled every 1,000 events
+  (start after the first 10%, end, least-squares slope in MB per 100k events).
 
 Goals (issue 4): >= 1,000 deliveries/s to 100 subscribers on a 2-core machine, <= 20 ms
-added p99. Not asserted: shared machines are noisy; read the ratios.
+added p99, memory flat over a 100k-event run. Not asserted: shared machines are noisy;
+read the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PROBE = r'''
-import asyncio, json, resource, statistics, sys, tempfile, time
-import httpx, uvicorn
-from erp_events.http_settings import HttpSettings
-from erp_events.relay import Relay
-from erp_events.store import SqliteStore
+RECEIVERS = r'''
+import asyncio, json, sys, time
+import uvicorn
 
-EVENTS, SUBS, RECEIVERS = (int(a) for a in sys.argv[1:4])
-arrivals = []
+latencies = []
 
 
 async def app(scope, receive, send):
@@ -46,7 +60,13 @@ async def app(scope, receive, send):
         body += event.get("body", b"")
         if not event.get("more_body"):
             break
-    arrivals.append(time.perf_counter() - json.loads(body)["t"])
+    if scope["method"] == "GET":  # /stats: the latencies noted since the last call
+        out = json.dumps(latencies).encode()
+        latencies.clear()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": out})
+        return
+    latencies.append(time.monotonic() - json.loads(body)["t"])
     await send({"type": "http.response.start", "status": 204, "headers": []})
     await send({"type": "http.response.body", "body": b""})
 
@@ -56,17 +76,47 @@ class Server(uvicorn.Server):
         pass
 
 
-async def receivers(n):
-    servers, ports = [], []
-    for _ in range(n):
+async def main():
+    ports = []
+    for _ in range(int(sys.argv[1])):
         server = Server(uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", ws="none",
                                        log_level="error", access_log=False))
         asyncio.create_task(server.serve())
         while not server.started:
             await asyncio.sleep(0.01)
-        servers.append(server)
         ports.append(server.servers[0].sockets[0].getsockname()[1])
-    return servers, ports
+    print(json.dumps(ports), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes stdin
+
+
+asyncio.run(main())
+'''
+
+PROBE = r'''
+import asyncio, gc, json, os, statistics, sys, tempfile, time
+import httpx
+from erp_events.http_settings import HttpSettings
+from erp_events.relay import Relay
+from erp_events.store import SqliteStore
+
+args = json.loads(sys.argv[1])
+SUBS, PORTS = args["subscribers"], args["ports"]
+PAD = "x" * 200
+URLS = [f"http://127.0.0.1:{PORTS[i % len(PORTS)]}/hook/{i}" for i in range(SUBS)]
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def body(n):
+    return json.dumps({"t": time.monotonic(), "n": n, "pad": PAD}).encode()
+
+
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * PAGE / 2**20
+
+
+async def stats(client):
+    return (await client.get(f"http://127.0.0.1:{PORTS[0]}/stats")).json()
 
 
 def pct(values, p):
@@ -74,68 +124,194 @@ def pct(values, p):
     return values[min(len(values) - 1, int(len(values) * p))] * 1000 if values else float("nan")
 
 
-async def main():
-    servers, ports = await receivers(min(RECEIVERS, SUBS))
-    urls = [f"http://127.0.0.1:{ports[i % len(ports)]}/hook/{i}" for i in range(SUBS)]
-    tmp = tempfile.mkdtemp()
+async def make_relay(tmp):
     settings = HttpSettings(_env_file=None, callback_allow_cidrs="127.0.0.0/8", allow_http_callbacks=True,
-                            max_concurrency=100, max_per_endpoint=max(10, 100 // len(ports)),
-                            poll_interval=0.05, store_url=f"sqlite:///{tmp}/s.db")
+                            store_url=f"sqlite:///{tmp}/s.db")
     store = SqliteStore(f"{tmp}/s.db")
     await store.open()
-    for url in urls:
+    for url in URLS:
         await store.create_subscription("default", url, ["OrderCreated"], None)
     relay = Relay(settings, store)
     await relay.start()
+    return relay
+
+
+class Bare:
+    """The baseline: httpx, one client per receiver port (10 connections), 100 requests in flight."""
+
+    def __init__(self):
+        self.clients = {p: httpx.AsyncClient(limits=httpx.Limits(max_connections=10, max_keepalive_connections=10))
+                        for p in PORTS}
+        self.limit = asyncio.Semaphore(100)
+        self.tasks = set()
+
+    async def post(self, url, content):
+        async with self.limit:
+            port = int(url.split(":")[2].split("/")[0])
+            response = await self.clients[port].post(url, content=content, headers={"content-type": "application/json"})
+            assert response.status_code == 204, response.status_code
+
+    def event(self, n):
+        content = body(n)
+        for url in URLS:
+            task = asyncio.create_task(self.post(url, content))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def drained(self):
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks))
+
+    async def close(self):
+        for client in self.clients.values():
+            await client.aclose()
+
+
+class Raw(Bare):
+    """A second baseline without httpx: keep-alive asyncio streams, the same limits, minimal HTTP/1.1."""
+
+    def __init__(self):
+        self.idle = {p: [] for p in PORTS}
+        self.per_port = {p: asyncio.Semaphore(10) for p in PORTS}
+        self.limit = asyncio.Semaphore(100)
+        self.tasks = set()
+
+    async def post(self, url, content):
+        port = int(url.split(":")[2].split("/")[0])
+        path = "/" + url.split("/", 3)[3]
+        async with self.limit, self.per_port[port]:
+            idle = self.idle[port]
+            reader, writer = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"POST %s HTTP/1.1\r\nhost: 127.0.0.1:%d\r\ncontent-type: application/json\r\n"
+                         b"content-length: %d\r\n\r\n%s" % (path.encode(), port, len(content), content))
+            head = await reader.readuntil(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 204"), head
+            idle.append((reader, writer))
+
+    async def close(self):
+        for idle in self.idle.values():
+            for _, writer in idle:
+                writer.close()
+
+
+SIDES = {"bare": Bare, "raw": Raw}
+
+
+async def flood(side, events):
     started = time.perf_counter()
-    for i in range(EVENTS):
-        body = json.dumps({"t": time.perf_counter(), "n": i, "pad": "x" * 200}).encode()
-        await relay.accept(f"evt_{i}", "OrderCreated", body, "application/json")
-    await relay.drained(timeout=600)
-    relay_s = time.perf_counter() - started
-    relay_lat = list(arrivals)
-    await relay.stop()
-    arrivals.clear()
+    if side == "relay":
+        with tempfile.TemporaryDirectory() as tmp:
+            relay = await make_relay(tmp)
+            started = time.perf_counter()
+            for n in range(events):
+                await relay.accept(f"evt_{n}", "OrderCreated", body(n), "application/json")
+            assert await relay.drained(timeout=600)
+            elapsed = time.perf_counter() - started
+            await relay.stop()
+    else:
+        bare = SIDES[side]()
+        for n in range(events):
+            bare.event(n)
+        await bare.drained()
+        elapsed = time.perf_counter() - started
+        await bare.close()
+    return events * SUBS / elapsed
 
-    limit = asyncio.Semaphore(100)
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=100)) as client:
-        async def post(url, i):
-            async with limit:  # the clock starts when the request can go, as the relay's does at accept
-                body = json.dumps({"t": time.perf_counter(), "n": i, "pad": "x" * 200}).encode()
-                await client.post(url, content=body, headers={"content-type": "application/json"})
 
+async def paced(side, rate, seconds, control):
+    per_s = rate / SUBS  # events per second
+    events = max(1, int(per_s * seconds))
+    with tempfile.TemporaryDirectory() as tmp:
+        target = await make_relay(tmp) if side == "relay" else SIDES[side]()
+        for n in range(-3, 0):  # warm-up (connections, caches), not counted
+            if side == "relay":
+                await target.accept(f"evt_{n}", "OrderCreated", body(n), "application/json")
+                assert await target.drained(timeout=600)
+            else:
+                target.event(n)
+                await target.drained()
+        await stats(control)
+        start = time.monotonic()
+        for n in range(events):
+            delay = start + n / per_s - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if side == "relay":
+                await target.accept(f"evt_{n}", "OrderCreated", body(n), "application/json")
+            else:
+                target.event(n)
+        if side == "relay":
+            assert await target.drained(timeout=600)
+            await target.stop()
+        else:
+            await target.drained()
+            await target.close()
+    return events * SUBS
+
+
+async def soak(events):
+    samples = []
+    with tempfile.TemporaryDirectory() as tmp:
+        relay = await make_relay(tmp)
         started = time.perf_counter()
-        tasks = []
-        for i in range(EVENTS):
-            for url in urls:
-                tasks.append(asyncio.create_task(post(url, i)))
-            if len(tasks) > 2000:
-                await asyncio.gather(*tasks)
-                tasks = []
-        await asyncio.gather(*tasks)
-        bare_s = time.perf_counter() - started
-    bare_lat = list(arrivals)
-    for server in servers:
-        server.should_exit = True
-    n = EVENTS * SUBS
-    print(json.dumps({
-        "subscribers": SUBS, "deliveries": n, "delivered": len(relay_lat),
-        "relay_per_s": n / relay_s, "bare_per_s": n / bare_s,
-        "relay_p50_ms": pct(relay_lat, 0.5), "relay_p99_ms": pct(relay_lat, 0.99),
-        "bare_p50_ms": pct(bare_lat, 0.5), "bare_p99_ms": pct(bare_lat, 0.99),
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+        for n in range(events):
+            await relay.accept(f"evt_{n}", "OrderCreated", body(n), "application/json")
+            if n % 1000 == 999:
+                while await relay.store.pending() > 2000:  # keep the backlog bounded: measure the relay, not the queue
+                    await asyncio.sleep(0.01)
+                samples.append((n + 1, rss_mb()))
+        assert await relay.drained(timeout=600)
+        elapsed = time.perf_counter() - started
+        samples.append((events, rss_mb()))
+        await relay.stop()
+    return samples, events / elapsed
+
+
+async def main():
+    async with httpx.AsyncClient() as control:
+        await stats(control)
+        out = {"subscribers": SUBS}
+        if args.get("soak"):
+            samples, per_s = await soak(args["soak"])
+            arrived = await stats(control)
+            out.update(samples=samples, per_s=per_s, arrived=len(arrived))
+            print(json.dumps(out))
+            return
+        events = max(1, args["deliveries"] // SUBS)
+        rounds = {"relay": [], "bare": [], "raw": []}
+        for _ in range(args["repeat"]):
+            for side in ("relay", "bare", "raw"):
+                rounds[side].append(await flood(side, events))
+                arrived = len(await stats(control))
+                assert arrived == events * SUBS, (side, arrived)  # every delivery arrived exactly once
+        out["deliveries"] = events * SUBS
+        out["flood"] = rounds
+        for side in ("relay", "bare", "raw"):
+            sent = await paced(side, args["rate"], args["seconds"], control)
+            lat = await stats(control)
+            assert len(lat) == sent, (side, len(lat), sent)
+            out[side] = {"p50": pct(lat, 0.5), "p99": pct(lat, 0.99), "n": sent}
+        out["rss_mb"] = rss_mb()
+        print(json.dumps(out))
 
 
 asyncio.run(main())
 '''
 
 
+def fmt(values: list[float]) -> str:
+    return f"{max(values):.0f} ({statistics.median(values):.0f})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=2000, help="events per run (each to every subscriber)")
+    parser.add_argument("--deliveries", type=int, default=10000, help="deliveries per throughput round")
     parser.add_argument("--subscribers", default="1,10,100")
     parser.add_argument("--receivers", type=int, default=10, help="receiver ports the subscribers share")
+    parser.add_argument("--repeat", type=int, default=3, help="throughput rounds per side")
+    parser.add_argument("--rate", type=float, default=1000, help="deliveries/s offered in the latency phase")
+    parser.add_argument("--seconds", type=float, default=5, help="length of the latency phase per side")
+    parser.add_argument("--soak", type=int, default=0, help="also run N events to 1 subscriber, sampling RSS")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "erp"
@@ -144,25 +320,76 @@ def main() -> None:
              str(ROOT / "specs" / "erp-api.openapi.yaml"), "-o", str(out)],
             check=True, capture_output=True, cwd=ROOT,
         )  # fmt: skip
+        (out / "bench_receivers.py").write_text(RECEIVERS)
         (out / "bench_probe.py").write_text(PROBE)
-        print(f"{'subs':>5} {'deliveries':>10} {'relay/s':>9} {'bare/s':>9} {'ratio':>6} "
-              f"{'p50 ms':>7} {'p99 ms':>7} {'bare p99':>8} {'RSS MB':>7}")  # fmt: skip
-        for subs in (int(s) for s in args.subscribers.split(",")):
-            events = max(1, args.events // subs) if subs > 1 else args.events
-            proc = subprocess.run(
-                [sys.executable, "bench_probe.py", str(events), str(subs), str(args.receivers)],
-                cwd=out, capture_output=True, text=True, check=False,
-                env={"PYTHONPATH": str(out), "PATH": "/usr/bin:/bin"},
-            )  # fmt: skip
-            if proc.returncode != 0:
-                print(proc.stderr[-2000:])
-                continue
-            r = json.loads(proc.stdout.strip().splitlines()[-1])
-            print(
-                f"{subs:>5} {r['deliveries']:>10} {r['relay_per_s']:>9.0f} {r['bare_per_s']:>9.0f} "
-                f"{r['relay_per_s'] / r['bare_per_s']:>6.2f} {r['relay_p50_ms']:>7.1f} "
-                f"{r['relay_p99_ms']:>7.1f} {r['bare_p99_ms']:>8.1f} {r['rss_mb']:>7.0f}"
-            )
+        env = {"PYTHONPATH": str(out), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        receivers = subprocess.Popen(
+            [sys.executable, "bench_receivers.py", str(args.receivers)],
+            cwd=out, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert receivers.stdout is not None
+            ports = json.loads(receivers.stdout.readline())
+            run(args, out, env, ports)
+        finally:
+            assert receivers.stdin is not None
+            receivers.stdin.close()
+            receivers.wait(timeout=30)
+
+
+def probe(out: Path, env: dict[str, str], **params: object) -> dict | None:
+    proc = subprocess.run(
+        [sys.executable, "bench_probe.py", json.dumps(params)],
+        cwd=out, capture_output=True, text=True, check=False, env=env,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        print(proc.stderr[-3000:])
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run(args: argparse.Namespace, out: Path, env: dict[str, str], ports: list[int]) -> None:
+    print(f"load average at start: {os.getloadavg()[0]:.2f}")
+    results = {}
+    for subs in (int(s) for s in args.subscribers.split(",")):
+        r = probe(out, env, subscribers=subs, ports=ports, deliveries=args.deliveries, repeat=args.repeat,
+                  rate=args.rate, seconds=args.seconds)  # fmt: skip
+        if r is not None:
+            results[subs] = r
+    print(f"\nthroughput, deliveries/s: best (median) of {args.repeat}; ratios of the medians")
+    print(f"{'subs':>5} {'deliveries':>10} {'relay':>12} {'httpx loop':>12} {'raw loop':>12} "
+          f"{'relay/httpx':>11} {'relay/raw':>9} {'RSS MB':>7}")  # fmt: skip
+    for subs, r in results.items():
+        relay, bare, raw = r["flood"]["relay"], r["flood"]["bare"], r["flood"]["raw"]
+        print(
+            f"{subs:>5} {r['deliveries']:>10} {fmt(relay):>12} {fmt(bare):>12} {fmt(raw):>12} "
+            f"{statistics.median(relay) / statistics.median(bare):>11.2f} "
+            f"{statistics.median(relay) / statistics.median(raw):>9.2f} {r['rss_mb']:>7.0f}"
+        )
+    print(f"\nlatency event -> arrival, ms, at {args.rate:g} deliveries/s for {args.seconds:g} s (p50 / p99)")
+    print(f"{'subs':>5} {'relay':>13} {'httpx loop':>13} {'raw loop':>13} {'added p99 vs httpx':>18} "
+          f"{'vs raw':>7}")  # fmt: skip
+    for subs, r in results.items():
+        lat = {side: r[side] for side in ("relay", "bare", "raw")}
+        cells = [f"{v['p50']:.1f} / {v['p99']:.1f}" for v in lat.values()]
+        print(
+            f"{subs:>5} {cells[0]:>13} {cells[1]:>13} {cells[2]:>13} "
+            f"{lat['relay']['p99'] - lat['bare']['p99']:>18.1f} {lat['relay']['p99'] - lat['raw']['p99']:>7.1f}"
+        )
+    if args.soak:
+        started = time.perf_counter()
+        r = probe(out, env, subscribers=1, ports=ports, soak=args.soak)
+        if r is None:
+            return
+        samples = [(n, mb) for n, mb in r["samples"] if n >= args.soak // 10]
+        xs, ys = [n for n, _ in samples], [mb for _, mb in samples]
+        mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in samples) / sum((x - mean_x) ** 2 for x in xs)
+        print(
+            f"soak: {args.soak} events to 1 subscriber in {time.perf_counter() - started:.0f} s "
+            f"({r['per_s']:.0f}/s, {r['arrived']} arrived); RSS start {ys[0]:.1f} MB (after {xs[0]} events), "
+            f"end {ys[-1]:.1f} MB, max {max(ys):.1f} MB, slope {slope * 100000:+.2f} MB per 100k events"
+        )
 
 
 if __name__ == "__main__":

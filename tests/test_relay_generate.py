@@ -41,8 +41,9 @@ def test_the_pair_generates_the_http_side(erp: Path) -> None:
     assert (erp / "tests" / "test_relay.py").is_file()
     assert (erp / "spec" / "erp-api.openapi.yaml").is_file()
     pyproject = (erp / "pyproject.toml").read_text()
-    for dep in ("fastapi", "uvicorn", "httpx", "aiosqlite", "standardwebhooks"):
+    for dep in ("fastapi", "uvicorn", "certifi", "httpx", "standardwebhooks"):
         assert dep in pyproject
+    assert "aiosqlite" not in pyproject  # the store uses the standard library's sqlite3 in a worker thread
     relay = (erp / "erp_events" / "relay.py").read_text()
     assert "AckPolicy.NACK_ON_ERROR" in relay and "ACK_FIRST" not in relay
     for topic in (

@@ -2,13 +2,20 @@
 
 SQLite by default (``ERP_EVENTS_STORE_URL=sqlite:///path``): WAL mode, so the API and
 one or more relay processes on one host share the file; every change is one
-transaction, so a crash leaves either the old or the new state.
+transaction, so a crash leaves either the old or the new state (durability: see
+:class:`SqliteStore`).
 
 Tables: ``subscriptions`` (with the signing secret and, during a rotation, the old
 one until its grace window ends), ``events`` (the exact bytes to send), ``deliveries``
 (one row per event and subscription still to deliver, with ``next_attempt_at`` and a
 lease), ``dead_letters`` (given up, with the last error; :meth:`Store.replay` sends them
 again) and ``metrics`` (counters the API serves at ``/metrics``).
+
+On disk: a delivery's row is deleted when it succeeds and an event's row when no
+delivery or dead letter refers to it any more, so the file holds only the backlog
+(SQLite reuses the freed pages; the file keeps its high-water size). Dead letters
+stay until replayed or their subscription is deleted; an endpoint that fails without
+a success for ``ERP_EVENTS_DISABLE_AFTER`` seconds is disabled and gets no new ones.
 
 Scale-out: :class:`Store` is the interface the API and the relay use; another backend
 (PostgreSQL with ``FOR UPDATE SKIP LOCKED`` claims) implements the same methods.
@@ -22,17 +29,21 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import sqlite3
 import string
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import aiosqlite
 
 from .signing import new_secret
+
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscriptions (
@@ -224,13 +235,31 @@ BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
 class SqliteStore(Store):
+    """The SQLite store: one connection, used by one worker thread, one thread hop per transaction.
+
+    Every method runs its whole transaction in the worker (``BEGIN IMMEDIATE`` ... ``COMMIT``,
+    ``ROLLBACK`` on any error), so a caller cancelled half-way never leaves a transaction
+    open, and a transaction of many rows costs one hop, not one per statement.
+
+    Durability (WAL mode): transactions the broker acknowledgement or an API answer depends
+    on (``enqueue``, subscription changes, replays) commit with ``synchronous = FULL`` (the
+    WAL is fsynced before the commit returns), so an acknowledged event survives a power
+    loss, not only a killed process. The relay's own bookkeeping (claims, successes,
+    retries, dead letters) commits with ``synchronous = NORMAL``: a process crash loses
+    none of it (the WAL is in the OS' cache); a power loss may undo the last of them,
+    which only sends those deliveries again (same ``webhook-id``) - at least once still holds.
+    """
+
     def __init__(self, path: str) -> None:
         self.path = path
-        self._db: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
+        self._db: sqlite3.Connection | None = None
+        self._worker: ThreadPoolExecutor | None = None
+        self._types: dict[
+            str, frozenset[str]
+        ] = {}  # event_types JSON -> parsed (enqueue's hot path)
 
     @property
-    def db(self) -> aiosqlite.Connection:
+    def db(self) -> sqlite3.Connection:
         if self._db is None:
             raise RuntimeError("the store is not open")
         return self._db
@@ -240,38 +269,81 @@ class SqliteStore(Store):
             return
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(self.path, isolation_level=None)
-        db.row_factory = aiosqlite.Row
-        await db.execute("PRAGMA busy_timeout = 10000")
-        await db.execute("PRAGMA journal_mode = WAL")
-        await db.execute("PRAGMA synchronous = NORMAL")
-        await db.executescript(SCHEMA)
-        self._db = db
+        self._worker = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="sqlite-store"
+        )
+        try:
+            self._db = await self._run(self._connect)
+        except BaseException:
+            self._worker.shutdown(wait=False)
+            self._worker = None
+            raise
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA busy_timeout = 10000")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.executescript(SCHEMA)
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     async def close(self) -> None:
-        if self._db is not None:
-            await self._db.close()
+        if self._db is not None and self._worker is not None:
+            await self._run(self._db.close)
             self._db = None
+            self._worker.shutdown(wait=True)
+            self._worker = None
 
-    async def _write(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[int]:
-        """Run statements in one transaction; the row counts."""
-        async with self._lock:
-            counts = []
-            await self.db.execute("BEGIN IMMEDIATE")
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in the store's worker thread (where every use of the connection happens)."""
+        if self._worker is None:
+            raise RuntimeError("the store is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T], durable: bool) -> T:
+        """Run ``work`` in one transaction (worker thread); ``durable``: fsync the WAL at commit."""
+        db = self.db
+        if durable:
+            db.execute("PRAGMA synchronous = FULL")
+        try:
+            db.execute("BEGIN IMMEDIATE")
             try:
-                for sql, args in statements:
-                    cursor = await self.db.execute(sql, args)
-                    counts.append(cursor.rowcount)
-                await self.db.execute("COMMIT")
+                result = work(db)
+                db.execute("COMMIT")
             except BaseException:
-                await self.db.execute("ROLLBACK")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
-            return counts
+            return result
+        finally:
+            if durable:
+                db.execute("PRAGMA synchronous = NORMAL")
+
+    async def _tx(
+        self, work: Callable[[sqlite3.Connection], T], *, durable: bool = False
+    ) -> T:
+        return await self._run(self._transaction, work, durable)
+
+    async def _write(
+        self, statements: list[tuple[str, tuple[Any, ...]]], *, durable: bool = False
+    ) -> list[int]:
+        """Run statements in one transaction; the row counts."""
+
+        def work(db: sqlite3.Connection) -> list[int]:
+            return [db.execute(sql, args).rowcount for sql, args in statements]
+
+        return await self._tx(work, durable=durable)
 
     async def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
-        async with self._lock:
-            cursor = await self.db.execute(sql, args)
-            return list(await cursor.fetchall())
+        def work() -> list[Any]:
+            return self.db.execute(sql, args).fetchall()
+
+        return await self._run(work)
 
     @staticmethod
     def _tenant_clause(tenant: str | None) -> tuple[str, tuple[Any, ...]]:
@@ -308,7 +380,8 @@ class SqliteStore(Store):
                         secret,
                     ),
                 )
-            ]
+            ],
+            durable=True,
         )
         return sub, secret
 
@@ -343,7 +416,8 @@ class SqliteStore(Store):
                     (),
                 ),
                 (_DROP_UNUSED_EVENTS, ()),
-            ]
+            ],
+            durable=True,
         )
         return counts[0] > 0
 
@@ -359,7 +433,8 @@ class SqliteStore(Store):
                     f" WHERE id = ?{clause}",
                     (time.time() + grace, secret, sub_id, *args),
                 )
-            ]
+            ],
+            durable=True,
         )
         return secret if counts[0] else None
 
@@ -372,7 +447,8 @@ class SqliteStore(Store):
                     f" WHERE id = ?{clause}",
                     (sub_id, *args),
                 )
-            ]
+            ],
+            durable=True,
         )
         return counts[0] > 0
 
@@ -399,147 +475,162 @@ class SqliteStore(Store):
     async def enqueue(
         self, event_id: str, event_type: str, body: bytes, content_type: str
     ) -> int:
-        """Record the event and one pending delivery per matching active subscription (idempotent)."""
-        rows = await self._read(
-            "SELECT id, event_types FROM subscriptions WHERE status = 'active'"
-        )
-        targets = [r["id"] for r in rows if event_type in json.loads(r["event_types"])]
-        if not targets:
-            return 0
-        now = time.time()
-        statements: list[tuple[str, tuple[Any, ...]]] = [
-            (
-                "INSERT OR IGNORE INTO events (id, event_type, body, content_type, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+        """Record the event and one pending delivery per matching active subscription (idempotent).
+
+        One durable transaction (the caller acknowledges the broker message after it).
+        """
+
+        def work(db: sqlite3.Connection) -> int:
+            rows = db.execute(
+                "SELECT id, event_types FROM subscriptions WHERE status = 'active'"
+            ).fetchall()
+            targets = [
+                r["id"]
+                for r in rows
+                if event_type in self._event_types(r["event_types"])
+            ]
+            if not targets:
+                return 0
+            now = time.time()
+            db.execute(
+                "INSERT OR IGNORE INTO events (id, event_type, body, content_type, created_at) VALUES (?, ?, ?, ?, ?)",
                 (event_id, event_type, body, content_type, now),
             )
-        ]
-        for sub_id in targets:
-            statements.append(
-                (
-                    "INSERT OR IGNORE INTO deliveries (webhook_id, event_id, subscription_id, next_attempt_at,"
-                    " created_at) SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS"
-                    " (SELECT 1 FROM dead_letters WHERE webhook_id = ?)",
-                    (
-                        webhook_id(event_id, sub_id),
-                        event_id,
-                        sub_id,
-                        now,
-                        now,
-                        webhook_id(event_id, sub_id),
-                    ),
-                )
+            ids = [(webhook_id(event_id, sub_id), sub_id) for sub_id in targets]
+            cursor = db.executemany(
+                "INSERT OR IGNORE INTO deliveries (webhook_id, event_id, subscription_id, next_attempt_at,"
+                " created_at) SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM dead_letters WHERE webhook_id = ?)",
+                [(wid, event_id, sub_id, now, now, wid) for wid, sub_id in ids],
             )
-        counts = await self._write(statements)
-        return sum(counts[1:])
+            return int(cursor.rowcount)
+
+        return await self._tx(work, durable=True)
+
+    def _event_types(self, text: str) -> frozenset[str]:
+        found = self._types.get(text)
+        if found is None:
+            if len(self._types) > 4096:
+                self._types.clear()
+            found = self._types[text] = frozenset(json.loads(text))
+        return found
 
     async def claim(self, limit: int, lease: float, *, ordered: bool) -> list[Due]:
-        """Up to ``limit`` due deliveries, leased to this instance for ``lease`` seconds."""
+        """Up to ``limit`` due deliveries, leased to this instance for ``lease`` seconds (one transaction)."""
         if limit <= 0:
             return []
-        now = time.time()
         order_clause = (
             " AND d.id = (SELECT MIN(d2.id) FROM deliveries d2 WHERE d2.subscription_id = d.subscription_id)"
             if ordered
             else ""
         )
-        async with self._lock:
-            await self.db.execute("BEGIN IMMEDIATE")
-            try:
-                cursor = await self.db.execute(
-                    "SELECT d.id, d.webhook_id, d.event_id, d.subscription_id, d.attempts, s.url, s.secret,"
-                    " s.old_secret, s.old_secret_until, e.event_type, e.body, e.content_type"
-                    " FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id"
-                    " JOIN events e ON e.id = d.event_id"
-                    " WHERE d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)"
-                    f" AND s.status = 'active'{order_clause} ORDER BY d.next_attempt_at, d.id LIMIT ?",
-                    (now, now, limit),
+
+        def work(db: sqlite3.Connection) -> list[Due]:
+            now = time.time()
+            rows = db.execute(
+                "SELECT d.id, d.webhook_id, d.event_id, d.subscription_id, d.attempts, s.url, s.secret,"
+                " s.old_secret, s.old_secret_until, e.event_type, e.body, e.content_type"
+                " FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id"
+                " JOIN events e ON e.id = d.event_id"
+                " WHERE d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)"
+                f" AND s.status = 'active'{order_clause} ORDER BY d.next_attempt_at, d.id LIMIT ?",
+                (now, now, limit),
+            ).fetchall()
+            if rows:
+                db.executemany(
+                    "UPDATE deliveries SET lease_until = ? WHERE id = ?",
+                    [(now + lease, r["id"]) for r in rows],
                 )
-                rows = list(await cursor.fetchall())
-                for row in rows:
-                    await self.db.execute(
-                        "UPDATE deliveries SET lease_until = ? WHERE id = ?",
-                        (now + lease, row["id"]),
+            bodies: dict[
+                str, bytes
+            ] = {}  # one bytes object per event, shared by its deliveries
+            due = []
+            for r in rows:
+                keys = [r["secret"]]
+                if r["old_secret"] and (r["old_secret_until"] or 0) > now:
+                    keys.append(r["old_secret"])
+                body = bodies.get(r["event_id"])
+                if body is None:
+                    body = bodies[r["event_id"]] = bytes(r["body"])
+                due.append(
+                    Due(
+                        id=r["id"],
+                        webhook_id=r["webhook_id"],
+                        event_id=r["event_id"],
+                        event_type=r["event_type"],
+                        subscription_id=r["subscription_id"],
+                        attempts=r["attempts"],
+                        url=r["url"],
+                        secrets=keys,
+                        body=body,
+                        content_type=r["content_type"],
                     )
-                await self.db.execute("COMMIT")
-            except BaseException:
-                await self.db.execute("ROLLBACK")
-                raise
-        due = []
-        for r in rows:
-            keys = [r["secret"]]
-            if r["old_secret"] and (r["old_secret_until"] or 0) > now:
-                keys.append(r["old_secret"])
-            due.append(
-                Due(
-                    id=r["id"],
-                    webhook_id=r["webhook_id"],
-                    event_id=r["event_id"],
-                    event_type=r["event_type"],
-                    subscription_id=r["subscription_id"],
-                    attempts=r["attempts"],
-                    url=r["url"],
-                    secrets=keys,
-                    body=bytes(r["body"]),
-                    content_type=r["content_type"],
                 )
-            )
-        return due
+            return due
+
+        return await self._tx(work)
 
     async def succeeded(self, done: list[tuple[Due, float]]) -> None:
         if not done:
             return
-        statements: list[tuple[str, tuple[Any, ...]]] = []
         buckets: dict[str, float] = {}
-        for due, latency in done:
-            statements += [
-                ("DELETE FROM deliveries WHERE id = ?", (due.id,)),
-                (
-                    "UPDATE subscriptions SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL",
-                    (due.subscription_id,),
-                ),
-            ]
+        for _, latency in done:
             bound = next((b for b in BUCKETS if latency <= b), None)
             if bound is not None:
                 key = f"delivery_latency_seconds_le_{bound}"
                 buckets[key] = buckets.get(key, 0.0) + 1
-        for event_id in dict.fromkeys(due.event_id for due, _ in done):
-            statements.append((_DROP_EVENT, (event_id, event_id, event_id)))
-        statements += _incr("deliveries_ok_total", len(done))
-        statements += _incr(
-            "delivery_latency_seconds_sum", sum(latency for _, latency in done)
-        )
-        statements += _incr("delivery_latency_seconds_count", len(done))
-        for key, count in sorted(buckets.items()):
-            statements += _incr(key, count)
-        await self._write(statements)
+        counters = [
+            ("deliveries_ok_total", float(len(done))),
+            ("delivery_latency_seconds_sum", sum(latency for _, latency in done)),
+            ("delivery_latency_seconds_count", float(len(done))),
+            *sorted(buckets.items()),
+        ]
+        events = list(dict.fromkeys(due.event_id for due, _ in done))
+        subscriptions = list(dict.fromkeys(due.subscription_id for due, _ in done))
+
+        def work(db: sqlite3.Connection) -> None:
+            db.executemany(
+                "DELETE FROM deliveries WHERE id = ?", [(due.id,) for due, _ in done]
+            )
+            db.executemany(
+                "UPDATE subscriptions SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL",
+                [(sub_id,) for sub_id in subscriptions],
+            )
+            db.executemany(_DROP_EVENT, [(e, e, e) for e in events])
+            db.executemany(_INCR, [(name, value, value) for name, value in counters])
+
+        await self._tx(work)
 
     async def retry_later(
         self, due: Due, at: float, error: str, disable_after: float
     ) -> bool:
         """Schedule the next attempt; True when the endpoint has now failed for too long (disabled)."""
-        now = time.time()
-        await self._write(
-            [
-                (
-                    "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, lease_until = NULL,"
-                    " last_error = ? WHERE id = ?",
-                    (at, error[:2000], due.id),
-                ),
-                (
-                    "UPDATE subscriptions SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
-                    (now, due.subscription_id),
-                ),
-                *_incr("deliveries_failed_total"),
-                *_incr("deliveries_retried_total"),
-            ]
-        )
-        rows = await self._read(
-            "SELECT failing_since FROM subscriptions WHERE id = ?",
-            (due.subscription_id,),
-        )
-        since = rows[0]["failing_since"] if rows else None
-        return since is not None and now - since >= disable_after
+
+        def work(db: sqlite3.Connection) -> bool:
+            now = time.time()
+            db.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, lease_until = NULL,"
+                " last_error = ? WHERE id = ?",
+                (at, error[:2000], due.id),
+            )
+            db.execute(
+                "UPDATE subscriptions SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
+                (now, due.subscription_id),
+            )
+            db.executemany(
+                _INCR,
+                [
+                    (name, 1.0, 1.0)
+                    for name in ("deliveries_failed_total", "deliveries_retried_total")
+                ],
+            )
+            row = db.execute(
+                "SELECT failing_since FROM subscriptions WHERE id = ?",
+                (due.subscription_id,),
+            ).fetchone()
+            since = row["failing_since"] if row else None
+            return since is not None and now - since >= disable_after
+
+        return await self._tx(work)
 
     async def dead_letter(self, due: Due, error: str) -> None:
         await self._write(
@@ -597,7 +688,8 @@ class SqliteStore(Store):
                     (now, now, sub_id),
                 ),
                 ("DELETE FROM dead_letters WHERE subscription_id = ?", (sub_id,)),
-            ]
+            ],
+            durable=True,
         )
         return counts[0]
 
@@ -620,13 +712,11 @@ _DROP_UNUSED_EVENTS = (
 )
 
 
+_INCR = "INSERT INTO metrics (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + ?"
+
+
 def _incr(name: str, value: float = 1.0) -> list[tuple[str, tuple[Any, ...]]]:
-    return [
-        (
-            "INSERT INTO metrics (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + ?",
-            (name, value, value),
-        )
-    ]
+    return [(_INCR, (name, value, value))]
 
 
 def webhook_id(event_id: str, subscription_id: str) -> str:

@@ -26,7 +26,7 @@ from erp_events import signing, ssrf
 from erp_events.api import ConfigError, create_app
 from erp_events.http_settings import HttpSettings
 from erp_events.relay import Relay
-from erp_events.store import SqliteStore
+from erp_events.store import Due, SqliteStore
 
 KEY = "test-key-0123456789"
 ADDRESS_A = "erp.customer.changed"
@@ -365,6 +365,76 @@ async def test_pending_deliveries_survive_a_relay_restart(
     assert await second.drained()
     await second.stop()
     assert receiver.bodies("/later") == [b'{"n":8}', b'{"n":8}']
+
+
+async def test_the_senders_http_client_reads_every_shape_of_answer_and_reuses_connections(
+    tmp_path: Any,
+) -> None:
+    """The relay's own HTTP/1.1 client against a raw server: sized, chunked and interim answers,
+    keep-alive reuse, HTTP/1.0, a server that closes an idle connection, a malformed answer."""
+    answers = [  # (answer, close the connection after it)
+        (
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello",
+            False,
+        ),
+        (
+            b"HTTP/1.1 202 Accepted\r\ntransfer-encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n0\r\nx-t: 1\r\n\r\n",
+            False,
+        ),
+        (b"HTTP/1.1 503 Busy\r\nRetry-After: 7\r\ncontent-length: 0\r\n\r\n", True),
+        (b"HTTP/1.0 204 No Content\r\n\r\n", False),
+        (b"SSH-2.0-OpenSSH\r\n\r\n", False),
+    ]
+    requests: list[tuple[int, bytes, bytes]] = []
+    connections = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        number = connections
+        while answers:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                break
+            length = next(
+                int(h.split(b":")[1])
+                for h in head.split(b"\r\n")
+                if h.lower().startswith(b"content-length:")
+            )
+            requests.append((number, head, await reader.readexactly(length)))
+            answer, close = answers.pop(0)
+            writer.write(answer)
+            await writer.drain()
+            if close:
+                break
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    sender = relay_module.Sender(make_settings(tmp_path))
+    due = Due(1, "msg_1", "evt_1", TYPE_A, "sub_1", 0, f"http://127.0.0.1:{port}/in?a=1 b",
+                           [signing.new_secret()], b'{"n": 1}', "application/json")  # fmt: skip
+    outcomes = []
+    for _ in range(5):
+        outcomes.append(await sender.send(due, 1614265330))
+        await asyncio.sleep(0.05)  # lets the event loop see a close
+    await sender.close()
+    server.close()
+    assert [o.status for o in outcomes] == [200, 202, 503, 204, None]
+    assert outcomes[2].retry_after == 7.0
+    assert outcomes[4].error.startswith("HttpError")
+    assert [number for number, _, _ in requests] == [
+        1,
+        1,
+        1,
+        2,
+        3,
+    ]  # reused until the server closed
+    head = requests[0][1].decode()
+    assert head.startswith("POST /in?a=1%20b HTTP/1.1\r\n")
+    assert f"host: 127.0.0.1:{port}\r\n" in head and "webhook-signature: v1," in head
+    assert all(body == b'{"n": 1}' for _, _, body in requests)
 
 
 async def test_requests_without_a_valid_key_get_401(harness: Harness) -> None:
