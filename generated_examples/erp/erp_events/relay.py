@@ -424,12 +424,14 @@ class Relay:
         #: them with the same webhook-id, which receivers de-duplicate)
         self._succeeded: list[tuple[Due, float]] = []
         self._recorded = asyncio.Event()  # set when _succeeded has something to record
+        self._flushing = False  # the recorder runs
         self._flusher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.store.open()
         self._stopping = False
         self._more = True
+        self._flushing = True
         self._task = asyncio.create_task(self._loop(), name="relay-dispatcher")
         self._flusher = asyncio.create_task(self._flush_loop(), name="relay-recorder")
 
@@ -450,10 +452,12 @@ class Relay:
             _, late = await asyncio.wait(set(self._inflight), timeout=timeout)
             for task in late:
                 task.cancel()  # its lease expires; it is delivered again later
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
+        if (
+            self._flusher is not None
+        ):  # not cancelled: a batch it has taken is written, not dropped
+            self._flushing = False
+            self._recorded.set()
+            await self._flusher
             self._flusher = None
         await self._flush()
         await self.sender.close()
@@ -538,7 +542,7 @@ class Relay:
 
     async def _flush_loop(self) -> None:
         while (
-            True
+            self._flushing
         ):  # one transaction per batch: what arrived while the previous one was written
             await self._recorded.wait()
             await self._flush()
