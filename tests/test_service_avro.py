@@ -323,6 +323,22 @@ async def test_registry_producer_frames_and_registers_once(svc: Service, conflue
     assert datum["orderId"] == uuid.UUID(ORDER_ID)
 
 
+@pytest.mark.parametrize(
+    ("strategy", "subject"),
+    [
+        ("record", "com.example.warehouse.ShipmentRequested"),
+        ("topic_record", f"{SHIPMENTS}-com.example.warehouse.ShipmentRequested"),
+    ],
+)
+async def test_registry_subject_strategy_setting(
+    svc: Service, confluent: Registry, monkeypatch: pytest.MonkeyPatch, strategy: str, subject: str
+) -> None:
+    monkeypatch.setattr(svc.settings, "schema_registry_subject_strategy", strategy)
+    [message] = await send_and_capture(svc, shipment(svc))
+    assert confluent.subjects == {subject: [1]}
+    assert message.body[:5] == b"\x00\x00\x00\x00\x01"
+
+
 async def test_registry_consumer_resolves_an_evolved_writer_schema(
     svc: Service, confluent: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
