@@ -221,6 +221,7 @@ class FileDrift:
     path: str
     #: "changed" | "missing" | "stale" | "edited" (a hand edit in the way)
     kind: str
+    #: unified diff; computed only for --check and for hand edits in the way (else "")
     diff: str = ""
 
     def to_json(self) -> dict[str, str]:
@@ -318,6 +319,11 @@ def write_output(
     conflicts: list[FileDrift] = []
     new_paths = {str(f.path) for f in files}
 
+    def diff(name: str, before: bytes | None, after: bytes | None, shown: bool = check) -> str:
+        # a diff is only ever shown by --check and for hand edits in the way (difflib on big
+        # files costs more than the rest of an incremental run's writing)
+        return unified_diff(name, before, after) if shown else ""
+
     for f in files:
         name = str(f.path)
         disk = _read(out / f.path)
@@ -326,7 +332,7 @@ def write_output(
             continue
         if disk is None:
             writes[f.path] = f.data
-            result.drift.append(FileDrift(name, "missing", unified_diff(name, None, f.data)))
+            result.drift.append(FileDrift(name, "missing", diff(name, None, f.data)))
             continue
         if f.ownership == "user":
             result.skipped.append(name)
@@ -335,9 +341,9 @@ def write_output(
         record = recorded.get(name)
         if isinstance(record, dict) and record.get("sha256") == sha256(disk):
             writes[f.path] = f.data
-            result.drift.append(FileDrift(name, "changed", unified_diff(name, disk, f.data)))
+            result.drift.append(FileDrift(name, "changed", diff(name, disk, f.data)))
             continue
-        drift = FileDrift(name, "edited", unified_diff(name, disk, f.data))
+        drift = FileDrift(name, "edited", diff(name, disk, f.data, shown=True))
         result.drift.append(drift)
         if force:
             writes[f.path] = f.data
@@ -357,7 +363,7 @@ def write_output(
             continue
         if record.get("ownership") == "generated" and record.get("sha256") == sha256(disk):
             deletes.append(path)
-            result.drift.append(FileDrift(name, "stale", unified_diff(name, disk, None)))
+            result.drift.append(FileDrift(name, "stale", diff(name, disk, None)))
         else:
             result.stale_kept.append(name)
 

@@ -132,15 +132,20 @@ def test_check_writes_nothing(tmp_path: Path) -> None:
     write_output(files(a="1\n"), out, meta=META)
     result = write_output(files(a="2\n", b="new\n"), out, meta=META, check=True)
     assert {(d.path, d.kind) for d in result.drift} == {("a", "changed"), ("b", "missing")}
+    assert all(d.diff.startswith("---") for d in result.drift)
     assert (out / "a").read_text() == "1\n" and not (out / "b").exists()
+    # a writing run lists the same drift without diffs (nobody shows them; difflib is slow)
+    written = write_output(files(a="2\n", b="new\n"), out, meta=META)
+    assert {(d.path, d.kind, d.diff) for d in written.drift} == {("a", "changed", ""), ("b", "missing", "")}
 
 
 def test_edit_conflict_and_force(tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_output(files(a="1\n", b="1\n"), out, meta=META)
     (out / "a").write_text("edited\n")
-    with pytest.raises(OutputConflict, match=r"edited by hand .*: a\n"):
+    with pytest.raises(OutputConflict, match=r"edited by hand .*: a\n(.|\n)*\+2") as caught:
         write_output(files(a="2\n", b="2\n"), out, meta=META)
+    assert "-edited" in str(caught.value)  # the hand edit's diff is shown
     assert (out / "b").read_text() == "1\n"  # all or nothing
     result = write_output(files(a="2\n", b="2\n"), out, meta=META, force=True)
     assert result.forced == ["a"] and (out / "a").read_text() == "2\n"
