@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from asyncgen import __version__
+from asyncgen.errors import GenerationError
 from asyncgen.model import Api
 from asyncgen.schemas import _EMPTY, DcgRun, ModelsModule, module_from, prepare_document, run_document
 
@@ -145,6 +146,10 @@ def build_models(api: Api, cache_path: Path | None) -> ModelsRun:
             run, group, segments = _incremental(previous, document, defs, engine)
         except _Refused as refused:
             reason = str(refused)
+        except GenerationError as err:  # dcg refused a part: the full run reports it, or succeeds
+            reason = f"datamodel-code-generator failed on the changed group: {err}"
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:
+            reason = f"the models cache does not fit the code it holds ({type(err).__name__}: {err})"
         else:
             module = module_from(
                 run.code, run.class_names, notes, run.dcg_warnings, time.perf_counter() - started

@@ -252,12 +252,18 @@ def test_a_damaged_cache_falls_back_to_a_full_run(tmp_path: Path) -> None:
 
     api = _api({"X": _obj(a={"type": "integer"}), "Y": _obj(b={"type": "integer"}), "Z": _obj()})
     cache = tmp_path / "models-cache.json"
-    data = json.loads(build_models(api, None).cache)
-    data["segments"][1][1] += 3  # offsets that do not fit the code
-    cache.write_text(json.dumps(data))
-    changed = replace(
-        api, schemas=(replace(api.schemas[0], schema=_obj(a={"type": "string"})), *api.schemas[1:])
-    )
-    run = build_models(changed, cache)
-    assert run.mode == "full" and "offsets" in (run.reason or "")
-    assert run.module.code == build_models(changed, None).module.code
+    first = replace(api.schemas[0], schema=_obj(a={"type": "string"}))
+    changed = replace(api, schemas=(first, *api.schemas[1:]))
+    cold = build_models(changed, None).module.code
+    damages = {
+        "offsets": lambda d: d["segments"][1].__setitem__(1, d["segments"][1][1] + 3),
+        "KeyError": lambda d: d["class_names"].pop("Y"),
+        "ValueError": lambda d: d.__setitem__("segments", [[1]]),
+    }
+    for expected, damage in damages.items():
+        data = json.loads(build_models(api, None).cache)
+        damage(data)
+        cache.write_text(json.dumps(data))
+        run = build_models(changed, cache)
+        assert run.mode == "full" and expected in (run.reason or ""), run.reason
+        assert run.module.code == cold
