@@ -22,7 +22,7 @@ Printed per subscriber count:
 * added latency: events offered at a steady ``--rate`` deliveries/s for ``--seconds``;
   p50/p99 from the event (``accept`` for the relay, the moment the loop starts posting
   for the baseline) to its arrival at the receiver, and the relay's p99 minus the baseline's;
-* ``--soak N``: N events to one subscriber with the relay's RSS sampled every 1,000 events
+* ``--soak N``: N events to ``--soak-subscribers`` (1) with the relay's RSS sampled every 1,000 events
   (start after the first 10%, end, least-squares slope in MB per 100k events).
 
 Goals (issue 4): >= 1,000 deliveries/s to 100 subscribers on a 2-core machine, <= 20 ms
@@ -311,7 +311,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="throughput rounds per side")
     parser.add_argument("--rate", type=float, default=1000, help="deliveries/s offered in the latency phase")
     parser.add_argument("--seconds", type=float, default=5, help="length of the latency phase per side")
-    parser.add_argument("--soak", type=int, default=0, help="also run N events to 1 subscriber, sampling RSS")
+    parser.add_argument("--soak", type=int, default=0, help="also run N events, sampling the relay's RSS")
+    parser.add_argument("--soak-subscribers", type=int, default=1, help="subscribers in the --soak run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "erp"
@@ -351,7 +352,7 @@ def probe(out: Path, env: dict[str, str], **params: object) -> dict | None:
 def run(args: argparse.Namespace, out: Path, env: dict[str, str], ports: list[int]) -> None:
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     results = {}
-    for subs in (int(s) for s in args.subscribers.split(",")):
+    for subs in (int(s) for s in args.subscribers.split(",") if s):
         r = probe(out, env, subscribers=subs, ports=ports, deliveries=args.deliveries, repeat=args.repeat,
                   rate=args.rate, seconds=args.seconds)  # fmt: skip
         if r is not None:
@@ -378,7 +379,7 @@ def run(args: argparse.Namespace, out: Path, env: dict[str, str], ports: list[in
         )
     if args.soak:
         started = time.perf_counter()
-        r = probe(out, env, subscribers=1, ports=ports, soak=args.soak)
+        r = probe(out, env, subscribers=args.soak_subscribers, ports=ports, soak=args.soak)
         if r is None:
             return
         samples = [(n, mb) for n, mb in r["samples"] if n >= args.soak // 10]
@@ -386,8 +387,8 @@ def run(args: argparse.Namespace, out: Path, env: dict[str, str], ports: list[in
         mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
         slope = sum((x - mean_x) * (y - mean_y) for x, y in samples) / sum((x - mean_x) ** 2 for x in xs)
         print(
-            f"soak: {args.soak} events to 1 subscriber in {time.perf_counter() - started:.0f} s "
-            f"({r['per_s']:.0f}/s, {r['arrived']} arrived); RSS start {ys[0]:.1f} MB (after {xs[0]} events), "
+            f"soak: {args.soak} events to {args.soak_subscribers} subscriber(s) in {time.perf_counter() - started:.0f} s "
+            f"({r['per_s']:.0f} events/s, {r['arrived']} deliveries arrived); RSS start {ys[0]:.1f} MB (after {xs[0]} events), "
             f"end {ys[-1]:.1f} MB, max {max(ys):.1f} MB, slope {slope * 100000:+.2f} MB per 100k events"
         )
 
