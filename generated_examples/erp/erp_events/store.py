@@ -180,10 +180,22 @@ class Store(ABC):
     @abstractmethod
     async def enqueue(
         self, event_id: str, event_type: str, body: bytes, content_type: str
-    ) -> int: ...
+    ) -> int:
+        """Record the event and one pending delivery per matching active subscription; how many are new.
+
+        One transaction, durable when it returns (the relay acknowledges the broker message
+        next); idempotent per event and subscription (a redelivered message adds nothing,
+        nor does a delivery that is already a dead letter).
+        """
 
     @abstractmethod
-    async def claim(self, limit: int, lease: float, *, ordered: bool) -> list[Due]: ...
+    async def claim(self, limit: int, lease: float, *, ordered: bool) -> list[Due]:
+        """Up to ``limit`` due, unleased deliveries of active subscriptions, leased for ``lease`` seconds.
+
+        Oldest due first; ``ordered``: only each subscription's oldest pending delivery. One
+        transaction per call (the relay claims in batches); concurrent relays never get the
+        same delivery while its lease runs.
+        """
 
     @abstractmethod
     async def succeeded(self, done: list[tuple[Due, float]]) -> None:
