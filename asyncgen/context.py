@@ -386,6 +386,11 @@ class OperationView:
         return f"_{self.ident.upper()}_PAYLOAD"
 
     @property
+    def publisher(self) -> str:
+        """The producer's declared FastStream publisher (documents the send operation)."""
+        return f"_{self.ident.upper()}_PUBLISHER"
+
+    @property
     def reply_adapter(self) -> str:
         return f"_{self.ident.upper()}_REPLY"
 

@@ -44,6 +44,9 @@ NAMED_GROUP_RE = re.compile(r"\(\?P<\w+>[^()]*\)")
 #: pattern, lengths: the models enforce them; this comparison is about shape).
 KEPT = ("type", "format", "enum", "const", "properties", "required", "items", "additionalProperties")
 
+#: numeric ``format``s that only state a storage width (dropped: see :func:`normalise_schema`)
+NUMERIC_FORMATS = ("int32", "int64", "float", "double")
+
 JSON_SCHEMA_FORMATS = (
     "",
     "application/schema+json",
@@ -119,9 +122,25 @@ def operations(doc: Mapping[str, Any]) -> dict[tuple[str, str], OperationView]:
             key = (normalise_address(str(target)), str(op.get("action")))
             found.setdefault(key, []).extend(_payload(resolver, _mapping(m)) for m in messages)
     return {
-        key: OperationView(key[0], key[1], tuple(_unique(payloads)))
+        key: OperationView(key[0], key[1], tuple(_unique(_split_unions(payloads))))
         for key, payloads in sorted(found.items())
     }
+
+
+def _split_unions(payloads: list[Any]) -> list[Any]:
+    """A payload that is only a union counts as one payload per branch.
+
+    A message whose payload is ``oneOf: [A, B]`` accepts what two messages ``A`` and ``B``
+    accept; FastStream documents a union-typed argument (one message per subscriber or
+    publisher) that way, a spec often as one message per branch.
+    """
+    out: list[Any] = []
+    for p in payloads:
+        if isinstance(p, dict) and set(p) == {"anyOf"}:
+            out.extend(p["anyOf"])
+        else:
+            out.append(p)
+    return out
 
 
 def _messages_v2(resolver: _Resolver, message: Any) -> list[Mapping[str, Any]]:
@@ -202,15 +221,22 @@ def normalise_schema(schema: Any, resolver: _Resolver | None = None) -> Any:
       pattern, lengths: the models enforce them, the comparison is about shape);
     * ``oneOf`` becomes ``anyOf``: a pydantic union is documented as ``anyOf``, and the
       generated consumer dispatches to the first matching model (anyOf semantics);
+    * ``allOf`` branches that accept everything (``{}``, e.g. a description beside a ``$ref``)
+      are dropped, and an ``allOf`` of one schema is that schema;
     * ``allOf`` of objects is merged into one object (datamodel-code-generator renders
       ``allOf`` as inheritance; pydantic documents the flattened model);
     * ``nullable: true`` (OpenAPI 3.0 style) and ``type: [x, "null"]`` become
       ``anyOf: [x, {type: null}]``; a ``null`` branch of an *optional* property is dropped
       (dcg makes optional fields ``X | None = None``: an omitted field is the spec's
       meaning, accepting an explicit null is pydantic's representation of it);
+    * an empty ``properties`` equals its absence (FastStream adds ``properties: {}`` to every
+      payload schema, strings and arrays included); the storage-width formats of numbers
+      (``int32``, ``int64``, ``float``, ``double``) are dropped like the other value ranges
+      (pydantic's ``int``/``float`` document none);
     * ``additionalProperties: true`` equals its absence; ``integer`` inside ``type`` lists
       and enums are kept in order; ``required`` is sorted; ``const`` stays ``const``;
-      a single-value ``enum`` stays an enum.
+      a single-value ``enum`` stays an enum; an ``anyOf``/``oneOf`` of bare ``const``s is that
+      ``enum``.
     """
     return _Normaliser(resolver).run(schema)
 
@@ -290,9 +316,17 @@ class _Normaliser:
                 out = {"anyOf": [base, {"type": "null"}]}
             elif len(types) == 1:
                 out["type"] = types[0]
+        if out.get("properties") == {}:
+            del out["properties"]  # constrains nothing; FastStream adds it to every payload schema
+        if out.get("type") in ("integer", "number") and out.get("format") in NUMERIC_FORMATS:
+            del out["format"]  # a storage width: Python's int/float carry none, like other value ranges
         if "type" not in out and "properties" in out:
             out["type"] = "object"  # pydantic always says it; specs often leave it implicit
         out = self._drop_optional_nulls(out)
+        branches = out.get("anyOf")
+        consts = branches and all(isinstance(b, dict) and set(b) == {"const"} for b in branches)
+        if consts and "enum" not in out:
+            out["enum"] = [b["const"] for b in out.pop("anyOf")]  # anyOf of consts is an enum
         if "anyOf" in out:
             out["anyOf"] = _flatten_any_of(out["anyOf"])
             if len(out["anyOf"]) == 1 and len(out) == 1:
@@ -301,6 +335,11 @@ class _Normaliser:
 
     @staticmethod
     def _merge_all_of(out: dict[str, Any], parts: list[Any]) -> dict[str, Any]:
+        parts = [p for p in parts if p != {}]  # accepts everything: no constraint in an allOf
+        if not parts:
+            return out
+        if len(parts) == 1 and isinstance(parts[0], dict) and not set(parts[0]) & set(out):
+            return {**out, **parts[0]}  # allOf of one schema is that schema
         if all(isinstance(p, dict) and set(p) <= {"type", "properties", "required", "additionalProperties"}
                and p.get("type", "object") == "object" for p in parts):  # fmt: skip
             merged: dict[str, Any] = {k: v for k, v in out.items()}

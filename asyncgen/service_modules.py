@@ -100,6 +100,18 @@ class SubscriberGroup:
     def has_reply(self) -> bool:
         return any(o.has_reply for o in self.ops)
 
+    @property
+    def payload_type(self) -> str:
+        """What the subscriber's payload argument is: any operation's payload (documented by
+        FastStream as the subscriber's message)."""
+        types = dict.fromkeys(t for o in self.ops for t in o.payload_type.split(" | "))
+        return "Any" if "Any" in types else " | ".join(types)
+
+    @property
+    def decoder(self) -> str:
+        """The subscriber's FastStream decoder: validates the payload, refuses an invalid message."""
+        return f"_decode_{self.function}"
+
 
 def groups(receives: Sequence[OperationView], defs: Mapping[str, Any]) -> list[SubscriberGroup]:
     by_channel: dict[str, list[OperationView]] = {}

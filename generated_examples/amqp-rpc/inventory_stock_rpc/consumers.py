@@ -5,6 +5,12 @@ dispatches it to the typed handler of its message and calls your handler in
 ``handlers.py`` (or the generated default from ``handlers_generated.py``, with a
 warning, when yours is missing). An invalid message is never dropped silently:
 it is logged with the reason, then the consumer will reject it (no requeue) into the queue's dead-letter queue <queue>.dlq.
+The payload is validated by the subscriber's decoder (``_decode_*``, one pydantic
+validation of the raw bytes); the subscriber's ``payload`` argument is typed with the
+payload model so FastStream documents it, and ``SkipValidation`` keeps FastStream from
+validating it a second time. The message itself is ``_message``: FastStream leaves the
+names of such context arguments out of the documented payload, and no payload property
+(a field alias) is likely to be called that.
 A handler that raises: AckPolicy.REJECT_ON_ERROR.
 A subscriber whose operations have no reply is ``no_reply=True``: nothing is sent to
 a request's reply-to address.
@@ -20,7 +26,7 @@ from typing import TypeVar, cast
 from faststream import Response
 from faststream import AckPolicy
 from faststream.rabbit import ExchangeType, RabbitExchange, RabbitMessage, RabbitQueue
-from pydantic import TypeAdapter
+from pydantic import SkipValidation, TypeAdapter
 
 from . import handlers_generated, runtime
 from .broker import broker
@@ -59,14 +65,15 @@ def handler(name: str, default: H) -> H:
 _CHECK_STOCK_PAYLOAD: TypeAdapter[StockCheckPayload] = TypeAdapter(StockCheckPayload)
 
 
-async def _receive_check_stock(message: RabbitMessage) -> Response | None:
+async def _receive_check_stock(
+    payload: StockCheckPayload, message: RabbitMessage
+) -> Response | None:
     """checkStock: receive from ``inventory.stock.check``.
 
     Answer a stock check with the current stock level.
 
     Raises InvalidMessage when the message does not match the spec.
     """
-    payload = runtime.decode(_CHECK_STOCK_PAYLOAD, message.body)
     result = await handler("on_check_stock", handlers_generated.on_check_stock)(
         payload,
         meta=runtime.incoming(message),
@@ -77,6 +84,19 @@ async def _receive_check_stock(message: RabbitMessage) -> Response | None:
         address=None,
         header="reply_to",
         correlation_header="correlation_id",
+    )
+
+
+async def _decode_consume_check_stock(message: RabbitMessage) -> StockCheckPayload:
+    """The payload of a message on ``inventory.stock.check``, validated.
+
+    An invalid payload is refused (logged with the reason; the consumer will
+    reject it (no requeue) into the queue's dead-letter queue <queue>.dlq) and never reaches the subscriber.
+    """
+    return await runtime.decode_or_refuse(
+        message,
+        (("checkStock", _CHECK_STOCK_PAYLOAD),),
+        dead_letter="inventory.stock.check.dlq",
     )
 
 
@@ -97,13 +117,16 @@ async def _receive_check_stock(message: RabbitMessage) -> Response | None:
     ),
     ack_policy=AckPolicy.REJECT_ON_ERROR,
     title="checkStock",
+    decoder=_decode_consume_check_stock,
 )
-async def consume_check_stock(message: RabbitMessage) -> Response | None:
+async def consume_check_stock(
+    payload: SkipValidation[StockCheckPayload], _message: RabbitMessage
+) -> Response | None:
     """Receive from ``inventory.stock.check``: checkStock."""
     problems: list[tuple[str, runtime.InvalidMessage]] = []
     try:
-        return await _receive_check_stock(message)
+        return await _receive_check_stock(payload, _message)
     except runtime.InvalidMessage as problem:
         problems.append(("checkStock", problem))
-    await runtime.refuse(message, problems, dead_letter="inventory.stock.check.dlq")
+    await runtime.refuse(_message, problems, dead_letter="inventory.stock.check.dlq")
     return None

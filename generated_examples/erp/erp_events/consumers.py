@@ -5,6 +5,12 @@ dispatches it to the typed handler of its message and calls your handler in
 ``handlers.py`` (or the generated default from ``handlers_generated.py``, with a
 warning, when yours is missing). An invalid message is never dropped silently:
 it is logged with the reason, then the consumer will copy it to the dead-letter topic <topic>.dlq, then commit.
+The payload is validated by the subscriber's decoder (``_decode_*``, one pydantic
+validation of the raw bytes); the subscriber's ``payload`` argument is typed with the
+payload model so FastStream documents it, and ``SkipValidation`` keeps FastStream from
+validating it a second time. The message itself is ``_message``: FastStream leaves the
+names of such context arguments out of the documented payload, and no payload property
+(a field alias) is likely to be called that.
 A handler that raises: AckPolicy.NACK_ON_ERROR.
 A subscriber whose operations have no reply is ``no_reply=True``: nothing is sent to
 a request's reply-to address.
@@ -19,7 +25,7 @@ from types import ModuleType
 from typing import TypeVar, cast
 from faststream import AckPolicy
 from faststream.kafka import KafkaMessage
-from pydantic import TypeAdapter
+from pydantic import SkipValidation, TypeAdapter
 
 from . import handlers_generated, runtime
 from .broker import broker
@@ -60,19 +66,35 @@ _RECEIVE_PAYMENT_RECEIVED_PAYLOAD: TypeAdapter[PaymentReceived] = TypeAdapter(
 )
 
 
-async def _receive_receive_payment_received(message: KafkaMessage) -> None:
+async def _receive_receive_payment_received(
+    payload: PaymentReceived, message: KafkaMessage
+) -> None:
     """receivePaymentReceived: receive from ``payments.payment.received``.
 
     Mark the invoice paid when the payment provider reports a settled payment.
 
     Raises InvalidMessage when the message does not match the spec.
     """
-    payload = runtime.decode(_RECEIVE_PAYMENT_RECEIVED_PAYLOAD, message.body)
     await handler(
         "on_receive_payment_received", handlers_generated.on_receive_payment_received
     )(
         payload,
         meta=runtime.incoming(message),
+    )
+
+
+async def _decode_consume_receive_payment_received(
+    message: KafkaMessage,
+) -> PaymentReceived:
+    """The payload of a message on ``payments.payment.received``, validated.
+
+    An invalid payload is refused (logged with the reason; the consumer will
+    copy it to the dead-letter topic <topic>.dlq, then commit) and never reaches the subscriber.
+    """
+    return await runtime.decode_or_refuse(
+        message,
+        (("receivePaymentReceived", _RECEIVE_PAYMENT_RECEIVED_PAYLOAD),),
+        dead_letter="payments.payment.received.dlq",
     )
 
 
@@ -82,14 +104,19 @@ async def _receive_receive_payment_received(message: KafkaMessage) -> None:
     auto_offset_reset="earliest",
     ack_policy=AckPolicy.NACK_ON_ERROR,
     title="receivePaymentReceived",
+    decoder=_decode_consume_receive_payment_received,
     no_reply=True,
 )
-async def consume_receive_payment_received(message: KafkaMessage) -> None:
+async def consume_receive_payment_received(
+    payload: SkipValidation[PaymentReceived], _message: KafkaMessage
+) -> None:
     """Receive from ``payments.payment.received``: receivePaymentReceived."""
     problems: list[tuple[str, runtime.InvalidMessage]] = []
     try:
-        await _receive_receive_payment_received(message)
+        await _receive_receive_payment_received(payload, _message)
         return
     except runtime.InvalidMessage as problem:
         problems.append(("receivePaymentReceived", problem))
-    await runtime.refuse(message, problems, dead_letter="payments.payment.received.dlq")
+    await runtime.refuse(
+        _message, problems, dead_letter="payments.payment.received.dlq"
+    )

@@ -5,6 +5,12 @@ dispatches it to the typed handler of its message and calls your handler in
 ``handlers.py`` (or the generated default from ``handlers_generated.py``, with a
 warning, when yours is missing). An invalid message is never dropped silently:
 it is logged with the reason, then the consumer will copy it to the dead-letter topic <topic>.dlq, then commit.
+The payload is validated by the subscriber's decoder (``_decode_*``, one pydantic
+validation of the raw bytes); the subscriber's ``payload`` argument is typed with the
+payload model so FastStream documents it, and ``SkipValidation`` keeps FastStream from
+validating it a second time. The message itself is ``_message``: FastStream leaves the
+names of such context arguments out of the documented payload, and no payload property
+(a field alias) is likely to be called that.
 A handler that raises: AckPolicy.NACK_ON_ERROR.
 A subscriber whose operations have no reply is ``no_reply=True``: nothing is sent to
 a request's reply-to address.
@@ -19,9 +25,9 @@ from types import ModuleType
 from typing import TypeVar, cast
 from faststream import AckPolicy
 from faststream.kafka import KafkaMessage
-from pydantic import TypeAdapter
+from pydantic import SkipValidation, TypeAdapter
 
-from . import avro_codec, handlers_generated, runtime
+from . import handlers_generated, runtime
 from .broker import broker
 from .models import OrderPlaced
 from .settings import get_settings
@@ -58,19 +64,29 @@ def handler(name: str, default: H) -> H:
 _FULFIL_ORDER_PAYLOAD: TypeAdapter[OrderPlaced] = TypeAdapter(OrderPlaced)
 
 
-async def _receive_fulfil_order(message: KafkaMessage) -> None:
+async def _receive_fulfil_order(payload: OrderPlaced, message: KafkaMessage) -> None:
     """fulfilOrder: receive from ``shop.orders.placed``.
 
     Check a placed order and request its shipment.
 
     Raises InvalidMessage when the message does not match the spec.
     """
-    payload = await avro_codec.decode(
-        _FULFIL_ORDER_PAYLOAD, message.body, (avro_codec.ORDER_PLACED_AVRO,)
-    )
     await handler("on_fulfil_order", handlers_generated.on_fulfil_order)(
         payload,
         meta=runtime.incoming(message),
+    )
+
+
+async def _decode_consume_fulfil_order(message: KafkaMessage) -> OrderPlaced:
+    """The payload of a message on ``shop.orders.placed``, validated.
+
+    An invalid payload is refused (logged with the reason; the consumer will
+    copy it to the dead-letter topic <topic>.dlq, then commit) and never reaches the subscriber.
+    """
+    return await runtime.decode_or_refuse(
+        message,
+        (("fulfilOrder", _FULFIL_ORDER_PAYLOAD),),
+        dead_letter="shop.orders.placed.dlq",
     )
 
 
@@ -80,14 +96,17 @@ async def _receive_fulfil_order(message: KafkaMessage) -> None:
     auto_offset_reset="earliest",
     ack_policy=AckPolicy.NACK_ON_ERROR,
     title="fulfilOrder",
+    decoder=_decode_consume_fulfil_order,
     no_reply=True,
 )
-async def consume_fulfil_order(message: KafkaMessage) -> None:
+async def consume_fulfil_order(
+    payload: SkipValidation[OrderPlaced], _message: KafkaMessage
+) -> None:
     """Receive from ``shop.orders.placed``: fulfilOrder."""
     problems: list[tuple[str, runtime.InvalidMessage]] = []
     try:
-        await _receive_fulfil_order(message)
+        await _receive_fulfil_order(payload, _message)
         return
     except runtime.InvalidMessage as problem:
         problems.append(("fulfilOrder", problem))
-    await runtime.refuse(message, problems, dead_letter="shop.orders.placed.dlq")
+    await runtime.refuse(_message, problems, dead_letter="shop.orders.placed.dlq")

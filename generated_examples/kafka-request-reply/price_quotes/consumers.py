@@ -5,6 +5,12 @@ dispatches it to the typed handler of its message and calls your handler in
 ``handlers.py`` (or the generated default from ``handlers_generated.py``, with a
 warning, when yours is missing). An invalid message is never dropped silently:
 it is logged with the reason, then the consumer will copy it to the dead-letter topic <topic>.dlq, then commit.
+The payload is validated by the subscriber's decoder (``_decode_*``, one pydantic
+validation of the raw bytes); the subscriber's ``payload`` argument is typed with the
+payload model so FastStream documents it, and ``SkipValidation`` keeps FastStream from
+validating it a second time. The message itself is ``_message``: FastStream leaves the
+names of such context arguments out of the documented payload, and no payload property
+(a field alias) is likely to be called that.
 A handler that raises: AckPolicy.NACK_ON_ERROR.
 A subscriber whose operations have no reply is ``no_reply=True``: nothing is sent to
 a request's reply-to address.
@@ -20,7 +26,7 @@ from typing import TypeVar, cast
 from faststream import Response
 from faststream import AckPolicy
 from faststream.kafka import KafkaMessage
-from pydantic import TypeAdapter
+from pydantic import SkipValidation, TypeAdapter
 
 from . import handlers_generated, runtime
 from .broker import broker
@@ -59,14 +65,15 @@ def handler(name: str, default: H) -> H:
 _ANSWER_QUOTE_REQUEST_PAYLOAD: TypeAdapter[QuoteRequest] = TypeAdapter(QuoteRequest)
 
 
-async def _receive_answer_quote_request(message: KafkaMessage) -> Response | None:
+async def _receive_answer_quote_request(
+    payload: QuoteRequest, message: KafkaMessage
+) -> Response | None:
     """answerQuoteRequest: receive from ``pricing.quote.requests``.
 
     Price the requested quantity of a SKU and reply.
 
     Raises InvalidMessage when the message does not match the spec.
     """
-    payload = runtime.decode(_ANSWER_QUOTE_REQUEST_PAYLOAD, message.body)
     result = await handler(
         "on_answer_quote_request", handlers_generated.on_answer_quote_request
     )(
@@ -83,19 +90,35 @@ async def _receive_answer_quote_request(message: KafkaMessage) -> Response | Non
     )
 
 
+async def _decode_consume_answer_quote_request(message: KafkaMessage) -> QuoteRequest:
+    """The payload of a message on ``pricing.quote.requests``, validated.
+
+    An invalid payload is refused (logged with the reason; the consumer will
+    copy it to the dead-letter topic <topic>.dlq, then commit) and never reaches the subscriber.
+    """
+    return await runtime.decode_or_refuse(
+        message,
+        (("answerQuoteRequest", _ANSWER_QUOTE_REQUEST_PAYLOAD),),
+        dead_letter="pricing.quote.requests.dlq",
+    )
+
+
 @broker.subscriber(
     "pricing.quote.requests",
     group_id="pricing-service",
     auto_offset_reset="earliest",
     ack_policy=AckPolicy.NACK_ON_ERROR,
     title="answerQuoteRequest",
+    decoder=_decode_consume_answer_quote_request,
 )
-async def consume_answer_quote_request(message: KafkaMessage) -> Response | None:
+async def consume_answer_quote_request(
+    payload: SkipValidation[QuoteRequest], _message: KafkaMessage
+) -> Response | None:
     """Receive from ``pricing.quote.requests``: answerQuoteRequest."""
     problems: list[tuple[str, runtime.InvalidMessage]] = []
     try:
-        return await _receive_answer_quote_request(message)
+        return await _receive_answer_quote_request(payload, _message)
     except runtime.InvalidMessage as problem:
         problems.append(("answerQuoteRequest", problem))
-    await runtime.refuse(message, problems, dead_letter="pricing.quote.requests.dlq")
+    await runtime.refuse(_message, problems, dead_letter="pricing.quote.requests.dlq")
     return None

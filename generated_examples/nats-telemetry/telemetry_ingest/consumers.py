@@ -5,6 +5,12 @@ dispatches it to the typed handler of its message and calls your handler in
 ``handlers.py`` (or the generated default from ``handlers_generated.py``, with a
 warning, when yours is missing). An invalid message is never dropped silently:
 it is logged with the reason, then the consumer will reject it (this transport has no dead-letter destination).
+The payload is validated by the subscriber's decoder (``_decode_*``, one pydantic
+validation of the raw bytes); the subscriber's ``payload`` argument is typed with the
+payload model so FastStream documents it, and ``SkipValidation`` keeps FastStream from
+validating it a second time. The message itself is ``_message``: FastStream leaves the
+names of such context arguments out of the documented payload, and no payload property
+(a field alias) is likely to be called that.
 A subscriber whose operations have no reply is ``no_reply=True``: nothing is sent to
 a request's reply-to address.
 
@@ -17,7 +23,7 @@ import importlib
 from types import ModuleType
 from typing import TypeVar, cast
 from faststream.nats import NatsMessage
-from pydantic import TypeAdapter
+from pydantic import SkipValidation, TypeAdapter
 
 from . import channels, handlers_generated, runtime
 from .broker import broker
@@ -56,7 +62,7 @@ def handler(name: str, default: H) -> H:
 _INGEST_READING_PAYLOAD: TypeAdapter[Reading] = TypeAdapter(Reading)
 
 
-async def _receive_ingest_reading(message: NatsMessage) -> None:
+async def _receive_ingest_reading(payload: Reading, message: NatsMessage) -> None:
     """ingestReading: receive from ``telemetry.{siteId}.{deviceId}.readings``.
 
     Store a reading and check it against the sensor's limits.
@@ -64,7 +70,6 @@ async def _receive_ingest_reading(message: NatsMessage) -> None:
     Raises InvalidMessage when the message does not match the spec.
     """
     params = runtime.params(channels.ReadingsParams.from_path, message.path)
-    payload = runtime.decode(_INGEST_READING_PAYLOAD, message.body)
     await handler("on_ingest_reading", handlers_generated.on_ingest_reading)(
         payload,
         params=params,
@@ -72,18 +77,34 @@ async def _receive_ingest_reading(message: NatsMessage) -> None:
     )
 
 
+async def _decode_consume_ingest_reading(message: NatsMessage) -> Reading:
+    """The payload of a message on ``telemetry.{siteId}.{deviceId}.readings``, validated.
+
+    An invalid payload is refused (logged with the reason; the consumer will
+    reject it (this transport has no dead-letter destination)) and never reaches the subscriber.
+    """
+    return await runtime.decode_or_refuse(
+        message,
+        (("ingestReading", _INGEST_READING_PAYLOAD),),
+        dead_letter=None,
+    )
+
+
 @broker.subscriber(
     "telemetry.{site_id}.{device_id}.readings",
     queue="telemetry-ingest",
     title="ingestReading",
+    decoder=_decode_consume_ingest_reading,
     no_reply=True,
 )
-async def consume_ingest_reading(message: NatsMessage) -> None:
+async def consume_ingest_reading(
+    payload: SkipValidation[Reading], _message: NatsMessage
+) -> None:
     """Receive from ``telemetry.{siteId}.{deviceId}.readings``: ingestReading."""
     problems: list[tuple[str, runtime.InvalidMessage]] = []
     try:
-        await _receive_ingest_reading(message)
+        await _receive_ingest_reading(payload, _message)
         return
     except runtime.InvalidMessage as problem:
         problems.append(("ingestReading", problem))
-    await runtime.refuse(message, problems, dead_letter=None)
+    await runtime.refuse(_message, problems, dead_letter=None)

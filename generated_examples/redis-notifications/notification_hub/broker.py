@@ -10,6 +10,10 @@ from typing import Any
 
 from faststream.security import BaseSecurity, SASLPlaintext
 from faststream.redis import RedisBroker
+from types import TracebackType
+
+from faststream import BaseMiddleware
+from faststream.exceptions import AckMessage
 from faststream.redis.parser.message import MessageFormat
 
 from .settings import Settings, get_settings
@@ -48,6 +52,20 @@ class RawFormat(MessageFormat):
         return data, {}
 
 
+class AckedIsDone(BaseMiddleware):
+    """Pub/sub has no acknowledgements (FastStream's ack policy is MANUAL there), so nothing
+    handles the ``AckMessage`` a consumer raises when it has refused (logged) an invalid
+    message: this ends that message's processing quietly, as an acknowledgement would."""
+
+    async def after_processed(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> bool | None:
+        return isinstance(exc_val, AckMessage)
+
+
 def make_broker(settings: Settings | None = None) -> RedisBroker:
     """A new, not yet connected broker."""
     settings = settings or get_settings()
@@ -56,6 +74,7 @@ def make_broker(settings: Settings | None = None) -> RedisBroker:
         security=make_security(settings),
         logger=logging.getLogger("notification_hub"),
         message_format=RawFormat,
+        middlewares=(AckedIsDone,),
     )
 
 

@@ -5,6 +5,12 @@ dispatches it to the typed handler of its message and calls your handler in
 ``handlers.py`` (or the generated default from ``handlers_generated.py``, with a
 warning, when yours is missing). An invalid message is never dropped silently:
 it is logged with the reason, then the consumer will reject it (this transport has no dead-letter destination).
+The payload is validated by the subscriber's decoder (``_decode_*``, one pydantic
+validation of the raw bytes); the subscriber's ``payload`` argument is typed with the
+payload model so FastStream documents it, and ``SkipValidation`` keeps FastStream from
+validating it a second time. The message itself is ``_message``: FastStream leaves the
+names of such context arguments out of the documented payload, and no payload property
+(a field alias) is likely to be called that.
 A subscriber whose operations have no reply is ``no_reply=True``: nothing is sent to
 a request's reply-to address.
 
@@ -17,7 +23,7 @@ import importlib
 from types import ModuleType
 from typing import TypeVar, cast
 from faststream.redis import RedisMessage
-from pydantic import TypeAdapter
+from pydantic import SkipValidation, TypeAdapter
 
 from . import handlers_generated, runtime
 from .broker import broker
@@ -58,14 +64,15 @@ _HANDLE_NOTIFICATION_REQUESTED_PAYLOAD: TypeAdapter[NotificationRequestedPayload
 )
 
 
-async def _receive_handle_notification_requested(message: RedisMessage) -> None:
+async def _receive_handle_notification_requested(
+    payload: NotificationRequestedPayload, message: RedisMessage
+) -> None:
     """handleNotificationRequested: receive from ``notifications.requested``.
 
     Render a requested notification and fan it out to the user's channel.
 
     Raises InvalidMessage when the message does not match the spec.
     """
-    payload = runtime.decode(_HANDLE_NOTIFICATION_REQUESTED_PAYLOAD, message.body)
     await handler(
         "on_handle_notification_requested",
         handlers_generated.on_handle_notification_requested,
@@ -75,15 +82,35 @@ async def _receive_handle_notification_requested(message: RedisMessage) -> None:
     )
 
 
+async def _decode_consume_handle_notification_requested(
+    message: RedisMessage,
+) -> NotificationRequestedPayload:
+    """The payload of a message on ``notifications.requested``, validated.
+
+    An invalid payload is refused (logged with the reason; the consumer will
+    reject it (this transport has no dead-letter destination)) and never reaches the subscriber.
+    """
+    return await runtime.decode_or_refuse(
+        message,
+        (("handleNotificationRequested", _HANDLE_NOTIFICATION_REQUESTED_PAYLOAD),),
+        dead_letter=None,
+    )
+
+
 @broker.subscriber(
-    "notifications.requested", title="handleNotificationRequested", no_reply=True
+    "notifications.requested",
+    title="handleNotificationRequested",
+    decoder=_decode_consume_handle_notification_requested,
+    no_reply=True,
 )
-async def consume_handle_notification_requested(message: RedisMessage) -> None:
+async def consume_handle_notification_requested(
+    payload: SkipValidation[NotificationRequestedPayload], _message: RedisMessage
+) -> None:
     """Receive from ``notifications.requested``: handleNotificationRequested."""
     problems: list[tuple[str, runtime.InvalidMessage]] = []
     try:
-        await _receive_handle_notification_requested(message)
+        await _receive_handle_notification_requested(payload, _message)
         return
     except runtime.InvalidMessage as problem:
         problems.append(("handleNotificationRequested", problem))
-    await runtime.refuse(message, problems, dead_letter=None)
+    await runtime.refuse(_message, problems, dead_letter=None)

@@ -5,6 +5,12 @@ dispatches it to the typed handler of its message and calls your handler in
 ``handlers.py`` (or the generated default from ``handlers_generated.py``, with a
 warning, when yours is missing). An invalid message is never dropped silently:
 it is logged with the reason, then the consumer will reject it (this transport has no dead-letter destination).
+The payload is validated by the subscriber's decoder (``_decode_*``, one pydantic
+validation of the raw bytes); the subscriber's ``payload`` argument is typed with the
+payload model so FastStream documents it, and ``SkipValidation`` keeps FastStream from
+validating it a second time. The message itself is ``_message``: FastStream leaves the
+names of such context arguments out of the documented payload, and no payload property
+(a field alias) is likely to be called that.
 A handler that raises: AckPolicy.ACK.
 A subscriber whose operations have no reply is ``no_reply=True``: nothing is sent to
 a request's reply-to address.
@@ -19,7 +25,7 @@ from types import ModuleType
 from typing import TypeVar, cast
 from faststream import AckPolicy
 from faststream.mqtt import MQTTMessage, QoS
-from pydantic import TypeAdapter
+from pydantic import SkipValidation, TypeAdapter
 
 from . import channels, handlers_generated, runtime
 from .broker import broker
@@ -60,7 +66,9 @@ _RECEIVE_LIGHT_MEASUREMENT_PAYLOAD: TypeAdapter[LightMeasuredPayload] = TypeAdap
 )
 
 
-async def _receive_receive_light_measurement(message: MQTTMessage) -> None:
+async def _receive_receive_light_measurement(
+    payload: LightMeasuredPayload, message: MQTTMessage
+) -> None:
     """receiveLightMeasurement: receive from ``smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured``.
 
     Receive the measured light of every streetlight.
@@ -68,7 +76,6 @@ async def _receive_receive_light_measurement(message: MQTTMessage) -> None:
     Raises InvalidMessage when the message does not match the spec.
     """
     params = runtime.params(channels.LightingMeasuredParams.from_path, message.path)
-    payload = runtime.decode(_RECEIVE_LIGHT_MEASUREMENT_PAYLOAD, message.body)
     await handler(
         "on_receive_light_measurement", handlers_generated.on_receive_light_measurement
     )(
@@ -78,19 +85,37 @@ async def _receive_receive_light_measurement(message: MQTTMessage) -> None:
     )
 
 
+async def _decode_consume_receive_light_measurement(
+    message: MQTTMessage,
+) -> LightMeasuredPayload:
+    """The payload of a message on ``smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured``, validated.
+
+    An invalid payload is refused (logged with the reason; the consumer will
+    reject it (this transport has no dead-letter destination)) and never reaches the subscriber.
+    """
+    return await runtime.decode_or_refuse(
+        message,
+        (("receiveLightMeasurement", _RECEIVE_LIGHT_MEASUREMENT_PAYLOAD),),
+        dead_letter=None,
+    )
+
+
 @broker.subscriber(
     "smartylighting/streetlights/1/0/event/{streetlight_id}/lighting/measured",
     qos=QoS(0),
     ack_policy=AckPolicy.ACK,
     title="receiveLightMeasurement",
+    decoder=_decode_consume_receive_light_measurement,
     no_reply=True,
 )
-async def consume_receive_light_measurement(message: MQTTMessage) -> None:
+async def consume_receive_light_measurement(
+    payload: SkipValidation[LightMeasuredPayload], _message: MQTTMessage
+) -> None:
     """Receive from ``smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured``: receiveLightMeasurement."""
     problems: list[tuple[str, runtime.InvalidMessage]] = []
     try:
-        await _receive_receive_light_measurement(message)
+        await _receive_receive_light_measurement(payload, _message)
         return
     except runtime.InvalidMessage as problem:
         problems.append(("receiveLightMeasurement", problem))
-    await runtime.refuse(message, problems, dead_letter=None)
+    await runtime.refuse(_message, problems, dead_letter=None)
