@@ -26,6 +26,7 @@ from typing import TypeVar, cast
 from faststream import Response
 from faststream import AckPolicy
 from faststream.rabbit import ExchangeType, RabbitExchange, RabbitMessage, RabbitQueue
+from faststream.exceptions import AckMessage
 from pydantic import SkipValidation, TypeAdapter
 
 from . import handlers_generated, runtime
@@ -91,13 +92,15 @@ async def _decode_consume_check_stock(message: RabbitMessage) -> StockCheckPaylo
     """The payload of a message on ``inventory.stock.check``, validated.
 
     An invalid payload is refused (logged with the reason; the consumer will
-    reject it (no requeue) into the queue's dead-letter queue <queue>.dlq) and never reaches the subscriber.
+    reject it (no requeue) into the queue's dead-letter queue <queue>.dlq), then acknowledged: it never reaches the subscriber.
     """
-    return await runtime.decode_or_refuse(
-        message,
-        (("checkStock", _CHECK_STOCK_PAYLOAD),),
-        dead_letter="inventory.stock.check.dlq",
-    )
+    problems: list[tuple[str, runtime.InvalidMessage]] = []
+    try:
+        return runtime.decode(_CHECK_STOCK_PAYLOAD, message.body)
+    except runtime.InvalidMessage as problem:
+        problems.append(("checkStock", problem))
+    await runtime.refuse(message, problems, dead_letter="inventory.stock.check.dlq")
+    raise AckMessage
 
 
 @broker.subscriber(

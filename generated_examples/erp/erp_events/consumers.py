@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import TypeVar, cast
 from faststream import AckPolicy
 from faststream.kafka import KafkaMessage
+from faststream.exceptions import AckMessage
 from pydantic import SkipValidation, TypeAdapter
 
 from . import handlers_generated, runtime
@@ -89,13 +90,15 @@ async def _decode_consume_receive_payment_received(
     """The payload of a message on ``payments.payment.received``, validated.
 
     An invalid payload is refused (logged with the reason; the consumer will
-    copy it to the dead-letter topic <topic>.dlq, then commit) and never reaches the subscriber.
+    copy it to the dead-letter topic <topic>.dlq, then commit), then acknowledged: it never reaches the subscriber.
     """
-    return await runtime.decode_or_refuse(
-        message,
-        (("receivePaymentReceived", _RECEIVE_PAYMENT_RECEIVED_PAYLOAD),),
-        dead_letter="payments.payment.received.dlq",
-    )
+    problems: list[tuple[str, runtime.InvalidMessage]] = []
+    try:
+        return runtime.decode(_RECEIVE_PAYMENT_RECEIVED_PAYLOAD, message.body)
+    except runtime.InvalidMessage as problem:
+        problems.append(("receivePaymentReceived", problem))
+    await runtime.refuse(message, problems, dead_letter="payments.payment.received.dlq")
+    raise AckMessage
 
 
 @broker.subscriber(

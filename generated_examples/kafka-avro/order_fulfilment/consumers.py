@@ -25,9 +25,10 @@ from types import ModuleType
 from typing import TypeVar, cast
 from faststream import AckPolicy
 from faststream.kafka import KafkaMessage
+from faststream.exceptions import AckMessage
 from pydantic import SkipValidation, TypeAdapter
 
-from . import handlers_generated, runtime
+from . import avro_codec, handlers_generated, runtime
 from .broker import broker
 from .models import OrderPlaced
 from .settings import get_settings
@@ -81,13 +82,17 @@ async def _decode_consume_fulfil_order(message: KafkaMessage) -> OrderPlaced:
     """The payload of a message on ``shop.orders.placed``, validated.
 
     An invalid payload is refused (logged with the reason; the consumer will
-    copy it to the dead-letter topic <topic>.dlq, then commit) and never reaches the subscriber.
+    copy it to the dead-letter topic <topic>.dlq, then commit), then acknowledged: it never reaches the subscriber.
     """
-    return await runtime.decode_or_refuse(
-        message,
-        (("fulfilOrder", _FULFIL_ORDER_PAYLOAD),),
-        dead_letter="shop.orders.placed.dlq",
-    )
+    problems: list[tuple[str, runtime.InvalidMessage]] = []
+    try:
+        return await avro_codec.decode(
+            _FULFIL_ORDER_PAYLOAD, message.body, (avro_codec.ORDER_PLACED_AVRO,)
+        )
+    except runtime.InvalidMessage as problem:
+        problems.append(("fulfilOrder", problem))
+    await runtime.refuse(message, problems, dead_letter="shop.orders.placed.dlq")
+    raise AckMessage
 
 
 @broker.subscriber(

@@ -26,6 +26,7 @@ from typing import TypeVar, cast
 from faststream import Response
 from faststream import AckPolicy
 from faststream.kafka import KafkaMessage
+from faststream.exceptions import AckMessage
 from pydantic import SkipValidation, TypeAdapter
 
 from . import handlers_generated, runtime
@@ -94,13 +95,15 @@ async def _decode_consume_answer_quote_request(message: KafkaMessage) -> QuoteRe
     """The payload of a message on ``pricing.quote.requests``, validated.
 
     An invalid payload is refused (logged with the reason; the consumer will
-    copy it to the dead-letter topic <topic>.dlq, then commit) and never reaches the subscriber.
+    copy it to the dead-letter topic <topic>.dlq, then commit), then acknowledged: it never reaches the subscriber.
     """
-    return await runtime.decode_or_refuse(
-        message,
-        (("answerQuoteRequest", _ANSWER_QUOTE_REQUEST_PAYLOAD),),
-        dead_letter="pricing.quote.requests.dlq",
-    )
+    problems: list[tuple[str, runtime.InvalidMessage]] = []
+    try:
+        return runtime.decode(_ANSWER_QUOTE_REQUEST_PAYLOAD, message.body)
+    except runtime.InvalidMessage as problem:
+        problems.append(("answerQuoteRequest", problem))
+    await runtime.refuse(message, problems, dead_letter="pricing.quote.requests.dlq")
+    raise AckMessage
 
 
 @broker.subscriber(

@@ -23,6 +23,7 @@ import importlib
 from types import ModuleType
 from typing import TypeVar, cast
 from faststream.nats import NatsMessage
+from faststream.exceptions import AckMessage
 from pydantic import SkipValidation, TypeAdapter
 
 from . import channels, handlers_generated, runtime
@@ -81,13 +82,15 @@ async def _decode_consume_ingest_reading(message: NatsMessage) -> Reading:
     """The payload of a message on ``telemetry.{siteId}.{deviceId}.readings``, validated.
 
     An invalid payload is refused (logged with the reason; the consumer will
-    reject it (this transport has no dead-letter destination)) and never reaches the subscriber.
+    reject it (this transport has no dead-letter destination)), then acknowledged: it never reaches the subscriber.
     """
-    return await runtime.decode_or_refuse(
-        message,
-        (("ingestReading", _INGEST_READING_PAYLOAD),),
-        dead_letter=None,
-    )
+    problems: list[tuple[str, runtime.InvalidMessage]] = []
+    try:
+        return runtime.decode(_INGEST_READING_PAYLOAD, message.body)
+    except runtime.InvalidMessage as problem:
+        problems.append(("ingestReading", problem))
+    await runtime.refuse(message, problems, dead_letter=None)
+    raise AckMessage
 
 
 @broker.subscriber(

@@ -23,6 +23,7 @@ import importlib
 from types import ModuleType
 from typing import TypeVar, cast
 from faststream.redis import RedisMessage
+from faststream.exceptions import AckMessage
 from pydantic import SkipValidation, TypeAdapter
 
 from . import handlers_generated, runtime
@@ -88,13 +89,15 @@ async def _decode_consume_handle_notification_requested(
     """The payload of a message on ``notifications.requested``, validated.
 
     An invalid payload is refused (logged with the reason; the consumer will
-    reject it (this transport has no dead-letter destination)) and never reaches the subscriber.
+    reject it (this transport has no dead-letter destination)), then acknowledged: it never reaches the subscriber.
     """
-    return await runtime.decode_or_refuse(
-        message,
-        (("handleNotificationRequested", _HANDLE_NOTIFICATION_REQUESTED_PAYLOAD),),
-        dead_letter=None,
-    )
+    problems: list[tuple[str, runtime.InvalidMessage]] = []
+    try:
+        return runtime.decode(_HANDLE_NOTIFICATION_REQUESTED_PAYLOAD, message.body)
+    except runtime.InvalidMessage as problem:
+        problems.append(("handleNotificationRequested", problem))
+    await runtime.refuse(message, problems, dead_letter=None)
+    raise AckMessage
 
 
 @broker.subscriber(

@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import TypeVar, cast
 from faststream import AckPolicy
 from faststream.mqtt import MQTTMessage, QoS
+from faststream.exceptions import AckMessage
 from pydantic import SkipValidation, TypeAdapter
 
 from . import channels, handlers_generated, runtime
@@ -91,13 +92,15 @@ async def _decode_consume_receive_light_measurement(
     """The payload of a message on ``smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured``, validated.
 
     An invalid payload is refused (logged with the reason; the consumer will
-    reject it (this transport has no dead-letter destination)) and never reaches the subscriber.
+    reject it (this transport has no dead-letter destination)), then acknowledged: it never reaches the subscriber.
     """
-    return await runtime.decode_or_refuse(
-        message,
-        (("receiveLightMeasurement", _RECEIVE_LIGHT_MEASUREMENT_PAYLOAD),),
-        dead_letter=None,
-    )
+    problems: list[tuple[str, runtime.InvalidMessage]] = []
+    try:
+        return runtime.decode(_RECEIVE_LIGHT_MEASUREMENT_PAYLOAD, message.body)
+    except runtime.InvalidMessage as problem:
+        problems.append(("receiveLightMeasurement", problem))
+    await runtime.refuse(message, problems, dead_letter=None)
+    raise AckMessage
 
 
 @broker.subscriber(
