@@ -8,9 +8,9 @@ it is logged with the reason, then the consumer will reject it (no requeue) into
 The payload is validated by the subscriber's decoder (``_decode_*``, one pydantic
 validation of the raw bytes); the subscriber's ``payload`` argument is typed with the
 payload model so FastStream documents it, and ``SkipValidation`` keeps FastStream from
-validating it a second time. The message itself is ``_message``: FastStream leaves the
-names of such context arguments out of the documented payload, and no payload property
-(a field alias) is likely to be called that.
+validating it a second time. The subscriber reads the message from FastStream's context
+(``broker.context.get_local("message")``) rather than from a ``Context`` argument, which
+FastStream would resolve in a worker thread for every message.
 A handler that raises: AckPolicy.REJECT_ON_ERROR.
 A subscriber whose operations have no reply is ``no_reply=True``: nothing is sent to
 a request's reply-to address.
@@ -123,13 +123,14 @@ async def _decode_consume_check_stock(message: RabbitMessage) -> StockCheckPaylo
     decoder=_decode_consume_check_stock,
 )
 async def consume_check_stock(
-    payload: SkipValidation[StockCheckPayload], _message: RabbitMessage
+    payload: SkipValidation[StockCheckPayload],
 ) -> Response | None:
     """Receive from ``inventory.stock.check``: checkStock."""
+    message: RabbitMessage = broker.context.get_local("message")
     problems: list[tuple[str, runtime.InvalidMessage]] = []
     try:
-        return await _receive_check_stock(payload, _message)
+        return await _receive_check_stock(payload, message)
     except runtime.InvalidMessage as problem:
         problems.append(("checkStock", problem))
-    await runtime.refuse(_message, problems, dead_letter="inventory.stock.check.dlq")
+    await runtime.refuse(message, problems, dead_letter="inventory.stock.check.dlq")
     return None

@@ -8,9 +8,9 @@ it is logged with the reason, then the consumer will copy it to the dead-letter 
 The payload is validated by the subscriber's decoder (``_decode_*``, one pydantic
 validation of the raw bytes); the subscriber's ``payload`` argument is typed with the
 payload model so FastStream documents it, and ``SkipValidation`` keeps FastStream from
-validating it a second time. The message itself is ``_message``: FastStream leaves the
-names of such context arguments out of the documented payload, and no payload property
-(a field alias) is likely to be called that.
+validating it a second time. The subscriber reads the message from FastStream's context
+(``broker.context.get_local("message")``) rather than from a ``Context`` argument, which
+FastStream would resolve in a worker thread for every message.
 A handler that raises: AckPolicy.NACK_ON_ERROR.
 A subscriber whose operations have no reply is ``no_reply=True``: nothing is sent to
 a request's reply-to address.
@@ -111,15 +111,14 @@ async def _decode_consume_receive_payment_received(
     no_reply=True,
 )
 async def consume_receive_payment_received(
-    payload: SkipValidation[PaymentReceived], _message: KafkaMessage
+    payload: SkipValidation[PaymentReceived],
 ) -> None:
     """Receive from ``payments.payment.received``: receivePaymentReceived."""
+    message: KafkaMessage = broker.context.get_local("message")
     problems: list[tuple[str, runtime.InvalidMessage]] = []
     try:
-        await _receive_receive_payment_received(payload, _message)
+        await _receive_receive_payment_received(payload, message)
         return
     except runtime.InvalidMessage as problem:
         problems.append(("receivePaymentReceived", problem))
-    await runtime.refuse(
-        _message, problems, dead_letter="payments.payment.received.dlq"
-    )
+    await runtime.refuse(message, problems, dead_letter="payments.payment.received.dlq")

@@ -8,9 +8,9 @@ it is logged with the reason, then the consumer will reject it (this transport h
 The payload is validated by the subscriber's decoder (``_decode_*``, one pydantic
 validation of the raw bytes); the subscriber's ``payload`` argument is typed with the
 payload model so FastStream documents it, and ``SkipValidation`` keeps FastStream from
-validating it a second time. The message itself is ``_message``: FastStream leaves the
-names of such context arguments out of the documented payload, and no payload property
-(a field alias) is likely to be called that.
+validating it a second time. The subscriber reads the message from FastStream's context
+(``broker.context.get_local("message")``) rather than from a ``Context`` argument, which
+FastStream would resolve in a worker thread for every message.
 A subscriber whose operations have no reply is ``no_reply=True``: nothing is sent to
 a request's reply-to address.
 
@@ -100,14 +100,13 @@ async def _decode_consume_ingest_reading(message: NatsMessage) -> Reading:
     decoder=_decode_consume_ingest_reading,
     no_reply=True,
 )
-async def consume_ingest_reading(
-    payload: SkipValidation[Reading], _message: NatsMessage
-) -> None:
+async def consume_ingest_reading(payload: SkipValidation[Reading]) -> None:
     """Receive from ``telemetry.{siteId}.{deviceId}.readings``: ingestReading."""
+    message: NatsMessage = broker.context.get_local("message")
     problems: list[tuple[str, runtime.InvalidMessage]] = []
     try:
-        await _receive_ingest_reading(payload, _message)
+        await _receive_ingest_reading(payload, message)
         return
     except runtime.InvalidMessage as problem:
         problems.append(("ingestReading", problem))
-    await runtime.refuse(_message, problems, dead_letter=None)
+    await runtime.refuse(message, problems, dead_letter=None)

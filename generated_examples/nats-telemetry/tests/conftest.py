@@ -5,8 +5,21 @@ from __future__ import annotations
 import logging
 
 import pytest
+from telemetry_ingest.broker import broker
 
 
 @pytest.fixture(autouse=True)
 def _log_level(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="telemetry_ingest")
+
+
+@pytest.fixture(autouse=True)
+def _publishers_unfaked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The producers' publishers are declared so the AsyncAPI document has the send operations.
+    The test broker would give each of them a fake subscriber on every start (to record
+    ``publisher.mock``) and a new recorder on every stop: seconds per test for a spec with
+    hundreds of send operations. The tests watch the addresses with their own subscribers
+    instead, so the test broker does not see the publishers.
+    """
+    # they publish through the broker's producer, which the test broker replaces
+    monkeypatch.setattr(type(broker), "publishers", property(lambda self: []))

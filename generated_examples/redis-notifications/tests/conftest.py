@@ -6,11 +6,26 @@ import logging
 
 import pytest
 from faststream.redis.testing import PEL, PELKey
+from notification_hub.broker import broker
 
 
 @pytest.fixture(autouse=True)
 def _log_level(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="notification_hub")
+
+
+@pytest.fixture(autouse=True)
+def _publishers_unfaked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The producers' publishers are declared so the AsyncAPI document has the send operations.
+    The test broker would give each of them a fake subscriber on every start (to record
+    ``publisher.mock``) and a new recorder on every stop: seconds per test for a spec with
+    hundreds of send operations. The tests watch the addresses with their own subscribers
+    instead, so the test broker does not see the publishers as such.
+    """
+    # TestRedisBroker swaps each listed publisher's producer for its fake one: they stay listed,
+    # marked as already faked (FastStream's ``_fake_handler``; reset after the test)
+    for publisher in broker.publishers:
+        monkeypatch.setattr(publisher, "_fake_handler", True)
 
 
 @pytest.fixture(autouse=True)
