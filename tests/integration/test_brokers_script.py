@@ -113,3 +113,44 @@ def test_unknown_broker_and_taken_port_are_clear_errors(env: dict[str, str]) -> 
         s.listen()
         taken = run(env, "start", "redis")
     assert taken.returncode != 0 and "BROKER_REDIS_PORT" in taken.stderr, taken.stderr
+
+
+def test_postgres_throwaway_cluster(env: dict[str, str]) -> None:
+    """initdb into a fresh temp dir, pg_ctl start on the given port, a role that logs in; stop drops all."""
+    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")) and shutil.which("pg_ctl") is None:
+        skip_or_fail("PostgreSQL not installed (bash .ci/brokers.sh install)")
+    port = free_port()
+    env = {**env, "BROKER_PG_PORT": str(port), "BROKER_PG_USER": "it_user", "BROKER_PG_DB": "it_db"}
+    started = run(env, "start", "postgres")
+    assert started.returncode == 0, started.stdout + started.stderr
+    assert f"postgres ready on 127.0.0.1:{port}" in started.stdout
+    run_dir = Path(env["BROKER_RUN_DIR"])
+    pid = int((run_dir / "postgres.pid").read_text())
+    data = Path((run_dir / "postgres.datadir").read_text().strip())
+    try:
+        assert alive(pid) and data.is_dir()
+        assert run(env, "status", "postgres").returncode == 0
+        again = run(env, "start", "postgres")
+        assert again.returncode == 0 and "already running" in again.stdout
+        import asyncio
+
+        asyncpg = pytest.importorskip("asyncpg")
+
+        async def who() -> tuple[str, str]:
+            con = await asyncpg.connect(f"postgresql://it_user:asyncgen@127.0.0.1:{port}/it_db")
+            try:
+                row = await con.fetchrow("SELECT current_user, current_database()")
+                return str(row[0]), str(row[1])
+            finally:
+                await con.close()
+
+        assert asyncio.run(who()) == ("it_user", "it_db")
+    finally:
+        stopped = run(env, "stop", "postgres")
+    assert stopped.returncode == 0, stopped.stderr
+    deadline = time.monotonic() + 5
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(pid), "postgres survived stop"
+    assert not data.exists(), "stop leaves no cluster behind"
+    assert run(env, "status", "postgres").returncode == 1

@@ -13,7 +13,11 @@ once it is back; the relay killed with SIGKILL mid-stream and restarted loses no
 store file passes ``PRAGMA integrity_check`` after the crash; SIGTERM ends both processes
 with exit code 0.
 
-Needs Kafka on 127.0.0.1:9092 (`bash .ci/brokers.sh start kafka`).
+Scale-out: two relay processes in one consumer group sharing one PostgreSQL store (and an
+API process on it) deliver 1,000 events to a receiver, each exactly once after de-duplication.
+
+Needs Kafka on 127.0.0.1:9092 (`bash .ci/brokers.sh start kafka`) and, for the PostgreSQL test,
+PostgreSQL (`bash .ci/brokers.sh start postgres`; port BROKER_PG_PORT, default 55432).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from typing import Any
 
 import httpx
 import pytest
-from it_harness import BROKERS, ROOT, free_port, skip_or_fail
+from it_harness import BROKERS, POSTGRES, ROOT, free_port, skip_or_fail
 
 pytestmark = pytest.mark.integration
 
@@ -162,7 +166,7 @@ class Stack:
     secrets: dict[str, str]
     types: dict[str, list[str]]
     api_url: str
-    store: Path
+    store: Path | None  # the SQLite file (None: a PostgreSQL store)
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> None:
@@ -200,7 +204,9 @@ async def _skip_history(group: str) -> None:
     """
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=BROKERS["kafka"].url, group_id=group, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=BROKERS["kafka"].url, group_id=group, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         await consumer.topics()  # metadata
@@ -216,6 +222,15 @@ async def _skip_history(group: str) -> None:
         await consumer.stop()
 
 
+def skip_history(env: dict[str, str]) -> None:
+    """Start the relay group of ``env`` at the end of its topics.
+
+    A new group otherwise reads from the earliest offset: every event earlier runs left on a
+    long-running broker (thousands on a developer's machine) would be delivered again first.
+    """
+    asyncio.run(_skip_history(env[PREFIX + "RELAY_GROUP"]))
+
+
 def publish(run: str, counts: dict[str, int]) -> dict[str, str]:
     """Publish ``counts[type]`` events of each type; eventId -> type."""
     events = []
@@ -227,9 +242,9 @@ def publish(run: str, counts: dict[str, int]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    kafka = BROKERS["kafka"]
-    kafka.require()
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated ERP project (once for the module)."""
+    BROKERS["kafka"].require()
     pytest.importorskip("aiokafka")
     pytest.importorskip("standardwebhooks")
     out = tmp_path_factory.mktemp("relay-e2e") / "erp"
@@ -243,29 +258,42 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     if proc.returncode != 0:
         pytest.fail(f"generate failed:\n{proc.stderr[-3000:]}")
-    store = out / "store.db"
-    port = free_port()
+    return out
+
+
+def service_env(out: Path, store_url: str, port: int) -> dict[str, str]:
+    """The environment of the API and relay processes (fast retries for the tests)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(PREFIX)}
     env.update(
         {
             "PYTHONPATH": str(out),
             "PYTHONUNBUFFERED": "1",
-            PREFIX + "BROKER_URL": kafka.url,
+            PREFIX + "BROKER_URL": BROKERS["kafka"].url,
             PREFIX + "API_KEY": KEY,
-            PREFIX + "STORE_URL": f"sqlite:///{store}",
+            PREFIX + "STORE_URL": store_url,
             PREFIX + "HTTP_PORT": str(port),
             PREFIX + "CALLBACK_ALLOW_CIDRS": "127.0.0.0/8",
             PREFIX + "ALLOW_HTTP_CALLBACKS": "true",
-            PREFIX + "RELAY_GROUP": (group := "erp-relay-e2e-" + uuid.uuid4().hex[:8]),
+            PREFIX + "RELAY_GROUP": "erp-relay-e2e-" + uuid.uuid4().hex[:8],
             PREFIX + "RETRY_SCHEDULE": "0.5,1,1,1,2,2,2,2,2,2,2,2,2,2,2",
             PREFIX + "RETRY_JITTER": "0.1",
             PREFIX + "POLL_INTERVAL": "0.2",
             PREFIX + "LEASE": "10",
         }
     )
+    return env
+
+
+@pytest.fixture(scope="module")
+def stack(project: Path) -> Iterator[Stack]:
+    kafka = BROKERS["kafka"]
+    out = project
+    store = out / "store.db"
+    port = free_port()
+    env = service_env(out, f"sqlite:///{store}", port)
     if not kafka.reachable():
         skip_or_fail("kafka went away")
-    asyncio.run(_skip_history(group))
+    skip_history(env)
     api = Proc("api", out, env).start()
     receivers = {name: Receiver(name) for name in ("crm", "shop", "audit")}
     for r in receivers.values():
@@ -365,6 +393,7 @@ def test_relay_killed_mid_stream_loses_nothing(stack: Stack) -> None:
     assert done.is_set()
     before = {name: len(r.events(run)) for name, r in stack.receivers.items()}
     assert before["audit"] < len(sent), "the kill came too late to prove anything"
+    assert stack.store is not None
     with sqlite3.connect(stack.store) as db:  # the store survived the crash
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     stack.relay.start()
@@ -400,6 +429,7 @@ def test_sigterm_during_a_slow_delivery_lets_it_finish(stack: Stack) -> None:
             started = time.monotonic()
             assert stack.relay.terminate() == 0
             assert time.monotonic() - started >= 1.0, "the relay waited for the delivery in flight"
+            assert stack.store is not None
             with sqlite3.connect(stack.store) as db:
                 (pending,) = db.execute(
                     "SELECT COUNT(*) FROM deliveries WHERE subscription_id = ?", (sub_id,)
@@ -417,3 +447,64 @@ def test_metrics_show_deliveries(stack: Stack) -> None:
     text = httpx.get(stack.api_url + "/metrics").text
     ok = next(line for line in text.splitlines() if line.startswith("erp_events_webhook_deliveries_ok_total"))
     assert float(ok.split()[-1]) > 0
+
+
+@pytest.fixture
+def postgres_store() -> Iterator[str]:
+    """A STORE_URL on a fresh schema of the test database (dropped afterwards)."""
+    url = POSTGRES.url
+    POSTGRES.require()
+    asyncpg = pytest.importorskip("asyncpg")
+    schema = "e2e_" + uuid.uuid4().hex[:12]
+
+    async def run(statement: str) -> None:
+        con = await asyncpg.connect(url)
+        try:
+            await con.execute(statement)
+        finally:
+            await con.close()
+
+    asyncio.run(run(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}?search_path={schema}"
+    finally:
+        asyncio.run(run(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+def test_two_relays_sharing_a_postgres_store_deliver_1000_events_once(
+    project: Path, postgres_store: str
+) -> None:
+    port = free_port()
+    env = service_env(project, postgres_store, port)
+    skip_history(env)
+    api = Proc("api", project, env, label="pg-api").start()
+    receiver = Receiver("pg")
+    receiver.start()
+    relays: list[Proc] = []
+    try:
+        types = {"pg": ["OrderCreated", "CustomerChanged"]}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": KEY}) as client:
+            body = {"callbackUrl": receiver.url, "eventTypes": types["pg"]}
+            created = client.post("/subscriptions", json=body)
+            assert created.status_code == 201, created.text
+        # both relays start together: the store's schema already exists (the API made it) and
+        # their first claims race on it
+        relays = [Proc("relay", project, env, label=f"pg-relay-{n}") for n in (1, 2)]
+        for relay in relays:
+            relay.start()
+        stack = Stack(project, api, relays[0], {"pg": receiver}, {"pg": created.json()["secret"]}, types,
+                      f"http://127.0.0.1:{port}", None)
+        run = uuid.uuid4().hex[:8]
+        sent = publish(run, {"OrderCreated": 500, "CustomerChanged": 500})
+        check_delivered(stack, run, sent, timeout=180)  # all 1,000, one webhook-id each, signatures valid
+        for relay in relays:
+            assert "delivered" in relay.log(), f"{relay.label} delivered none: the work was not shared"
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
+    finally:
+        codes = {}
+        for proc in (*relays, api):
+            if proc.proc is not None and proc.proc.poll() is None:
+                codes[proc.label] = proc.terminate()
+            proc.kill()
+        receiver.stop()
+    assert all(code == 0 for code in codes.values()), codes

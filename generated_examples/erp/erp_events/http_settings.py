@@ -29,7 +29,8 @@ class HttpSettings(BaseSettings):
     api_keys: SecretStr | None = None
     #: ``none`` runs the API without authentication (explicitly; never the default)
     auth: str = "key"
-    #: ``sqlite:///path`` (WAL mode; several processes on one host may share it)
+    #: ``sqlite:///path`` (WAL mode; several processes on one host may share it) or
+    #: ``postgresql://user:password@host:5432/dbname`` (several hosts; ``pip install '.[postgres]'``)
     store_url: str = "sqlite:///./erp_events.db"
     #: comma list of CIDR ranges callbacks may resolve to although not public (tests: loopback)
     callback_allow_cidrs: str = ""
