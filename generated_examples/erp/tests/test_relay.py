@@ -3,14 +3,20 @@
 They run on FastStream's in-memory Kafka broker and real loopback HTTP receivers
 (allowed by ``CALLBACK_ALLOW_CIDRS=127.0.0.0/8``); signatures are checked with the
 independent ``standardwebhooks`` package as well as with the spec's test vector.
+
+The tests that involve the store run against every backend (the ``store_url`` fixture):
+SQLite always, PostgreSQL when ``TEST_POSTGRES_URL=postgresql://user:password@host:port/db``
+is set (each test in a schema of its own, dropped afterwards; an unreachable server fails).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +32,7 @@ from erp_events import signing, ssrf
 from erp_events.api import ConfigError, create_app
 from erp_events.http_settings import HttpSettings
 from erp_events.relay import Relay
-from erp_events.store import Due, SqliteStore
+from erp_events.store import Due, SqliteStore, Store, open_store
 
 KEY = "test-key-0123456789"
 ADDRESS_A = "erp.customer.changed"
@@ -35,6 +41,35 @@ ADDRESS_B = "erp.order.created"
 TYPE_B = "OrderCreated"
 SUBSCRIPTIONS = "/subscriptions"
 URL_FIELD = "callbackUrl"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store_url(
+    request: pytest.FixtureRequest, tmp_path: Any
+) -> AsyncIterator[str]:
+    """A fresh, empty store of each backend: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/relay.db"
+        return
+    if not POSTGRES_URL:
+        pytest.skip(
+            "PostgreSQL store: set TEST_POSTGRES_URL=postgresql://user:password@host:port/db"
+        )
+    import asyncpg  # type: ignore[import-untyped,unused-ignore]
+
+    schema = "test_" + uuid.uuid4().hex[:16]
+    admin = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await admin.execute(f'CREATE SCHEMA "{schema}"')
+        yield (
+            POSTGRES_URL
+            + ("&" if "?" in POSTGRES_URL else "?")
+            + f"search_path={schema}"
+        )
+    finally:
+        await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await admin.close()
 
 
 @dataclass
@@ -122,7 +157,7 @@ def make_settings(tmp_path: Any, **overrides: Any) -> HttpSettings:
 @dataclass
 class Harness:
     settings: HttpSettings
-    store: SqliteStore
+    store: Store
     relay: Relay
     api: httpx.AsyncClient
     broker: Any
@@ -149,7 +184,7 @@ async def running(
 ) -> AsyncIterator[Harness]:
     """API + relay on one store, the relay's subscribers on the in-memory broker."""
     settings = make_settings(tmp_path, **overrides)
-    store = SqliteStore(f"{tmp_path}/relay.db")
+    store = open_store(settings.store_url)
     await store.open()
     relay = Relay(settings, store)
     monkeypatch.setattr(relay_module, "relay", relay)
@@ -164,9 +199,9 @@ async def running(
 
 @pytest.fixture
 async def harness(
-    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, store_url: str
 ) -> AsyncIterator[Harness]:
-    async with running(tmp_path, monkeypatch) as h:
+    async with running(tmp_path, monkeypatch, store_url=store_url) as h:
         yield h
 
 
@@ -253,10 +288,12 @@ async def test_429_honours_retry_after(harness: Harness, receiver: Receiver) -> 
 
 
 async def test_ordered_delivery_waits_for_the_earlier_event(
-    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, receiver: Receiver
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, receiver: Receiver, store_url: str
 ) -> None:
     receiver.script["/ordered"] = [500]
-    async with running(tmp_path, monkeypatch, ordered=True) as harness:
+    async with running(
+        tmp_path, monkeypatch, ordered=True, store_url=store_url
+    ) as harness:
         await harness.subscribe(receiver.base + "/ordered", [TYPE_A])
         for n in (1, 2, 3):
             await harness.publish({"n": n})
@@ -270,10 +307,12 @@ async def test_ordered_delivery_waits_for_the_earlier_event(
 
 
 async def test_an_endpoint_failing_for_too_long_is_disabled(
-    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, receiver: Receiver
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, receiver: Receiver, store_url: str
 ) -> None:
     receiver.script["/failing"] = [500, 500, 500]
-    async with running(tmp_path, monkeypatch, disable_after=0.0) as harness:
+    async with running(
+        tmp_path, monkeypatch, disable_after=0.0, store_url=store_url
+    ) as harness:
         sub = await harness.subscribe(receiver.base + "/failing", [TYPE_A])
         await harness.publish({"n": 11})
         assert await harness.relay.drained()
@@ -341,10 +380,12 @@ async def test_rotation_signs_with_both_secrets_during_the_grace_window(
 
 
 async def test_pending_deliveries_survive_a_relay_restart(
-    tmp_path: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch, store_url: str
 ) -> None:
-    settings = make_settings(tmp_path, retry_schedule="0.3,0.3,0.3")
-    store = SqliteStore(f"{tmp_path}/relay.db")
+    settings = make_settings(
+        tmp_path, retry_schedule="0.3,0.3,0.3", store_url=store_url
+    )
+    store = open_store(store_url)
     await store.open()
     sub, _ = await store.create_subscription(
         "default", receiver.base + "/later", [TYPE_A], None
@@ -360,7 +401,7 @@ async def test_pending_deliveries_survive_a_relay_restart(
         )  # the first attempt failed; the retry waits in the store
         await first.stop()
     assert len(receiver.bodies("/later")) == 1
-    second = Relay(settings, SqliteStore(f"{tmp_path}/relay.db"))
+    second = Relay(settings, open_store(store_url))
     await second.start()
     assert await second.drained()
     await second.stop()
@@ -437,6 +478,215 @@ async def test_the_senders_http_client_reads_every_shape_of_answer_and_reuses_co
     assert all(body == b'{"n": 1}' for _, _, body in requests)
 
 
+# -- the store contract (every backend) ----------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def stores(url: str, count: int) -> AsyncIterator[list[Store]]:
+    """``count`` store instances on one database (as several relay processes have), opened together."""
+    opened = [open_store(url) for _ in range(count)]
+    try:
+        await asyncio.gather(
+            *(s.open() for s in opened)
+        )  # concurrent schema creation must not race
+        yield opened
+    finally:
+        for s in opened:
+            await s.close()
+
+
+async def test_store_concurrent_claims_never_hand_a_delivery_to_two_instances(
+    store_url: str,
+) -> None:
+    async with stores(store_url, 2) as (one, two):
+        subs = [
+            (
+                await one.create_subscription(
+                    "default", f"https://example.com/{i}", [TYPE_A], None
+                )
+            )[0]
+            for i in range(3)
+        ]
+        for n in range(100):
+            assert (
+                await (one, two)[n % 2].enqueue(
+                    f"evt_{n}", TYPE_A, b"{}", "application/json"
+                )
+                == 3
+            )
+        assert (
+            await one.enqueue("evt_0", TYPE_A, b"{}", "application/json") == 0
+        )  # idempotent
+
+        first: list[Due] = []
+        second: list[Due] = []
+        while True:  # both instances claim at the same time, round after round, until nothing is due
+            a, b = await asyncio.gather(
+                one.claim(7, 60.0, ordered=False), two.claim(7, 60.0, ordered=False)
+            )
+            if not a and not b:
+                break
+            first, second = first + a, second + b
+        assert first and second, "both instances got work"
+        assert not {d.id for d in first} & {d.id for d in second}, (
+            "a delivery was handed to both"
+        )
+        assert (
+            len(first) + len(second)
+            == 300
+            == len({d.webhook_id for d in first + second})
+        )
+        assert {d.subscription_id for d in first + second} == {s.id for s in subs}
+        assert await one.claim(10, 60.0, ordered=False) == []  # all leased
+        await asyncio.gather(
+            one.succeeded([(d, 0.01) for d in first]),
+            two.succeeded([(d, 0.02) for d in second]),
+        )
+        assert await two.pending() == 0
+        assert (await one.metrics())["deliveries_ok_total"] == 300
+
+
+async def test_store_a_lapsed_lease_is_claimed_again_with_the_same_webhook_id(
+    store_url: str,
+) -> None:
+    async with stores(store_url, 2) as (one, two):
+        await one.create_subscription(
+            "default", "https://example.com/h", [TYPE_A], None
+        )
+        await one.enqueue("evt_1", TYPE_A, b'{"n":1}', "application/json")
+        [held] = await one.claim(10, 0.05, ordered=False)
+        assert (
+            await two.claim(10, 60.0, ordered=False) == []
+        )  # leased to the first instance
+        await asyncio.sleep(0.1)  # the first instance "died": its lease lapses
+        [again] = await two.claim(10, 60.0, ordered=False)
+        assert (again.id, again.webhook_id, again.body) == (
+            held.id,
+            held.webhook_id,
+            b'{"n":1}',
+        )
+
+
+async def test_store_ordered_claims_hand_out_the_oldest_delivery_per_subscription(
+    store_url: str,
+) -> None:
+    async with stores(store_url, 2) as (one, two):
+        a, _ = await one.create_subscription(
+            "default", "https://example.com/a", [TYPE_A], None
+        )
+        b, _ = await one.create_subscription(
+            "default", "https://example.com/b", [TYPE_A], None
+        )
+        for n in range(3):
+            await one.enqueue(f"evt_{n}", TYPE_A, b"{}", "application/json")
+        heads = await one.claim(10, 60.0, ordered=True)
+        assert sorted((d.subscription_id, d.event_id) for d in heads) == sorted(
+            [(a.id, "evt_0"), (b.id, "evt_0")]
+        )
+        assert (
+            await two.claim(10, 60.0, ordered=True) == []
+        )  # the heads are leased: nothing else is due
+        await one.succeeded([(heads[0], 0.01)])
+        [following] = await two.claim(10, 60.0, ordered=True)
+        assert (following.subscription_id, following.event_id) == (
+            heads[0].subscription_id,
+            "evt_1",
+        )
+
+
+async def test_store_failures_dead_letters_replay_disable_and_delete(
+    store_url: str,
+) -> None:
+    async with stores(store_url, 1) as (store,):
+        sub, secret = await store.create_subscription(
+            "acme", "https://example.com/h", [TYPE_A], "d"
+        )
+        assert (await store.get_subscription(sub.id, "acme")) == sub
+        assert await store.get_subscription(sub.id, "globex") is None
+        assert [s.id for s in await store.list_subscriptions("acme")] == [sub.id]
+        assert await store.list_subscriptions("globex") == []
+        for n in range(3):
+            await store.enqueue(f"evt_{n}", TYPE_A, b'{"n":%d}' % n, "application/json")
+        first, second, third = sorted(
+            await store.claim(10, 60.0, ordered=False), key=lambda d: d.event_id
+        )
+        assert first.secrets == [secret] and first.attempts == 0
+        assert (
+            await store.retry_later(
+                first, time.time() + 3600, "HTTP 500", disable_after=3600.0
+            )
+            is False
+        )
+        assert (
+            await store.retry_later(
+                second, time.time() - 1, "HTTP 503", disable_after=3600.0
+            )
+            is False
+        )
+        [retried] = await store.claim(
+            10, 60.0, ordered=False
+        )  # due again (the other one in an hour)
+        assert (retried.id, retried.attempts) == (second.id, 1)
+        assert (
+            await store.retry_later(
+                retried, time.time() - 1, "HTTP 503", disable_after=0.0
+            )
+            is True
+        )
+        assert (
+            await store.claim(10, 60.0, ordered=False) == []
+        )  # to be disabled: it keeps its lease
+        await store.dead_letter(third, "HTTP 400 (not retried)")
+        assert (
+            await store.enqueue("evt_2", TYPE_A, b"{}", "application/json") == 0
+        )  # dead-lettered: not again
+        [dead] = await store.dead_letters(sub.id)
+        assert (dead.webhook_id, dead.attempts, dead.last_error) == (
+            third.webhook_id,
+            1,
+            "HTTP 400 (not retried)",
+        )
+        assert await store.replay(sub.id, "globex") == -1
+        assert (
+            await store.replay(sub.id, "acme") == 1
+            and await store.dead_letters(sub.id) == []
+        )
+        assert await store.pending() == 3
+        metrics = await store.metrics()
+        assert (
+            metrics["deliveries_retried_total"] == 3
+            and metrics["deliveries_dead_lettered_total"] == 1
+        )
+        rotated = await store.rotate_secret(sub.id, "acme", grace=60.0)
+        assert (
+            rotated is not None
+            and await store.rotate_secret(sub.id, "globex", grace=60.0) is None
+        )
+        await store.disable(sub.id, "the receiver answered 410 Gone")
+        assert (await store.get_subscription(sub.id, None)).status == "disabled"  # type: ignore[union-attr]
+        assert await store.pending() == 0 and len(await store.dead_letters(sub.id)) == 3
+        assert await store.claim(10, 60.0, ordered=False) == []
+        assert await store.enable(sub.id, "acme")
+        assert await store.replay(sub.id, "acme") == 3
+        [due, *_] = await store.claim(10, 60.0, ordered=False)
+        assert due.secrets == [
+            rotated,
+            secret,
+        ]  # the old secret signs during the grace window
+        assert (
+            not await store.delete_subscription(sub.id, "globex")
+            and await store.pending() == 3
+        )
+        assert await store.delete_subscription(sub.id, "acme")
+        assert await store.pending() == 0 and await store.dead_letters(sub.id) == []
+
+
+async def test_store_url_selects_the_backend(tmp_path: Any) -> None:
+    assert isinstance(open_store(f"sqlite:///{tmp_path}/x.db"), SqliteStore)
+    with pytest.raises(ValueError, match="sqlite:/// or postgresql://"):
+        open_store("mysql://localhost/db")
+
+
 async def test_requests_without_a_valid_key_get_401(harness: Harness) -> None:
     assert (await harness.api.get(SUBSCRIPTIONS)).status_code == 401
     assert (
@@ -456,12 +706,15 @@ def test_the_api_refuses_to_start_without_a_key(tmp_path: Any) -> None:
 
 
 async def test_tenants_cannot_see_each_others_subscriptions(
-    tmp_path: Any, receiver: Receiver
+    tmp_path: Any, receiver: Receiver, store_url: str
 ) -> None:
     settings = make_settings(
-        tmp_path, api_key=None, api_keys="acme=key-acme-1,globex=key-globex-1"
+        tmp_path,
+        api_key=None,
+        api_keys="acme=key-acme-1,globex=key-globex-1",
+        store_url=store_url,
     )
-    store = SqliteStore(f"{tmp_path}/relay.db")
+    store = open_store(store_url)
     await store.open()
     transport = httpx.ASGITransport(app=create_app(settings, store))
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as api:
