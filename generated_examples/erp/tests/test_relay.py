@@ -663,7 +663,8 @@ async def test_store_failures_dead_letters_replay_disable_and_delete(
             and await store.rotate_secret(sub.id, "globex", grace=60.0) is None
         )
         await store.disable(sub.id, "the receiver answered 410 Gone")
-        assert (await store.get_subscription(sub.id, None)).status == "disabled"  # type: ignore[union-attr]
+        disabled = await store.get_subscription(sub.id, None)
+        assert disabled is not None and disabled.status == "disabled"
         assert await store.pending() == 0 and len(await store.dead_letters(sub.id)) == 3
         assert await store.claim(10, 60.0, ordered=False) == []
         assert await store.enable(sub.id, "acme")
