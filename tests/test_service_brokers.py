@@ -219,6 +219,47 @@ def test_generated_project_passes_ruff_mypy_and_its_tests(project: tuple[Path, s
     check_project(out, package)
 
 
+#: runs in the generated project: every way a model instance can break the schema after (or
+#: without) validation is refused by the encoder the producers use, and a valid one is sent as is
+ENCODE_GUARD = """
+import importlib, json, sys
+pkg = sys.argv[1]
+models = importlib.import_module(pkg + ".models")
+runtime = importlib.import_module(pkg + ".runtime")
+fields = {c: set(getattr(c, "model_fields", {})) for c in vars(models).values() if isinstance(c, type)}
+Measured = next(c for c, f in fields.items() if "lumens" in f)
+Pair = next(c for c, f in fields.items() if {"text", "count"} <= f)
+
+def refused(make):
+    try:
+        runtime.encode_any(make())
+    except ValueError:
+        return True
+    return False
+
+def mutated(model, name, value):
+    setattr(model, name, value)
+    return model
+
+ok = Measured.model_validate({"lumens": 3})
+assert json.loads(runtime.encode_any(ok)) == {"lumens": 3}, runtime.encode_any(ok)
+assert refused(lambda: Measured.model_construct()), "model_construct without a required field"
+assert refused(lambda: mutated(Measured.model_validate(ok.model_dump()), "lumens", -1)), "minimum broken"
+assert refused(lambda: mutated(Measured.model_validate(ok.model_dump()), "lumens", "3")), "a str in an int"
+assert refused(lambda: Pair.model_construct(text="x", count=1.5)), "a float in an integer field"
+print("ok")
+"""
+
+
+def test_a_payload_that_breaks_the_schema_never_leaves(project: tuple[Path, str, str]) -> None:
+    """The producers' encoder validates the JSON it sends, however the instance was built or changed."""
+    out, package, protocol = project
+    if protocol != "kafka":
+        pytest.skip("runtime.encode_any is the same code on every transport: checked once (Kafka)")
+    proc = run([sys.executable, "-c", ENCODE_GUARD, package], out)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stdout + proc.stderr
+
+
 def test_layout_and_ownership(project: tuple[Path, str, str]) -> None:
     out, package, _ = project
     transport = "transport.py" if project[2] == "ws" else "broker.py"

@@ -49,18 +49,21 @@ def encode(payload: M) -> tuple[M, bytes]:
     """Validate ``payload`` against its model again and serialise it to JSON bytes.
 
     A model instance can be built without validation (``model_construct``) or
-    changed after it (attribute assignment); neither may leave the process broken.
+    changed after it (attribute assignment, a list changed in place); none of it may
+    leave the process broken, so the JSON that is sent is what gets validated. Both
+    steps run in pydantic-core (no Python dict in between): about half the cost of
+    ``model_dump`` + ``model_validate`` + ``json.dumps``.
     """
     try:
-        data = payload.model_dump(
-            mode="json", by_alias=True, exclude_unset=True, warnings="error"
+        data = payload.__pydantic_serializer__.to_json(
+            payload, by_alias=True, exclude_unset=True, warnings="error"
         )
     except PydanticSerializationError as exc:
         raise ValueError(
             f"{type(payload).__name__} cannot be serialised: {exc}"
         ) from exc
-    checked = type(payload).model_validate(data)
-    return checked, json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    checked = type(payload).__pydantic_validator__.validate_json(data)
+    return checked, data
 
 
 def encode_any(payload: object) -> bytes:

@@ -36,13 +36,19 @@ H = TypeVar("H")
 _warned: set[str] = set()
 
 
+_handlers_module: list[ModuleType | None] = []
+
+
 def _user_handlers() -> ModuleType | None:
-    try:
-        return importlib.import_module(".handlers", __package__)
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.handlers":
-            raise
-        return None
+    """Your handlers.py (imported once; None when there is none)."""
+    if not _handlers_module:
+        try:
+            _handlers_module.append(importlib.import_module(".handlers", __package__))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.handlers":
+                raise
+            _handlers_module.append(None)
+    return _handlers_module[0]
 
 
 def handler(name: str, default: H) -> H:
