@@ -268,7 +268,8 @@ async def soak(events):
 
 
 async def main():
-    async with httpx.AsyncClient() as control:
+    # no keep-alive: the receivers close idle connections after 5 s, and a round can last longer
+    async with httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0)) as control:
         await stats(control)
         out = {"subscribers": SUBS}
         if args.get("soak"):

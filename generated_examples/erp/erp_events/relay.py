@@ -452,9 +452,8 @@ class Relay:
             _, late = await asyncio.wait(set(self._inflight), timeout=timeout)
             for task in late:
                 task.cancel()  # its lease expires; it is delivered again later
-        if (
-            self._flusher is not None
-        ):  # not cancelled: a batch it has taken is written, not dropped
+        # the recorder is not cancelled: a batch it has taken is written, not dropped
+        if self._flusher is not None:
             self._flushing = False
             self._recorded.set()
             await self._flusher
@@ -541,9 +540,8 @@ class Relay:
             self._wake.set()
 
     async def _flush_loop(self) -> None:
-        while (
-            self._flushing
-        ):  # one transaction per batch: what arrived while the previous one was written
+        # one transaction per batch: what arrived while the previous one was written
+        while self._flushing:
             await self._recorded.wait()
             await self._flush()
             await asyncio.sleep(0.005)
