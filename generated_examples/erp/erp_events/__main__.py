@@ -33,10 +33,6 @@ def main(argv: list[str] | None = None) -> None:
     from .serve import serve  # the HTTP side (api, relay) runs next to the consumers
 
     asyncio.run(serve(args.part))
-    return
-    from .app import app
-
-    asyncio.run(app.run(log_level=logging.getLevelName(settings.log_level.upper())))
 
 
 if __name__ == "__main__":

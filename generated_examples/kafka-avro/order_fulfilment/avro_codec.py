@@ -405,7 +405,8 @@ async def decode(
     adapter: TypeAdapter[T], body: bytes | str, readers: Sequence[AvroSchema]
 ) -> T:
     """The validated payload of an incoming Avro message, read into the first of ``readers`` that
-    fits; InvalidMessage otherwise (SchemaRegistryError when the registry cannot answer)."""
+    fits; InvalidMessage otherwise (SchemaRegistryError when the registry cannot answer).
+    """
     data = body.encode() if isinstance(body, str) else bytes(body)
     mode = framing()
     writer: AvroSchema | None = None
