@@ -55,7 +55,8 @@ class RawFormat(MessageFormat):
 class AckedIsDone(BaseMiddleware):
     """Pub/sub has no acknowledgements (FastStream's ack policy is MANUAL there), so nothing
     handles the ``AckMessage`` a consumer raises when it has refused (logged) an invalid
-    message: this ends that message's processing quietly, as an acknowledgement would."""
+    message: this ends that message's processing quietly, as an acknowledgement would.
+    """
 
     async def after_processed(
         self,
