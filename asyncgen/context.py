@@ -255,6 +255,15 @@ class MessageView:
         return m.description or m.summary or m.title or ""
 
 
+def _decode_expr(messages: list[MessageView], adapter: str, body: str) -> str:
+    """Code turning ``body`` into the validated payload: Avro readers when a message is Avro, JSON else."""
+    readers = tuple(dict.fromkeys(m.avro for m in messages if m.avro))
+    if not readers:
+        return f"runtime.decode({adapter}, {body})"
+    schemas = "".join(f"avro_codec.{r}, " for r in readers)
+    return f"await avro_codec.decode({adapter}, {body}, ({schemas}))"
+
+
 @dataclass
 class OperationView:
     op: Operation
@@ -343,11 +352,7 @@ class OperationView:
     @property
     def decode_expr(self) -> str:
         """The consumer's code turning ``message.body`` into the validated payload."""
-        readers = tuple(dict.fromkeys(m.avro for m in self.messages if m.avro))
-        if not readers:
-            return f"runtime.decode({self.adapter}, message.body)"
-        schemas = "".join(f"avro_codec.{r}, " for r in readers)
-        return f"await avro_codec.decode({self.adapter}, message.body, ({schemas}))"
+        return _decode_expr(self.messages, self.adapter, "message.body")
 
     @property
     def reply_avro(self) -> bool:
@@ -357,11 +362,7 @@ class OperationView:
     @property
     def reply_decode_expr(self) -> str:
         """The requester's code turning ``response.body`` into the validated reply."""
-        readers = tuple(dict.fromkeys(m.avro for m in self.reply_messages if m.avro))
-        if not readers:
-            return f"runtime.decode({self.reply_adapter}, response.body)"
-        schemas = "".join(f"avro_codec.{r}, " for r in readers)
-        return f"await avro_codec.decode({self.reply_adapter}, response.body, ({schemas}))"
+        return _decode_expr(self.reply_messages, self.reply_adapter, "response.body")
 
     @property
     def reply_example_avro(self) -> str | None:
