@@ -251,7 +251,134 @@ def _subscription(row: Any) -> Subscription:
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
-class SqliteStore(Store):
+class SqlStore(Store):
+    """What the SQL stores share: the statements that read the same in SQLite and PostgreSQL.
+
+    A subclass runs them: :meth:`_write` (one transaction, ``?`` placeholders, the row
+    counts; ``durable`` asks for a commit that survives a power loss) and :meth:`_read`.
+    """
+
+    @abstractmethod
+    async def _write(
+        self, statements: list[tuple[str, tuple[Any, ...]]], *, durable: bool = False
+    ) -> list[int]: ...
+
+    @abstractmethod
+    async def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]: ...
+
+    @staticmethod
+    def _tenant_clause(tenant: str | None) -> tuple[str, tuple[Any, ...]]:
+        return ("", ()) if tenant is None else (" AND tenant = ?", (tenant,))
+
+    async def create_subscription(
+        self,
+        tenant: str,
+        url: str,
+        event_types: list[str],
+        description: str | None,
+        *,
+        secret: str | None = None,
+    ) -> tuple[Subscription, str]:
+        sub = Subscription(
+            new_id("sub_"), tenant, url, event_types, description, "active", _now_iso()
+        )
+        secret = secret or new_secret()
+        await self._write(
+            [
+                (
+                    "INSERT INTO subscriptions (id, tenant, url, event_types, description, status, created_at,"
+                    " secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        sub.id,
+                        tenant,
+                        url,
+                        json.dumps(event_types),
+                        description,
+                        sub.status,
+                        sub.created_at,
+                        secret,
+                    ),
+                )
+            ],
+            durable=True,
+        )
+        return sub, secret
+
+    async def list_subscriptions(self, tenant: str | None) -> list[Subscription]:
+        clause, args = self._tenant_clause(tenant)
+        rows = await self._read(
+            f"SELECT * FROM subscriptions WHERE 1 = 1{clause} ORDER BY created_at, id",
+            args,
+        )
+        return [_subscription(r) for r in rows]
+
+    async def get_subscription(
+        self, sub_id: str, tenant: str | None
+    ) -> Subscription | None:
+        clause, args = self._tenant_clause(tenant)
+        rows = await self._read(
+            f"SELECT * FROM subscriptions WHERE id = ?{clause}", (sub_id, *args)
+        )
+        return _subscription(rows[0]) if rows else None
+
+    async def rotate_secret(
+        self, sub_id: str, tenant: str | None, grace: float
+    ) -> str | None:
+        clause, args = self._tenant_clause(tenant)
+        secret = new_secret()
+        counts = await self._write(
+            [
+                (
+                    "UPDATE subscriptions SET old_secret = secret, old_secret_until = ?, secret = ?"
+                    f" WHERE id = ?{clause}",
+                    (time.time() + grace, secret, sub_id, *args),
+                )
+            ],
+            durable=True,
+        )
+        return secret if counts[0] else None
+
+    async def enable(self, sub_id: str, tenant: str | None) -> bool:
+        clause, args = self._tenant_clause(tenant)
+        counts = await self._write(
+            [
+                (
+                    "UPDATE subscriptions SET status = 'active', disabled_reason = NULL, failing_since = NULL"
+                    f" WHERE id = ?{clause}",
+                    (sub_id, *args),
+                )
+            ],
+            durable=True,
+        )
+        return counts[0] > 0
+
+    async def dead_letters(self, sub_id: str) -> list[DeadLetter]:
+        rows = await self._read(
+            "SELECT * FROM dead_letters WHERE subscription_id = ? ORDER BY failed_at, webhook_id",
+            (sub_id,),
+        )
+        return [
+            DeadLetter(
+                r["webhook_id"],
+                r["event_id"],
+                r["subscription_id"],
+                r["attempts"],
+                r["last_error"],
+                r["failed_at"],
+            )
+            for r in rows
+        ]
+
+    async def pending(self) -> int:
+        rows = await self._read("SELECT COUNT(*) AS n FROM deliveries")
+        return int(rows[0]["n"])
+
+    async def metrics(self) -> dict[str, float]:
+        rows = await self._read("SELECT name, value FROM metrics")
+        return {r["name"]: float(r["value"]) for r in rows}
+
+
+class SqliteStore(SqlStore):
     """The SQLite store: one connection, used by one worker thread, one thread hop per transaction.
 
     Every method runs its whole transaction in the worker (``BEGIN IMMEDIATE`` ... ``COMMIT``,
@@ -374,62 +501,7 @@ class SqliteStore(Store):
 
         return await self._run(work)
 
-    @staticmethod
-    def _tenant_clause(tenant: str | None) -> tuple[str, tuple[Any, ...]]:
-        return ("", ()) if tenant is None else (" AND tenant = ?", (tenant,))
-
     # ------------------------------------------------------------ subscriptions
-
-    async def create_subscription(
-        self,
-        tenant: str,
-        url: str,
-        event_types: list[str],
-        description: str | None,
-        *,
-        secret: str | None = None,
-    ) -> tuple[Subscription, str]:
-        sub = Subscription(
-            new_id("sub_"), tenant, url, event_types, description, "active", _now_iso()
-        )
-        secret = secret or new_secret()
-        await self._write(
-            [
-                (
-                    "INSERT INTO subscriptions (id, tenant, url, event_types, description, status, created_at,"
-                    " secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        sub.id,
-                        tenant,
-                        url,
-                        json.dumps(event_types),
-                        description,
-                        sub.status,
-                        sub.created_at,
-                        secret,
-                    ),
-                )
-            ],
-            durable=True,
-        )
-        return sub, secret
-
-    async def list_subscriptions(self, tenant: str | None) -> list[Subscription]:
-        clause, args = self._tenant_clause(tenant)
-        rows = await self._read(
-            f"SELECT * FROM subscriptions WHERE 1 = 1{clause} ORDER BY created_at, id",
-            args,
-        )
-        return [_subscription(r) for r in rows]
-
-    async def get_subscription(
-        self, sub_id: str, tenant: str | None
-    ) -> Subscription | None:
-        clause, args = self._tenant_clause(tenant)
-        rows = await self._read(
-            f"SELECT * FROM subscriptions WHERE id = ?{clause}", (sub_id, *args)
-        )
-        return _subscription(rows[0]) if rows else None
 
     async def delete_subscription(self, sub_id: str, tenant: str | None) -> bool:
         clause, args = self._tenant_clause(tenant)
@@ -445,37 +517,6 @@ class SqliteStore(Store):
                     (),
                 ),
                 (_DROP_UNUSED_EVENTS, ()),
-            ],
-            durable=True,
-        )
-        return counts[0] > 0
-
-    async def rotate_secret(
-        self, sub_id: str, tenant: str | None, grace: float
-    ) -> str | None:
-        clause, args = self._tenant_clause(tenant)
-        secret = new_secret()
-        counts = await self._write(
-            [
-                (
-                    "UPDATE subscriptions SET old_secret = secret, old_secret_until = ?, secret = ?"
-                    f" WHERE id = ?{clause}",
-                    (time.time() + grace, secret, sub_id, *args),
-                )
-            ],
-            durable=True,
-        )
-        return secret if counts[0] else None
-
-    async def enable(self, sub_id: str, tenant: str | None) -> bool:
-        clause, args = self._tenant_clause(tenant)
-        counts = await self._write(
-            [
-                (
-                    "UPDATE subscriptions SET status = 'active', disabled_reason = NULL, failing_since = NULL"
-                    f" WHERE id = ?{clause}",
-                    (sub_id, *args),
-                )
             ],
             durable=True,
         )
@@ -692,23 +733,6 @@ class SqliteStore(Store):
             ]
         )
 
-    async def dead_letters(self, sub_id: str) -> list[DeadLetter]:
-        rows = await self._read(
-            "SELECT * FROM dead_letters WHERE subscription_id = ? ORDER BY failed_at, webhook_id",
-            (sub_id,),
-        )
-        return [
-            DeadLetter(
-                r["webhook_id"],
-                r["event_id"],
-                r["subscription_id"],
-                r["attempts"],
-                r["last_error"],
-                r["failed_at"],
-            )
-            for r in rows
-        ]
-
     async def replay(self, sub_id: str, tenant: str | None) -> int:
         """Send the subscription's dead letters again (same webhook-id, fresh retry schedule)."""
         if await self.get_subscription(sub_id, tenant) is None:
@@ -727,14 +751,6 @@ class SqliteStore(Store):
             durable=True,
         )
         return counts[0]
-
-    async def pending(self) -> int:
-        rows = await self._read("SELECT COUNT(*) AS n FROM deliveries")
-        return int(rows[0]["n"])
-
-    async def metrics(self) -> dict[str, float]:
-        rows = await self._read("SELECT name, value FROM metrics")
-        return {r["name"]: float(r["value"]) for r in rows}
 
 
 _DROP_EVENT = (

@@ -31,10 +31,7 @@ import re
 import time
 from typing import Any
 
-from .signing import new_secret
-from .store import BUCKETS, DeadLetter, Due, Store, Subscription, new_id, webhook_id
-from .store import _now_iso as now_iso
-from .store import _subscription as subscription_from_row
+from .store import BUCKETS, Due, SqlStore, webhook_id
 
 #: the tables of :data:`erp_events.store.SCHEMA`, in PostgreSQL types
 SCHEMA = """
@@ -117,7 +114,7 @@ def _rows(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
-class PostgresStore(Store):
+class PostgresStore(SqlStore):
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url
         self.min_size = min_size
@@ -156,8 +153,13 @@ class PostgresStore(Store):
             pool, self._pool = self._pool, None
             await pool.close()
 
-    async def _write(self, statements: list[Statement]) -> list[int]:
-        """Run statements in one transaction; the row counts (retried when aborted by a deadlock)."""
+    async def _write(
+        self, statements: list[Statement], *, durable: bool = False
+    ) -> list[int]:
+        """Run statements in one transaction; the row counts (retried when aborted by a deadlock).
+
+        Every commit is durable here (PostgreSQL's ``synchronous_commit``), whatever ``durable`` says.
+        """
         deadlock = self._asyncpg.exceptions.DeadlockDetectedError
         for attempt in range(DEADLOCK_RETRIES):
             try:
@@ -175,61 +177,7 @@ class PostgresStore(Store):
     async def _read(self, text: str, args: tuple[Any, ...] = ()) -> list[Any]:
         return list(await self.pool.fetch(sql(text), *args))
 
-    @staticmethod
-    def _tenant_clause(tenant: str | None) -> tuple[str, tuple[Any, ...]]:
-        return ("", ()) if tenant is None else (" AND tenant = ?", (tenant,))
-
     # ------------------------------------------------------------ subscriptions
-
-    async def create_subscription(
-        self,
-        tenant: str,
-        url: str,
-        event_types: list[str],
-        description: str | None,
-        *,
-        secret: str | None = None,
-    ) -> tuple[Subscription, str]:
-        sub = Subscription(
-            new_id("sub_"), tenant, url, event_types, description, "active", now_iso()
-        )
-        secret = secret or new_secret()
-        await self._write(
-            [
-                (
-                    "INSERT INTO subscriptions (id, tenant, url, event_types, description, status, created_at,"
-                    " secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        sub.id,
-                        tenant,
-                        url,
-                        json.dumps(event_types),
-                        description,
-                        sub.status,
-                        sub.created_at,
-                        secret,
-                    ),
-                )
-            ]
-        )
-        return sub, secret
-
-    async def list_subscriptions(self, tenant: str | None) -> list[Subscription]:
-        clause, args = self._tenant_clause(tenant)
-        rows = await self._read(
-            f"SELECT * FROM subscriptions WHERE 1 = 1{clause} ORDER BY created_at, id",
-            args,
-        )
-        return [subscription_from_row(r) for r in rows]
-
-    async def get_subscription(
-        self, sub_id: str, tenant: str | None
-    ) -> Subscription | None:
-        clause, args = self._tenant_clause(tenant)
-        rows = await self._read(
-            f"SELECT * FROM subscriptions WHERE id = ?{clause}", (sub_id, *args)
-        )
-        return subscription_from_row(rows[0]) if rows else None
 
     async def delete_subscription(self, sub_id: str, tenant: str | None) -> bool:
         clause, args = self._tenant_clause(tenant)
@@ -247,35 +195,6 @@ class PostgresStore(Store):
                     (sub_id, sub_id),
                 ),
                 (_DROP_UNUSED_EVENTS, ()),
-            ]
-        )
-        return counts[0] > 0
-
-    async def rotate_secret(
-        self, sub_id: str, tenant: str | None, grace: float
-    ) -> str | None:
-        clause, args = self._tenant_clause(tenant)
-        secret = new_secret()
-        counts = await self._write(
-            [
-                (
-                    "UPDATE subscriptions SET old_secret = secret, old_secret_until = ?, secret = ?"
-                    f" WHERE id = ?{clause}",
-                    (time.time() + grace, secret, sub_id, *args),
-                )
-            ]
-        )
-        return secret if counts[0] else None
-
-    async def enable(self, sub_id: str, tenant: str | None) -> bool:
-        clause, args = self._tenant_clause(tenant)
-        counts = await self._write(
-            [
-                (
-                    "UPDATE subscriptions SET status = 'active', disabled_reason = NULL, failing_since = NULL"
-                    f" WHERE id = ?{clause}",
-                    (sub_id, *args),
-                )
             ]
         )
         return counts[0] > 0
@@ -489,23 +408,6 @@ class PostgresStore(Store):
             ]
         )
 
-    async def dead_letters(self, sub_id: str) -> list[DeadLetter]:
-        rows = await self._read(
-            "SELECT * FROM dead_letters WHERE subscription_id = ? ORDER BY failed_at, webhook_id",
-            (sub_id,),
-        )
-        return [
-            DeadLetter(
-                r["webhook_id"],
-                r["event_id"],
-                r["subscription_id"],
-                r["attempts"],
-                r["last_error"],
-                r["failed_at"],
-            )
-            for r in rows
-        ]
-
     async def replay(self, sub_id: str, tenant: str | None) -> int:
         """Send the subscription's dead letters again (same webhook-id, fresh retry schedule)."""
         if await self.get_subscription(sub_id, tenant) is None:
@@ -524,14 +426,6 @@ class PostgresStore(Store):
             ]
         )
         return counts[0]
-
-    async def pending(self) -> int:
-        rows = await self._read("SELECT COUNT(*) AS n FROM deliveries")
-        return int(rows[0]["n"])
-
-    async def metrics(self) -> dict[str, float]:
-        rows = await self._read("SELECT name, value FROM metrics")
-        return {r["name"]: float(r["value"]) for r in rows}
 
 
 _REPLACE_DEAD_LETTER = (
