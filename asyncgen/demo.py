@@ -52,7 +52,7 @@ REQUIREMENTS = {
     "fastapi": "fastapi",
     "uvicorn": "uvicorn",
     "httpx": "httpx",
-    "aiosqlite": "aiosqlite",
+    "certifi": "certifi",
     "pydantic_settings": "pydantic-settings",
     "email_validator": "email-validator",
     "standardwebhooks": "standardwebhooks",
