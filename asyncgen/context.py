@@ -308,6 +308,18 @@ class OperationView:
         return " | ".join(dict.fromkeys(classes)) if classes else None
 
     @property
+    def sends_headers(self) -> bool:
+        """Whether the producer has headers to send (the spec's, a correlation id or reply
+        header, an Avro content-type) or to check (a headers schema); else it sends none."""
+        return bool(
+            self.headers_type
+            or self.headers_model
+            or self.correlation_header
+            or self.has_reply
+            or self.avro
+        )
+
+    @property
     def headers_model(self) -> str | None:
         """The one headers class every message of the operation has (None: none or several)."""
         classes = {m.headers_class for m in self.messages}

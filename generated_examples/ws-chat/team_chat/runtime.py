@@ -44,19 +44,21 @@ def encode(payload: M) -> tuple[M, bytes]:
 
     A model instance can be built without validation (``model_construct``) or
     changed after it (attribute assignment, a list changed in place); none of it may
-    leave the process broken, so the JSON that is sent is what gets validated. Both
-    steps run in pydantic-core (no Python dict in between): about half the cost of
-    ``model_dump`` + ``model_validate`` + ``json.dumps``.
+    leave the process broken, so the JSON bytes that are sent are what gets validated,
+    in strict mode: no coercion, so a ``"3"`` in an integer field, a ``1`` in a boolean
+    one or a date in a date-time one is refused, as the schema would refuse it. The
+    serialiser only writes the bytes (type checks there would refuse values whose JSON
+    is valid, and cost a third more); both steps run in pydantic-core.
     """
     try:
         data = payload.__pydantic_serializer__.to_json(
-            payload, by_alias=True, exclude_unset=True, warnings="error"
+            payload, by_alias=True, exclude_unset=True, warnings=False
         )
     except PydanticSerializationError as exc:
         raise ValueError(
             f"{type(payload).__name__} cannot be serialised: {exc}"
         ) from exc
-    checked = type(payload).__pydantic_validator__.validate_json(data)
+    checked = type(payload).__pydantic_validator__.validate_json(data, strict=True)
     return checked, data
 
 
