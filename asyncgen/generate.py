@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from asyncgen import __version__, plugins
+from asyncgen import __version__, dcgworker, plugins
+from asyncgen.dcgworker import DcgWorker
 from asyncgen.document import LoadOptions
 from asyncgen.errors import (
     AsyncgenError,
@@ -90,6 +91,8 @@ class GenerateResult:
     models_regenerated: list[str] = field(default_factory=list)
     #: why a run with a models cache still ran dcg over everything
     models_fallback: str | None = None
+    #: where dcg ran: "worker" (a forked, pre-warmed process), "in-process: <why>", None (not run)
+    models_worker: str | None = None
     check: bool = False
     #: nothing was loaded or rendered: inputs, settings and outputs all matched the manifest
     up_to_date: bool = False
@@ -133,6 +136,7 @@ class GenerateResult:
                 "mode": self.models_mode,
                 "regenerated": self.models_regenerated,
                 "fallback": self.models_fallback,
+                "worker": self.models_worker,
             },
             "drift": [d.to_json() for d in self.drift] if self.check else [],
             "warnings": [w.to_json() for w in self.warnings],
@@ -257,10 +261,12 @@ def generate_from_api(
     api_key: str | None = None,
     filters_file: Path | None = None,
     fail_on_warning: bool = False,
+    dcg_worker: DcgWorker | None = None,
 ) -> GenerateResult:
     """Generate ``out`` from an Api in memory; ``sources`` (path -> bytes) are copied to ``spec/``.
 
     ``run_key`` (from :func:`generate`) is recorded so the next identical run can skip everything.
+    ``dcg_worker`` (:func:`asyncgen.dcgworker.start`): where dcg runs, if it must (same bytes).
     """
     out = Path(out)
     if role not in ROLES:
@@ -274,7 +280,9 @@ def generate_from_api(
     incremental = bool(previous) and not check
 
     # --check reuses the cache too: an incremental run proves itself equal to a full one
-    models_run = build_models(api, out / MODELS_CACHE if previous else None)
+    models_run = build_models(api, out / MODELS_CACHE if previous else None, dcg_worker)
+    if dcg_worker is not None:
+        dcg_worker.close()  # unused when the models came from the cache
     models, models_cache = models_run.module, models_run.cache
     context = build_template_context(
         tset, api, role=role, server=server, package=pkg, params=values, models=models
@@ -368,6 +376,7 @@ def generate_from_api(
         models_mode=models_run.mode,
         models_regenerated=list(models_run.regenerated),
         models_fallback=models_run.reason,
+        models_worker=dcg_worker.note if dcg_worker is not None and dcg_worker.used else None,
         check=check,
     )
 
@@ -396,10 +405,6 @@ def generate(
     ``companions``: more spec files for the same service (an AsyncAPI document's OpenAPI
     API with callbacks/webhooks), combined by :func:`asyncgen.combine.combine`.
     """
-    from asyncgen.load import load
-    from asyncgen.parse import parse
-    from asyncgen.validate import validate
-
     spec = Path(spec)
     config = load_config(spec)
     if config.map_url:
@@ -441,6 +446,41 @@ def generate(
         done = _up_to_date(spec, Path(out), run_key)
         if done is not None:
             return done
+    # dcg's start-up (imports, its config models: 0.3-0.5 s) overlaps loading, validating, parsing
+    with dcgworker.start() as worker:
+        return _generate(
+            spec, out, worker, load_options=load_options, layers=layers, templates=templates,
+            run_key=run_key, check=check, force=force,
+            params=params, template_set=template_set, filters_file=filters_file,
+            fail_on_warning=fail_on_warning, companions=companions, role=chosen_role,
+            server=chosen_server, package=chosen_package, formatter=chosen_formatter,
+        )  # fmt: skip
+
+
+def _generate(
+    spec: Path,
+    out: Path,
+    worker: DcgWorker,
+    *,
+    load_options: LoadOptions,
+    layers: tuple[tuple[str, Mapping[str, Any]], ...],
+    templates: Path | None,
+    run_key: str,
+    check: bool,
+    force: bool,
+    params: Mapping[str, Any] | None,
+    template_set: str | Path,
+    filters_file: Path | None,
+    fail_on_warning: bool,
+    companions: tuple[Path, ...],
+    role: str,
+    server: str | None,
+    package: str | None,
+    formatter: str,
+) -> GenerateResult:
+    from asyncgen.load import load
+    from asyncgen.parse import parse
+    from asyncgen.validate import validate
 
     docs = [load(path, load_options) for path in (spec, *companions)]
     problems = [p for doc in docs for p in validate(doc)]
@@ -479,10 +519,11 @@ def generate(
         filters_file=filters_file,
         fail_on_warning=fail_on_warning,
         api_key=_base_hash({"sources": {name: sha256(data) for name, data in sources.items()}}),
-        role=chosen_role,
-        server=chosen_server,
-        package=chosen_package,
-        formatter=chosen_formatter,
+        role=role,
+        server=server,
+        package=package,
+        formatter=formatter,
+        dcg_worker=worker,
     )
 
 

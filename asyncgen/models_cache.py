@@ -45,12 +45,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asyncgen import __version__
 from asyncgen.errors import GenerationError
 from asyncgen.model import Api
 from asyncgen.schemas import _EMPTY, DcgRun, ModelsModule, module_from, prepare_document, run_document
+
+if TYPE_CHECKING:
+    from asyncgen.dcgworker import DcgWorker
 
 CACHE_VERSION = 2
 _DEFS_REF = "#/$defs/"
@@ -123,8 +126,23 @@ def read_cache(path: Path) -> dict[str, Any] | None:
     return data if ok else None
 
 
-def build_models(api: Api, cache_path: Path | None) -> ModelsRun:
-    """The models of ``api``: from the cache, incrementally, or by one full dcg run."""
+def _run_dcg(documents: list[dict[str, Any]], worker: DcgWorker | None) -> list[tuple[DcgRun, Any]]:
+    """``run_document`` over each document, in order, in ``worker`` when given: (run, class offsets)."""
+    if worker is not None:
+        return worker.run(documents)
+    return [(run_document(d), None) for d in documents]
+
+
+def segments_of(run: DcgRun) -> list[list[Any]] | None:
+    """The class offsets of a dcg run's code (see :func:`_segments`)."""
+    return _segments(run.code, run.tree)
+
+
+def build_models(api: Api, cache_path: Path | None, worker: DcgWorker | None = None) -> ModelsRun:
+    """The models of ``api``: from the cache, incrementally, or by one full dcg run.
+
+    ``worker`` (:mod:`asyncgen.dcgworker`): where dcg runs; the bytes are the same either way.
+    """
     engine = _engine()
     if not api.schemas:
         key = _key([], engine)
@@ -143,7 +161,7 @@ def build_models(api: Api, cache_path: Path | None) -> ModelsRun:
             module = module_from(run.code, run.class_names, notes, run.dcg_warnings)
             return ModelsRun(module, cache_bytes(key, defs, run, engine, previous.get("segments")), "cached")
         try:
-            run, group, segments = _incremental(previous, document, defs, engine)
+            run, group, segments = _incremental(previous, document, defs, engine, worker)
         except _Refused as refused:
             reason = str(refused)
         except GenerationError as err:  # dcg refused a part: the full run reports it, or succeeds
@@ -156,9 +174,9 @@ def build_models(api: Api, cache_path: Path | None) -> ModelsRun:
             )
             cache = cache_bytes(key, defs, run, engine, segments)
             return ModelsRun(module, cache, "incremental", tuple(group))
-    run = run_document(document)
+    [(run, segments)] = _run_dcg([document], worker)
     module = module_from(run.code, run.class_names, notes, run.dcg_warnings, time.perf_counter() - started)
-    cache = cache_bytes(key, defs, run, engine, _segments(run.code, run.tree))
+    cache = cache_bytes(key, defs, run, engine, segments if segments is not None else segments_of(run))
     return ModelsRun(module, cache, "full", tuple(document["$defs"]), reason)
 
 
@@ -249,7 +267,11 @@ def _names_in(text: str, names: set[str]) -> set[str]:
 
 
 def _incremental(
-    previous: Mapping[str, Any], document: Mapping[str, Any], defs: list[list[str]], engine: Mapping[str, str]
+    previous: Mapping[str, Any],
+    document: Mapping[str, Any],
+    defs: list[list[str]],
+    engine: Mapping[str, str],
+    worker: DcgWorker | None = None,
 ) -> tuple[DcgRun, list[str], list[list[Any]]]:
     """What a full dcg run would give, and the defs dcg ran over instead; or :class:`_Refused`."""
     if previous.get("engine") != dict(engine):
@@ -267,8 +289,11 @@ def _incremental(
     if 2 * len(members) > len(new_schemas):
         raise _Refused(f"{len(members)} of {len(new_schemas)} schemas are in changed groups")
     order = [name for name in new_schemas if name in members]
-    before = run_document({**document, "$defs": {n: old_schemas[n] for n in order}})
-    after = run_document({**document, "$defs": {n: new_schemas[n] for n in order}})
+    (before, _), (after, _) = _run_dcg(
+        [{**document, "$defs": {n: old_schemas[n] for n in order}},
+         {**document, "$defs": {n: new_schemas[n] for n in order}}],
+        worker,
+    )  # fmt: skip
     full = _split(previous["code"], "previous models", previous.get("segments") or False)
     old, new = _split(before.code, "old group"), _split(after.code, "new group")
     class_names: dict[str, str] = dict(previous["class_names"])

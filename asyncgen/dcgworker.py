@@ -1,0 +1,186 @@
+"""datamodel-code-generator (dcg) in a forked worker process, warmed while the main process works.
+
+dcg's fixed cost is per process: it imports most of itself lazily and builds its own
+pydantic config models on the first ``generate()`` call (0.3-0.5 s; the next 1-schema
+call takes ~5 ms). A regeneration that changes one schema pays it in full for two tiny
+dcg calls. :func:`start` forks a worker as soon as the run knows it is not up to date;
+the worker imports dcg and makes one throw-away call while the main process loads,
+validates and parses the spec, then serves :meth:`DcgWorker.run` requests.
+
+The worker runs the very function the main process would (:func:`asyncgen.schemas.run_document`,
+in the same order of calls) and sends back plain JSON (code, class names, dcg's warnings,
+the class offsets) over a pipe: the bytes are the same as in-process. Whenever something is off
+- not Linux, other threads running (fork would copy their locks), ``ASYNCGEN_DCG_WORKER=0``,
+a document that is not plain JSON, the worker died or answered nonsense - the calls run in
+the main process instead and :attr:`DcgWorker.note` (then ``GenerateResult.models_worker``)
+says why. dcg's own errors are raised as in-process (same :class:`GenerationError` text).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from asyncgen.errors import GenerationError
+from asyncgen.schemas import DcgRun, run_document
+
+#: seconds to wait for the worker's answer before giving up on it (then: in-process)
+ANSWER_TIMEOUT = 600.0
+_WARM_UP: dict[str, Any] = {"$defs": {"Warm": {"type": "object", "properties": {"a": {"type": "string"}}}}}
+
+
+def _serve(conn: Any) -> None:  # pragma: no cover - runs in the forked child
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_document(dict(_WARM_UP))  # imports dcg and builds its config models
+    except Exception:  # the real call reports whatever is wrong
+        pass
+    from asyncgen.models_cache import segments_of
+
+    while True:
+        try:
+            request = json.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        answers: list[dict[str, Any]] = []
+        for document in request:
+            try:
+                run = run_document(document)
+            except GenerationError as err:
+                answers.append({"error": err.message})
+                break  # in-process, the first failing call ends the sequence too
+            answers.append(
+                {
+                    "code": run.code,
+                    "class_names": dict(run.class_names),
+                    "warnings": list(run.dcg_warnings),
+                    "segments": segments_of(run),
+                }
+            )
+        conn.send_bytes(json.dumps(answers, ensure_ascii=False).encode("utf-8"))
+
+
+def _refusal() -> str | None:
+    """Why no worker can be forked here (None: it can)."""
+    if os.environ.get("ASYNCGEN_DCG_WORKER", "1") == "0":
+        return "ASYNCGEN_DCG_WORKER=0"
+    if not sys.platform.startswith("linux"):
+        return f"fork is not used on {sys.platform}"
+    if threading.active_count() != 1:
+        return "other threads are running (fork would copy their locks)"
+    return None
+
+
+class DcgWorker:
+    """dcg calls in a forked, pre-warmed process; in-process when that is impossible or fails."""
+
+    def __init__(self) -> None:
+        self.process: Any = None
+        self.conn: Any = None
+        #: "worker" once a request was answered by it; else why the calls ran in-process
+        self.note: str | None = None
+        self.used = False
+        refused = _refusal()
+        if refused is not None:
+            self.note = f"in-process: {refused}"
+            return
+        try:
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            parent, child = context.Pipe(duplex=True)
+            process = context.Process(target=_serve, args=(child,), name="asyncgen-dcg", daemon=True)
+            process.start()
+            child.close()
+        except (OSError, ValueError, RuntimeError) as err:
+            self.note = f"in-process: the worker could not start ({type(err).__name__}: {err})"
+            return
+        self.process, self.conn = process, parent
+
+    def run(self, documents: Sequence[dict[str, Any]]) -> list[tuple[DcgRun, list[list[Any]] | None]]:
+        """``run_document`` over each document in order: (run, class offsets or None) each.
+
+        Raises :class:`GenerationError` as the first failing in-process call would.
+        """
+        self.used = True
+        answers = self._ask(documents)
+        if answers is None:
+            return [(run_document(d), None) for d in documents]
+        out: list[tuple[DcgRun, list[list[Any]] | None]] = []
+        for answer in answers:
+            if "error" in answer:
+                raise GenerationError(answer["error"])
+            out.append((DcgRun(answer["code"], answer["class_names"], tuple(answer["warnings"])),
+                        answer["segments"]))  # fmt: skip
+        return out
+
+    def _ask(self, documents: Sequence[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        if self.conn is None:
+            return None
+        try:
+            request = json.dumps(list(documents), ensure_ascii=False, allow_nan=True)
+            if json.loads(request) != list(documents):
+                raise ValueError("the schemas do not survive a JSON round trip")
+        except (TypeError, ValueError) as err:
+            self._give_up(f"the schemas are not plain JSON ({err})")
+            return None
+        try:
+            self.conn.send_bytes(request.encode("utf-8"))
+            if not self.conn.poll(ANSWER_TIMEOUT):
+                raise TimeoutError(f"no answer in {ANSWER_TIMEOUT:.0f} s")
+            answers: Any = json.loads(self.conn.recv_bytes())
+            ok = isinstance(answers, list) and all(
+                isinstance(a, dict)
+                and (
+                    isinstance(a.get("error"), str)
+                    or (
+                        isinstance(a.get("code"), str)
+                        and isinstance(a.get("class_names"), dict)
+                        and isinstance(a.get("warnings"), list)
+                    )
+                )
+                for a in answers
+            )
+            failed = ok and any("error" in a for a in answers)
+            if not ok or (len(answers) != len(documents) and not failed):
+                raise ValueError("an answer that does not fit the request")
+        except (OSError, EOFError, ValueError, TimeoutError) as err:
+            self._give_up(f"the worker failed ({type(err).__name__}: {err})")
+            return None
+        self.note = "worker"
+        return list(answers)
+
+    def _give_up(self, why: str) -> None:
+        self.note = f"in-process: {why}"
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker (it may be importing dcg still: never wait for it to finish)."""
+        process, conn = self.process, self.conn
+        self.process = self.conn = None
+        if conn is not None:
+            conn.close()
+        if process is not None:
+            if process.is_alive():
+                process.terminate()
+            process.join(5)
+            if process.is_alive():  # pragma: no cover - SIGTERM ignored
+                process.kill()
+                process.join(5)
+
+    def __enter__(self) -> DcgWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def start() -> DcgWorker:
+    """A worker forked now (or an in-process stand-in saying why not)."""
+    return DcgWorker()

@@ -1,0 +1,155 @@
+"""dcg in a forked, pre-warmed worker (asyncgen.dcgworker): the same bytes as in-process, or in-process.
+
+Every case compares the worker's result with the in-process one (code, class names,
+warnings, cache bytes, mode), and every failure of the worker must fall back to the
+in-process path with the reason recorded. Never judged by timing.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import threading
+import warnings
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from asyncgen import dcgworker, schemas
+from asyncgen.errors import GenerationError
+from asyncgen.generate import generate
+from asyncgen.model import Api, SchemaDef
+from asyncgen.models_cache import ModelsRun, build_models
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_models_cache import _api_of, _mutations
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from synth import synth_spec
+
+
+@pytest.fixture(autouse=True)
+def _single_threaded() -> None:
+    if threading.active_count() != 1:  # the worker is (rightly) never forked then
+        pytest.skip("other threads are running in this test process: no worker is forked")
+
+
+def _same(a: ModelsRun, b: ModelsRun) -> None:
+    assert a.module.code == b.module.code
+    assert a.module.class_names == b.module.class_names
+    assert a.module.warnings == b.module.warnings
+    assert a.module.extra_dependencies == b.module.extra_dependencies
+    assert a.cache == b.cache
+    assert (a.mode, a.regenerated, a.reason) == (b.mode, b.regenerated, b.reason)
+
+
+def _api(defs: dict[str, Any]) -> Api:
+    return Api("asyncapi", "3.0.0", "T", "1", "t", schemas=tuple(SchemaDef(n, s) for n, s in defs.items()))
+
+
+def test_worker_and_in_process_agree_on_random_changes(tmp_path: Path) -> None:
+    spec = tmp_path / "s.yaml"
+    doc = synth_spec(8)
+    doc["components"]["schemas"]["Money"] = {"type": "object", "properties": {"amount": {"type": "number"}}}
+    doc["components"]["schemas"]["Entity1Payload"]["properties"]["price"] = {
+        "$ref": "#/components/schemas/Money"
+    }
+    doc["components"]["schemas"]["Entity2Payload"]["properties"]["email"] = {
+        "type": "string",
+        "format": "email",
+    }
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    api = _api_of(spec)
+    with dcgworker.start() as worker:
+        full = build_models(api, None, worker)
+        assert worker.note == "worker"
+    _same(full, build_models(api, None))
+    assert full.module.extra_dependencies  # EmailStr travelled through the worker's code
+    cache = tmp_path / "models-cache.json"
+    cache.write_bytes(full.cache)
+    rng = random.Random(11)
+    modes = set()
+    for schema_def in rng.sample(list(api.schemas), 3):
+        for _, new_schema in _mutations(rng, schemas._plain(schema_def.schema)):
+            changed = replace(
+                api,
+                schemas=tuple(replace(d, schema=new_schema) if d is schema_def else d for d in api.schemas),
+            )
+            with dcgworker.start() as worker:
+                in_worker = build_models(changed, cache, worker)
+                assert worker.note == ("worker" if in_worker.mode != "cached" else None), in_worker.mode
+            _same(in_worker, build_models(changed, cache))
+            modes.add(in_worker.mode)
+    assert {"incremental", "full"} <= modes
+
+
+def test_dcg_warnings_and_errors_come_back_as_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = schemas._run_dcg
+
+    def noisy(document: dict[str, Any], metadata: Path) -> str:
+        warnings.warn("something odd", UserWarning, stacklevel=1)
+        return original(document, metadata)
+
+    monkeypatch.setattr(schemas, "_run_dcg", noisy)  # the fork inherits it
+    api = _api({"A": {"type": "object", "properties": {"x": {"type": "integer"}}}})
+    with dcgworker.start() as worker:
+        run = build_models(api, None, worker)
+        assert worker.note == "worker"
+    assert run.module.warnings == ("datamodel-code-generator: something odd",)
+    _same(run, build_models(api, None))
+
+    broken = _api({"A": {"type": "object", "properties": {"b": {"$ref": "#/$defs/Missing"}}}})
+    with pytest.raises(GenerationError) as in_process:
+        build_models(broken, None)
+    with dcgworker.start() as worker, pytest.raises(GenerationError) as in_worker:
+        build_models(broken, None, worker)
+    assert in_worker.value.message == in_process.value.message
+
+
+def test_a_dead_worker_falls_back_to_in_process() -> None:
+    api = _api({"A": {"type": "object", "properties": {"x": {"type": "string", "maxLength": 3}}}})
+    with dcgworker.start() as worker:
+        worker.process.kill()
+        worker.process.join(5)
+        run = build_models(api, None, worker)
+        assert (worker.note or "").startswith("in-process: the worker failed"), worker.note
+        assert worker.process is None
+    _same(run, build_models(api, None))
+
+
+def test_documents_that_are_not_plain_json_run_in_process() -> None:
+    with dcgworker.start() as worker:
+        [(run, segments)] = worker.run([{"$defs": {"A": {"type": "number", "maximum": float("nan")}}}])
+        assert (worker.note or "").startswith("in-process: the schemas are not plain JSON"), worker.note
+    assert segments is None and "class A" in run.code
+
+
+def test_switched_off_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASYNCGEN_DCG_WORKER", "0")
+    with dcgworker.start() as worker:
+        assert worker.process is None and worker.note == "in-process: ASYNCGEN_DCG_WORKER=0"
+
+
+def test_generate_reports_where_dcg_ran(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = tmp_path / "s.yaml"
+    doc = synth_spec(4)
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    first = generate(spec, tmp_path / "out", formatter="ruff")
+    assert (first.models_mode, first.models_worker) == ("full", "worker")
+    doc["components"]["schemas"]["Entity1Payload"]["properties"]["note"] = {"type": "string"}
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    again = generate(spec, tmp_path / "out", formatter="ruff")
+    assert (again.models_mode, again.to_json()["models"]["worker"]) == ("incremental", "worker")
+    monkeypatch.setenv("ASYNCGEN_DCG_WORKER", "0")
+    cold = generate(spec, tmp_path / "cold", formatter="ruff")
+    assert cold.models_worker == "in-process: ASYNCGEN_DCG_WORKER=0"
+    for path in (tmp_path / "cold").rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() == (tmp_path / "out" / path.relative_to(tmp_path / "cold")).read_bytes()
+    # nothing to do: no dcg run, and the worker is not kept alive
+    assert generate(spec, tmp_path / "out", formatter="ruff", check=True).models_worker is None
+    assert json.loads((tmp_path / "out" / ".asyncgen" / "models-cache.json").read_text())["defs"]
