@@ -52,6 +52,7 @@ from asyncgen.output import (
     default_formatter,
     format_files,
     formatter_divergences,
+    normalize_newlines,
     read_manifest,
     sha256,
     write_output,
@@ -65,6 +66,8 @@ SPEC_DIR = "spec"
 ROLES = ("app", "client")
 DEFAULT_CONTEXT = "asyncgen.context:build_context"
 MODELS_CACHE = PurePosixPath(RESERVED_DIR) / "models-cache.json"
+FORMAT_CACHE = PurePosixPath(RESERVED_DIR) / "format-cache.json"
+FORMAT_CACHE_VERSION = 1
 
 
 @dataclass
@@ -91,6 +94,8 @@ class GenerateResult:
     models_regenerated: list[str] = field(default_factory=list)
     #: why a run with a models cache still ran dcg over everything
     models_fallback: str | None = None
+    #: files rendered again whose formatted text was taken from disk (the format cache proved it)
+    format_reused: list[str] = field(default_factory=list)
     #: where dcg ran: "worker" (a forked, pre-warmed process), "in-process: <why>", None (not run)
     models_worker: str | None = None
     check: bool = False
@@ -131,6 +136,7 @@ class GenerateResult:
             "forced": self.forced,
             "rendered": self.rendered,
             "reused": self.reused,
+            "format_reused": self.format_reused,
             "up_to_date": self.up_to_date,
             "models": {
                 "mode": self.models_mode,
@@ -199,13 +205,15 @@ def _base_hash(parts: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _disk_reuse(out: Path, previous: Mapping[str, Any]) -> Reuse:
+def _disk_reuse(out: Path, previous: Mapping[str, Any], formats: Mapping[str, list[str]]) -> Reuse:
     recorded: Mapping[str, Any] = previous.get("files", {})
 
     def reuse(path: PurePosixPath, input_hash: str) -> str | None:
         record = recorded.get(str(path))
         if not isinstance(record, dict) or record.get("input_hash") != input_hash:
             return None
+        if _formatted(path) and formats.get(str(path), ["", ""])[1] != record.get("sha256"):
+            return None  # render it: the format cache must hold every file, as after a cold run
         try:
             data = (out / path).read_bytes()
         except OSError:
@@ -218,6 +226,86 @@ def _disk_reuse(out: Path, previous: Mapping[str, Any]) -> Reuse:
             return None
 
     return reuse
+
+
+def _formatted(path: PurePosixPath) -> bool:
+    return path.suffix in (".py", ".pyi")
+
+
+def _formatter_id(name: str) -> str | None:
+    """The formatter and its version (None: unknown version, so no format cache)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"{name} {version(name)}"
+    except PackageNotFoundError:
+        return None
+
+
+def read_format_cache(path: Path, formatter: str | None) -> dict[str, list[str]]:
+    """``{output path: [sha256 of the rendered text, sha256 of its formatted bytes]}`` of the last run.
+
+    Each entry is a fact the formatter established (formatting that text gives those
+    bytes), so a stale entry is still true; entries of another formatter or version are not.
+    """
+    if formatter is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != FORMAT_CACHE_VERSION:
+        return {}
+    files = data.get("files")
+    if data.get("formatter") != formatter or not isinstance(files, dict):
+        return {}
+    return {
+        k: v
+        for k, v in files.items()
+        if isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
+    }
+
+
+def format_cache_bytes(formatter: str | None, files: Mapping[str, list[str]]) -> bytes:
+    data = {"version": FORMAT_CACHE_VERSION, "formatter": formatter, "files": dict(sorted(files.items()))}
+    return (json.dumps(data, indent=1) + "\n").encode("utf-8")
+
+
+def _format_reusing(
+    fresh: Mapping[PurePosixPath, str],
+    formatter: str,
+    origins: Mapping[PurePosixPath, str],
+    out: Path,
+    formats: Mapping[str, list[str]],
+) -> tuple[dict[PurePosixPath, str], dict[str, list[str]], list[str]]:
+    """``format_files(fresh)``, taking a file from disk when it holds the formatted text already.
+
+    A rendered text whose hash the format cache maps to the bytes on disk is not formatted
+    again (the formatter is deterministic). Returns the texts, the cache entries of ``fresh``
+    and the paths taken from disk.
+    """
+    texts = {p: normalize_newlines(t) for p, t in fresh.items()}
+    raw = {p: sha256(t.encode("utf-8")) for p, t in texts.items() if _formatted(p)}
+    done: dict[PurePosixPath, str] = {}
+    for path, digest in raw.items():
+        record = formats.get(str(path))
+        if record is None or record[0] != digest:
+            continue
+        try:
+            data = (out / path).read_bytes()
+        except OSError:
+            continue
+        if sha256(data) == record[1]:
+            try:
+                done[path] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+    formatted = {
+        **format_files({p: t for p, t in texts.items() if p not in done}, formatter, origins),
+        **done,
+    }
+    entries = {str(p): [raw[p], sha256(formatted[p].encode("utf-8"))] for p in raw}
+    return formatted, entries, sorted(str(p) for p in done)
 
 
 def spec_copies(files: Mapping[str, bytes]) -> list[OutputFile]:
@@ -278,6 +366,8 @@ def generate_from_api(
     chosen_formatter = formatter or default_formatter()
     previous = read_manifest(out)
     incremental = bool(previous) and not check
+    formatter_id = _formatter_id(chosen_formatter)
+    formats = read_format_cache(out / FORMAT_CACHE, formatter_id) if incremental else {}
 
     # --check reuses the cache too: an incremental run proves itself equal to a full one
     models_run = build_models(api, out / MODELS_CACHE if previous else None, dcg_worker)
@@ -316,11 +406,15 @@ def generate_from_api(
         context,
         base_hash=base_hash,
         item_base_hash=item_base_hash,
-        reuse=_disk_reuse(out, previous) if incremental else None,
+        reuse=_disk_reuse(out, previous, formats) if incremental else None,
         env=env,
     )
     fresh = {path: r.text for path, r in rendered.items() if not r.reused}
-    formatted = format_files(fresh, chosen_formatter, {p: r.template for p, r in rendered.items()})
+    origins = {p: r.template for p, r in rendered.items()}
+    formatted, format_entries, format_reused = _format_reusing(fresh, chosen_formatter, origins, out, formats)
+    for path, r in rendered.items():
+        if r.reused and _formatted(path):
+            format_entries[str(path)] = formats[str(path)]
     notes = list(warnings or [])
     notes.extend(
         SpecError(text, Location(api.source or "<models>"), severity="warning") for text in models.warnings
@@ -364,7 +458,7 @@ def generate_from_api(
     }
     written: WriteResult = write_output(
         files, out, meta=meta, check=check, force=force, previous=previous,
-        extra={MODELS_CACHE: models_cache},
+        extra={MODELS_CACHE: models_cache, FORMAT_CACHE: format_cache_bytes(formatter_id, format_entries)},
     )  # fmt: skip
     return GenerateResult.from_write(
         out,
@@ -377,6 +471,7 @@ def generate_from_api(
         models_regenerated=list(models_run.regenerated),
         models_fallback=models_run.reason,
         models_worker=dcg_worker.note if dcg_worker is not None and dcg_worker.used else None,
+        format_reused=format_reused,
         check=check,
     )
 

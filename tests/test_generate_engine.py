@@ -68,6 +68,7 @@ def test_generates_the_tree(tmp_path: Path) -> None:
     result = run(make_api(), out)
     files = tree(out)
     assert sorted(files) == [
+        ".asyncgen/format-cache.json",
         ".asyncgen/manifest.json",
         ".asyncgen/models-cache.json",
         "README.md",
@@ -129,10 +130,15 @@ def test_black_and_ruff_give_the_same_tree(tmp_path: Path) -> None:
     run(make_api(), tmp_path / "ruff", formatter="ruff")
     run(make_api(), tmp_path / "black", formatter="black")
     ruff_tree, black_tree = tree(tmp_path / "ruff"), tree(tmp_path / "black")
+    formats = []
     for manifest in (ruff_tree, black_tree):
         data = json.loads(manifest.pop(".asyncgen/manifest.json"))
         assert data["formatter"] in ("ruff", "black")
+        formats.append(json.loads(manifest.pop(".asyncgen/format-cache.json")))
     assert ruff_tree == black_tree
+    # the format caches differ only in who formatted (same texts, same formatted bytes)
+    assert [f["formatter"].split()[0] for f in formats] == ["ruff", "black"]
+    assert formats[0]["files"] == formats[1]["files"] and formats[0]["files"]
 
 
 def test_override_one_file(tmp_path: Path) -> None:

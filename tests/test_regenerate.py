@@ -1,0 +1,157 @@
+"""Incremental regeneration (format cache, examples cache, models cache, dcg worker) == a cold run.
+
+Random edits of a synthetic spec, one after the other on the same output: after each,
+the incremental output tree (engine files included) must equal a cold generation of the
+same spec byte for byte. Never judged by timing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from asyncgen.generate import FORMAT_CACHE, generate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from synth import synth_spec
+
+Doc = dict[str, Any]
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    """Every file's bytes; user-owned files (written once, never again) only by name."""
+    files = json.loads((root / ".asyncgen/manifest.json").read_text())["files"]
+    user = {name for name, record in files.items() if record["ownership"] == "user"}
+    return {
+        name: b"(user-owned)" if name in user else p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and (name := str(p.relative_to(root)))
+    }
+
+
+def _schemas(doc: Doc) -> dict[str, Any]:
+    schemas: dict[str, Any] = doc["components"]["schemas"]
+    return schemas
+
+
+def _edits(rng: random.Random) -> list[tuple[str, Callable[[Doc], None]]]:
+    def pick(doc: Doc) -> dict[str, Any]:
+        name = rng.choice(sorted(_schemas(doc)))
+        schema: dict[str, Any] = _schemas(doc)[name]
+        return schema
+
+    def add_property(doc: Doc) -> None:
+        pick(doc)["properties"][f"p{rng.randrange(100)}"] = rng.choice(
+            [{"type": "string", "maxLength": 9}, {"type": "integer", "minimum": 3}, {"type": "boolean"}]
+        )
+
+    def drop_property(doc: Doc) -> None:
+        props = pick(doc)["properties"]
+        props.pop(rng.choice(sorted(props)))
+
+    def example(doc: Doc) -> None:
+        name = rng.choice(sorted(doc["components"]["messages"]))
+        doc["components"]["messages"][name]["examples"] = [
+            {"payload": {"id": "00000000-0000-4000-8000-000000000001", "status": "closed",
+                         "changedAt": "2024-02-02T00:00:00Z", "amount": rng.randrange(9)}}
+        ]  # fmt: skip
+
+    def enum(doc: Doc) -> None:
+        pick(doc)["properties"]["status"]["enum"] = ["closed", "new"]
+
+    def address(doc: Doc) -> None:
+        name = rng.choice(sorted(doc["channels"]))
+        channel = doc["channels"][name]
+        moved = f"moved.{rng.randrange(100)}"
+        parameter = ".{entityId}" if "parameters" in channel else ""
+        channel["address"] = f"{moved}{parameter}.changed"
+
+    def description(doc: Doc) -> None:
+        pick(doc)["description"] = f"changed {rng.randrange(1000)}"
+
+    def title(doc: Doc) -> None:
+        doc["info"]["description"] = f"about {rng.randrange(1000)}"
+
+    def action(doc: Doc) -> None:
+        op = doc["operations"][rng.choice(sorted(doc["operations"]))]
+        op["action"] = "send" if op["action"] == "receive" else "receive"
+
+    return [
+        ("add property", add_property),
+        ("drop property", drop_property),
+        ("message example", example),
+        ("enum", enum),
+        ("address", address),
+        ("schema description", description),
+        ("info description", title),
+        ("action", action),
+    ]
+
+
+def test_random_edits_regenerate_like_cold_runs(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    doc = synth_spec(6)
+    spec = tmp_path / "s.yaml"
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    warm = tmp_path / "warm"
+    generate(spec, warm, formatter="ruff")
+    reused_formats = 0
+    for step, (kind, edit) in enumerate(_edits(rng)):
+        doc = copy.deepcopy(doc)
+        edit(doc)
+        spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+        result = generate(spec, warm, formatter="ruff")
+        reused_formats += len(result.format_reused)
+        cold = tmp_path / f"cold{step}"
+        generate(spec, cold, formatter="ruff")
+        assert _tree(warm) == _tree(cold), kind
+    assert reused_formats  # some re-rendered files were not formatted again
+
+
+def test_the_format_cache_is_only_trusted_for_what_is_on_disk(tmp_path: Path) -> None:
+    doc = synth_spec(3)
+    spec = tmp_path / "s.yaml"
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    out = tmp_path / "out"
+    generate(spec, out, formatter="ruff")
+    cache = json.loads((out / FORMAT_CACHE).read_text())
+    assert cache["formatter"].startswith("ruff ")
+    producers = next(p for p in cache["files"] if p.endswith("producers.py"))
+
+    _schemas(doc)["Entity0Payload"]["description"] = "changed"
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    first = generate(spec, out, formatter="ruff")
+    assert producers in first.format_reused
+
+    # a file edited in a way the formatter would undo, with its hashes "fixed" to match:
+    # the manifest would let it through, the format cache must not (its record is for other bytes)
+    _schemas(doc)["Entity0Payload"]["description"] = "changed again"
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    text = (out / producers).read_text()
+    (out / producers).write_text(text.replace('"""', "'''", 1))
+    manifest = json.loads((out / ".asyncgen/manifest.json").read_text())
+    import hashlib
+
+    manifest["files"][producers]["sha256"] = hashlib.sha256((out / producers).read_bytes()).hexdigest()
+    (out / ".asyncgen/manifest.json").write_text(json.dumps(manifest))
+    second = generate(spec, out, formatter="ruff")
+    assert producers not in second.format_reused and producers in second.written
+    assert (out / producers).read_text() == text
+
+    # another formatter version: nothing is taken from the cache
+    cache = json.loads((out / FORMAT_CACHE).read_text())
+    cache["formatter"] = "ruff 0.0.1"
+    (out / FORMAT_CACHE).write_text(json.dumps(cache))
+    _schemas(doc)["Entity0Payload"]["description"] = "changed a third time"
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    third = generate(spec, out, formatter="ruff")
+    assert third.format_reused == []
+    generate(spec, tmp_path / "cold", formatter="ruff")
+    assert _tree(out) == _tree(tmp_path / "cold")
