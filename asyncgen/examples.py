@@ -12,8 +12,12 @@ with that reason) rather than a wrong one.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from asyncgen.model import Message
@@ -47,6 +51,14 @@ def example_for(message: Message, defs: Mapping[str, Any]) -> tuple[Any, bool]:
     """(example payload, found) for a message with a JSON payload schema."""
     if message.payload is None:
         return None, False
+    cache = _CACHE.get()
+    if cache is None:
+        return _example_for(message, defs)
+    return cache.example_for(message, defs)
+
+
+def _example_for(message: Message, defs: Mapping[str, Any]) -> tuple[Any, bool]:
+    assert message.payload is not None
     schema = dict(message.payload.schema)
     for ex in message.examples:
         if ex.has_payload and valid(ex.payload, schema, defs):
@@ -213,3 +225,173 @@ def headers_example(message: Message, defs: Mapping[str, Any]) -> dict[str, str]
     if not isinstance(value, Mapping) or not valid(value, schema, defs):
         return None
     return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
+
+
+# ----------------------------------------------------------------------------- the examples cache
+
+_CACHE: ContextVar[ExampleCache | None] = ContextVar("asyncgen_example_cache", default=None)
+EXAMPLES_CACHE_VERSION = 1
+_DEFS_REF = "#/$defs/"
+#: keywords that move JSON Schema's reference resolution away from plain "#/$defs/<name>"
+_SCOPE_KEYWORDS = frozenset(
+    {"$id", "$anchor", "$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor"}
+)
+
+
+class _Opaque(Exception):
+    """A value the cache cannot key or keep: computed every time."""
+
+
+def _scan(node: Any, refs: set[str]) -> None:
+    """Check ``node`` is plain JSON data and collect the def names its ``$ref``s name (or _Opaque).
+
+    Every ``$ref`` (data included) must be ``#/$defs/<one token>``: what both this module's
+    ``_resolve`` and jsonschema resolve to that def; nothing else may steer resolution.
+    """
+    stack = [node]
+    while stack:
+        value = stack.pop()
+        if value is None or isinstance(value, (bool, int, str)):
+            continue
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise _Opaque
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str) or key in _SCOPE_KEYWORDS:
+                    raise _Opaque
+                if key == "$ref":
+                    token = (
+                        item[len(_DEFS_REF) :] if isinstance(item, str) and item.startswith(_DEFS_REF) else ""
+                    )
+                    if not token or "/" in token or "%" in token or "#" in token:
+                        raise _Opaque
+                    refs.add(token.replace("~1", "/").replace("~0", "~"))
+                stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(value)
+        else:  # tuples, sets, objects: JSON would not keep them apart from lists/strings
+            raise _Opaque
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class ExampleCache:
+    """Examples of the last run by a hash of everything :func:`example_for` reads.
+
+    The key covers the engine (asyncgen and jsonschema versions), the payload schema, the
+    message's example payloads and every def the schema reaches through ``$ref`` (in
+    order: dict order is part of the synthesised example). Values that are not plain JSON,
+    and schemas whose references are not plain ``#/$defs/<name>``, are never cached. The
+    cache written holds exactly the entries this run looked up: a cold run writes the same.
+    """
+
+    def __init__(self, previous: Mapping[str, Any], engine: Mapping[str, str]) -> None:
+        self.previous = previous
+        self.engine = dict(engine)
+        self.entries: dict[str, list[Any]] = {}
+        self.hits = 0
+        self._defs: Any = None
+        self._def_memo: dict[str, tuple[str, frozenset[str]] | None] = {}
+
+    def _def(self, name: str, defs: Mapping[str, Any]) -> tuple[str, frozenset[str]] | None:
+        if defs is not self._defs:
+            self._defs, self._def_memo = defs, {}
+        if name not in self._def_memo:
+            refs: set[str] = set()
+            try:
+                schema = defs[name]
+                _scan(schema, refs)
+                self._def_memo[name] = (_text(schema), frozenset(refs))
+            except (_Opaque, KeyError, TypeError, ValueError):
+                self._def_memo[name] = None
+        return self._def_memo[name]
+
+    def key(self, message: Message, defs: Mapping[str, Any]) -> str | None:
+        assert message.payload is not None
+        schema = dict(message.payload.schema)
+        payloads = [ex.payload for ex in message.examples if ex.has_payload]
+        refs: set[str] = set()
+        try:
+            _scan(schema, refs)
+            _scan(payloads, refs)
+            parts = [_text(self.engine), _text(schema), _text(payloads)]
+        except (_Opaque, TypeError, ValueError):
+            return None
+        todo, reached = sorted(refs), set(refs)
+        while todo:
+            found = self._def(todo.pop(), defs)
+            if found is None:
+                return None
+            for name in sorted(found[1] - reached):
+                reached.add(name)
+                todo.append(name)
+        for name in sorted(reached):
+            parts.append(_text(name) + ":" + self._def(name, defs)[0])  # type: ignore[index]
+        return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+    def example_for(self, message: Message, defs: Mapping[str, Any]) -> tuple[Any, bool]:
+        key = self.key(message, defs)
+        if key is None:
+            return _example_for(message, defs)
+        entry = self.previous.get(key)
+        if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], bool):
+            self.hits += 1
+            self.entries[key] = entry
+            return entry[0], entry[1]
+        value, found = _example_for(message, defs)
+        try:
+            _scan(value, set())
+            kept = json.loads(_text(value))
+        except (_Opaque, TypeError, ValueError):
+            return value, found
+        if kept == value:  # the JSON round trip keeps it: a later run may take it from the cache
+            self.entries[key] = [kept, found]
+        return value, found
+
+    def to_bytes(self) -> bytes:
+        data = {
+            "version": EXAMPLES_CACHE_VERSION,
+            "engine": self.engine,
+            "examples": dict(sorted(self.entries.items())),
+        }
+        return (json.dumps(data, ensure_ascii=False, indent=0) + "\n").encode("utf-8")
+
+
+def examples_engine() -> dict[str, str]:
+    from importlib.metadata import version
+
+    from asyncgen import __version__
+
+    return {
+        "asyncgen": __version__,
+        "jsonschema": version("jsonschema"),
+        "cache": str(EXAMPLES_CACHE_VERSION),
+    }
+
+
+def read_examples_cache(path: Any, engine: Mapping[str, str]) -> dict[str, Any]:
+    """The entries of the last run's examples cache (``{}``: none, damaged, or another engine)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != EXAMPLES_CACHE_VERSION:
+        return {}
+    if data.get("engine") != dict(engine) or not isinstance(data.get("examples"), dict):
+        return {}
+    examples: dict[str, Any] = data["examples"]
+    return examples
+
+
+@contextmanager
+def example_cache(previous: Mapping[str, Any], engine: Mapping[str, str]) -> Iterator[ExampleCache]:
+    """Within the block, :func:`example_for` goes through a cache (this thread/context only)."""
+    cache = ExampleCache(previous, engine)
+    token = _CACHE.set(cache)
+    try:
+        yield cache
+    finally:
+        _CACHE.reset(token)

@@ -41,6 +41,7 @@ from asyncgen.errors import (
     SpecError,
     SpecErrors,
 )
+from asyncgen.examples import example_cache, examples_engine, read_examples_cache
 from asyncgen.model import Api
 from asyncgen.models_cache import build_models
 from asyncgen.output import (
@@ -68,6 +69,7 @@ DEFAULT_CONTEXT = "asyncgen.context:build_context"
 MODELS_CACHE = PurePosixPath(RESERVED_DIR) / "models-cache.json"
 FORMAT_CACHE = PurePosixPath(RESERVED_DIR) / "format-cache.json"
 FORMAT_CACHE_VERSION = 1
+EXAMPLES_CACHE = PurePosixPath(RESERVED_DIR) / "examples-cache.json"
 
 
 @dataclass
@@ -96,6 +98,8 @@ class GenerateResult:
     models_fallback: str | None = None
     #: files rendered again whose formatted text was taken from disk (the format cache proved it)
     format_reused: list[str] = field(default_factory=list)
+    #: examples (context) taken from the examples cache instead of synthesised and validated again
+    examples_reused: int = 0
     #: where dcg ran: "worker" (a forked, pre-warmed process), "in-process: <why>", None (not run)
     models_worker: str | None = None
     check: bool = False
@@ -374,9 +378,12 @@ def generate_from_api(
     if dcg_worker is not None:
         dcg_worker.close()  # unused when the models came from the cache
     models, models_cache = models_run.module, models_run.cache
-    context = build_template_context(
-        tset, api, role=role, server=server, package=pkg, params=values, models=models
-    )
+    engine = examples_engine()
+    previous_examples = read_examples_cache(out / EXAMPLES_CACHE, engine) if incremental else {}
+    with example_cache(previous_examples, engine) as examples:
+        context = build_template_context(
+            tset, api, role=role, server=server, package=pkg, params=values, models=models
+        )
     spec_files = spec_copies(sources or {})
     settings = {
         "asyncgen": __version__,
@@ -458,7 +465,11 @@ def generate_from_api(
     }
     written: WriteResult = write_output(
         files, out, meta=meta, check=check, force=force, previous=previous,
-        extra={MODELS_CACHE: models_cache, FORMAT_CACHE: format_cache_bytes(formatter_id, format_entries)},
+        extra={
+            MODELS_CACHE: models_cache,
+            FORMAT_CACHE: format_cache_bytes(formatter_id, format_entries),
+            EXAMPLES_CACHE: examples.to_bytes(),
+        },
     )  # fmt: skip
     return GenerateResult.from_write(
         out,
@@ -472,6 +483,7 @@ def generate_from_api(
         models_fallback=models_run.reason,
         models_worker=dcg_worker.note if dcg_worker is not None and dcg_worker.used else None,
         format_reused=format_reused,
+        examples_reused=examples.hits,
         check=check,
     )
 

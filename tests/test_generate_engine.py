@@ -68,6 +68,7 @@ def test_generates_the_tree(tmp_path: Path) -> None:
     result = run(make_api(), out)
     files = tree(out)
     assert sorted(files) == [
+        ".asyncgen/examples-cache.json",
         ".asyncgen/format-cache.json",
         ".asyncgen/manifest.json",
         ".asyncgen/models-cache.json",

@@ -155,3 +155,65 @@ def test_the_format_cache_is_only_trusted_for_what_is_on_disk(tmp_path: Path) ->
     assert third.format_reused == []
     generate(spec, tmp_path / "cold", formatter="ruff")
     assert _tree(out) == _tree(tmp_path / "cold")
+
+
+def _messages(api: Any) -> list[Any]:
+    found = [m for c in api.channels for m in c.messages] + [
+        m for o in api.operations for m in (*o.messages, *(o.reply.messages if o.reply else ()))
+    ]
+    return [m for m in found if m.payload is not None]
+
+
+def test_cached_examples_equal_computed_ones_on_every_bundled_spec() -> None:
+    from asyncgen.errors import Diagnostics
+    from asyncgen.examples import _example_for, example_cache, example_for, examples_engine
+    from asyncgen.load import load
+    from asyncgen.parse import parse
+
+    engine = examples_engine()
+    cached = 0
+    for spec in sorted((Path(__file__).resolve().parents[1] / "specs").glob("*.yaml")):
+        api = parse(load(spec), Diagnostics())
+        defs = {d.name: dict(d.schema) for d in api.schemas}
+        with example_cache({}, engine) as first:
+            cold = [example_for(m, defs) for m in _messages(api)]
+        previous = json.loads(first.to_bytes())["examples"]
+        with example_cache(previous, engine) as second:
+            warm = [example_for(m, defs) for m in _messages(api)]
+        assert warm == cold == [_example_for(m, defs) for m in _messages(api)], spec.name
+        assert second.to_bytes() == first.to_bytes()
+        assert second.hits == sum(1 for m in _messages(api) if second.key(m, defs) is not None)
+        cached += second.hits
+    assert cached > 20
+
+
+def test_example_keys_cover_what_the_example_reads() -> None:
+    from asyncgen.examples import ExampleCache, examples_engine
+    from asyncgen.model import Message, MessageExample, SchemaDef
+
+    def message(schema: dict[str, Any], *payloads: Any) -> Message:
+        examples = tuple(MessageExample(payload=p, has_payload=True) for p in payloads)
+        return Message(key="m", ident="m", class_name="M", payload=SchemaDef("P", schema), examples=examples)
+
+    cache = ExampleCache({}, examples_engine())
+    linked = {"type": "object", "properties": {"a": {"$ref": "#/$defs/A"}}}
+    defs: dict[str, Any] = {"A": {"type": "string"}, "B": {"type": "integer"}, "P": linked}
+    key = cache.key(message(linked), defs)
+    assert key is not None
+    assert cache.key(message(linked), {**defs, "B": {"type": "string"}}) == key  # not reached
+    assert cache.key(message(linked), {**defs, "A": {"type": "string", "minLength": 3}}) != key
+    assert cache.key(message(linked, {"a": "x"}), defs) != key  # the spec's own example
+    reordered = {"type": "object", "properties": {"b": {"type": "integer"}, "a": {"type": "string"}}}
+    assert cache.key(message(reordered), defs) != cache.key(
+        message({"type": "object", "properties": dict(reversed(list(reordered["properties"].items())))}), defs
+    )
+    # references anything but "#/$defs/<name>" resolves, and values JSON cannot keep: never cached
+    for opaque in (
+        {"properties": {"a": {"$ref": "#/$defs/A/properties/x"}}},
+        {"properties": {"a": {"$ref": "other.json#/A"}}},
+        {"$id": "https://example.com/p", "properties": {"a": {"$ref": "#/$defs/A"}}},
+        {"enum": ("a", "b")},
+        {"maximum": float("inf")},
+        {"properties": {"a": {"$ref": "#/$defs/Missing"}}},
+    ):
+        assert cache.key(message(opaque), defs) is None, opaque
