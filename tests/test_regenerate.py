@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from asyncgen.generate import FORMAT_CACHE, generate
@@ -217,3 +218,32 @@ def test_example_keys_cover_what_the_example_reads() -> None:
         {"properties": {"a": {"$ref": "#/$defs/Missing"}}},
     ):
         assert cache.key(message(opaque), defs) is None, opaque
+
+
+def test_compiled_templates_come_from_the_bytecode_cache_keyed_by_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import jinja2
+
+    from asyncgen.render import UserExtensions, make_environment
+    from asyncgen.templateset import load_set
+
+    tset = load_set("service", None)
+    name = "package/models.py.j2"
+    make_environment(tset).get_template(name)  # compiled (or already cached)
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("compiled again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(jinja2.Environment, "compile", refuse)
+        cached = make_environment(tset).get_template(name)
+    assert cached.render(models=type("M", (), {"code": "x = 1\n"})()) == "x = 1\n\n"
+
+    # another filter set is another environment: compiled anew, never the other's code
+    caches = [make_environment(tset, UserExtensions({"house_filter": str}, {})).bytecode_cache]
+    caches.append(make_environment(tset).bytecode_cache)
+    keys = {c.get_cache_key(name) for c in caches if c is not None}
+    assert len(keys) == 2
+    monkeypatch.setenv("ASYNCGEN_TEMPLATE_CACHE", "0")
+    assert make_environment(tset).bytecode_cache is None
