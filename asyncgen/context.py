@@ -15,6 +15,14 @@ sends, and the other way round; an app's receive-with-reply becomes the client's
 receive operations (a dynamic reply address, e.g. the 2.x RPC pattern) is left out of
 the client: that ``request_...()`` already waits for its messages, and a subscriber
 cannot name a queue that only exists per request.
+
+The other side of that pattern, an application that *receives* from an AMQP queue whose
+name is only known at run time (a parameterised ``is: queue`` address: the exclusive,
+server-named queue of RabbitMQ's RPC tutorial client), gets no subscriber: that queue is
+the reply queue of the application's send operations whose messages carry a correlation
+id. Each becomes a ``request_...()`` whose reply is the queue's messages (see
+:func:`_reply_queue_pairs`); the templates declare the queue when the first request is
+made and send its name as the request's ``reply_to`` (``runtime.ReplyQueue``).
 """
 
 from __future__ import annotations
@@ -281,6 +289,12 @@ class OperationView:
     dlq_address: str | None = None
     correlation_header: str | None = None
     correlation_field: tuple[str, ...] = ()  # payload path of the correlation id
+    #: AMQP: receives from a queue whose name is only known at run time (a reply queue)
+    dynamic_queue: bool = False
+    #: a request whose reply arrives on that queue: the receive operation's view
+    reply_queue: OperationView | None = None
+    #: the reply queue's view: the request functions whose replies arrive on it
+    replies_for: list[str] = field(default_factory=list)
 
     @property
     def ident(self) -> str:
@@ -428,7 +442,15 @@ def build_context(
     choice = brokers.choose(api, server, default=params.get("broker"))
     profile = choice.profile
     builder = _Builder(api, profile, package, models)
-    ops = [builder.operation(op, role) for op in _role_operations(api, role)]
+    role_ops = _role_operations(api, role)
+    queue_op, paired = _reply_queue_pairs(builder, role_ops, role)
+    views = [builder.operation(op, role, replies_on=queue_op if id(op) in paired else None) for op in role_ops]
+    reply_queues = [v for v in views if v.dynamic_queue]
+    ops = [v for v in views if not v.dynamic_queue]
+    for o in ops:
+        if id(o.op) in paired:
+            o.reply_queue = reply_queues[0]
+            reply_queues[0].replies_for.append(o.function)
     sends = [o for o in ops if o.action == "send"]
     receives = [o for o in ops if o.action == "receive"]
     channels = builder.used_channels(ops)
@@ -450,6 +472,7 @@ def build_context(
         "receives": receives,
         "subscriber_groups": groups(receives, builder.defs),
         "requests": [o for o in sends if o.has_reply],
+        "reply_queues": reply_queues,
         "producer_imports": imports(sends, profile, "send"),
         "consumer_imports": imports(receives, profile, "receive"),
         "handler_imports": imports(receives, profile, "handler"),
@@ -595,12 +618,36 @@ class _Builder:
             )
         return found.const
 
-    def operation(self, op: Operation, role: str) -> OperationView:
-        action = op.action if role == "app" else ("receive" if op.action == "send" else "send")
+    def fragments(self, op: Operation, channel: ChannelView) -> brokers.Fragments:
+        """The operation's honoured bindings as code (see :func:`brokers.fragments`)."""
+        return brokers.fragments(
+            self.profile,
+            op_key=op.key,
+            op_bindings=op.bindings,
+            channel_bindings=op.channel.bindings,
+            message_bindings=[m.bindings for m in op.messages or op.channel.messages],
+            address=channel.address,
+            template=channel.template,
+            regex=channel.regex,
+            parameterised=channel.parameterised,
+            package=self.package,
+        )
+
+    def receives_on_dynamic_queue(self, op: Operation, role: str) -> bool:
+        """Whether the operation (after role mirroring) receives from an AMQP queue named at run time."""
+        if _action(op, role) != "receive" or self.profile.key != "rabbit":
+            return False
+        return self.fragments(op, self.channel(op.channel)).dynamic_queue
+
+    def operation(self, op: Operation, role: str, *, replies_on: Operation | None = None) -> OperationView:
+        """The view of ``op``; ``replies_on``: the receive operation whose queue gets its replies."""
+        action = _action(op, role)
         channel = self.channel(op.channel)
         messages_in = op.messages or op.channel.messages
         reply = op.reply
         has_reply = reply is not None and bool(reply.messages or (reply.channel and reply.channel.messages))
+        if replies_on is not None:
+            has_reply, reply = True, None
         if action == "send" and not self.profile.supports_request:
             has_reply = False  # WebSockets: the reply is just the next frame on the connection
         if action == "send":
@@ -615,6 +662,8 @@ class _Builder:
             wanted = f"on_{op.ident}" if single else f"on_{op.ident}_{m.ident}"
             messages.append(self.message(m, self.handler_names.take(wanted) if action == "receive" else ""))
         view = OperationView(op=op, action=action, channel=channel, messages=messages, function=function)
+        if replies_on is not None:
+            view.reply_messages = [self.message(m, "") for m in replies_on.messages or replies_on.channel.messages]
         if has_reply and reply is not None:
             reply_msgs = reply.messages or (reply.channel.messages if reply.channel else ())
             view.reply_messages = [self.message(m, "") for m in reply_msgs]
@@ -647,24 +696,8 @@ class _Builder:
             if cid is not None and cid.source == "payload" and cid.path:
                 view.correlation_field = cid.path
                 break
-        frag = brokers.fragments(
-            self.profile,
-            op_key=op.key,
-            op_bindings=op.bindings,
-            channel_bindings=op.channel.bindings,
-            message_bindings=[m.bindings for m in messages_in],
-            address=channel.address,
-            template=channel.template,
-            regex=channel.regex,
-            parameterised=channel.parameterised,
-            package=self.package,
-        )
-        if frag.dynamic_queue and action == "receive":
-            raise GenerationError(
-                f"operation {op.key!r} receives from the AMQP queue {channel.address!r}, whose name is only "
-                "known at run time (a parameterised 'is: queue' address); give the channel a fixed queue "
-                "name or an exchange binding"
-            )
+        frag = self.fragments(op, channel)
+        view.dynamic_queue = frag.dynamic_queue and action == "receive"
         view.subscriber_args = frag.subscriber_args
         view.spy_args = lit(channel.example_address) if frag.dynamic_queue else frag.spy_args
         view.publish_kwargs = frag.publish_kwargs
@@ -674,6 +707,53 @@ class _Builder:
 
 def _upper_snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()
+
+
+def _action(op: Operation, role: str) -> str:
+    """The operation's action for the role (the client mirrors the application)."""
+    if role == "app":
+        return op.action
+    return "receive" if op.action == "send" else "send"
+
+
+def _reply_queue_pairs(builder: _Builder, ops: Sequence[Operation], role: str) -> tuple[Operation | None, set[int]]:
+    """The receive operation on an AMQP queue named at run time, and the send operations it answers.
+
+    Such a queue (a parameterised ``is: queue`` address, e.g. ``{queue}`` with ``exclusive: true``)
+    cannot be subscribed to by name: it is the exclusive, server-named reply queue of RabbitMQ's
+    RPC pattern, whose name travels as each request's ``reply_to``. Its requests are the send
+    operations whose messages carry a correlation id (the only thing that ties a reply to its
+    request) and have no reply of their own. Refused (GenerationError) when there are several
+    such queues (which reply goes where is then unknowable) or no send operation to pair with.
+    """
+    queues = [op for op in ops if builder.receives_on_dynamic_queue(op, role)]
+    if not queues:
+        return None, set()
+    where = ", ".join(f"{op.key!r} ({op.channel.address or op.channel.key!r})" for op in queues)
+    if len(queues) > 1:
+        raise GenerationError(
+            f"operations {where} receive from AMQP queues whose name is only known at run time (parameterised "
+            "'is: queue' addresses); asyncgen makes one such queue the reply queue of the requests, and cannot "
+            "tell which replies go to which; give all but one of these channels a fixed queue name or an "
+            "exchange binding"
+        )
+    paired = {
+        id(op)
+        for op in ops
+        if _action(op, role) == "send"
+        and not (op.reply is not None and (op.reply.messages or (op.reply.channel and op.reply.channel.messages)))
+        and any(m.correlation_id is not None for m in op.messages or op.channel.messages)
+    }
+    if not paired:
+        (queue,) = queues
+        raise GenerationError(
+            f"operation {queue.key!r} receives from the AMQP queue "
+            f"{queue.channel.address or queue.channel.key!r}, whose name is only known at run time (a "
+            "parameterised 'is: queue' address), and no send operation's message has a correlationId, so it "
+            "cannot be the reply queue of a request; give the channel a fixed queue name or an exchange "
+            "binding, or give the request's message a correlationId"
+        )
+    return queues[0], paired
 
 
 def _role_operations(api: Api, role: str) -> list[Operation]:
