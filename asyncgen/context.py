@@ -16,13 +16,9 @@ receive operations (a dynamic reply address, e.g. the 2.x RPC pattern) is left o
 the client: that ``request_...()`` already waits for its messages, and a subscriber
 cannot name a queue that only exists per request.
 
-The other side of that pattern, an application that *receives* from an AMQP queue whose
-name is only known at run time (a parameterised ``is: queue`` address: the exclusive,
-server-named queue of RabbitMQ's RPC tutorial client), gets no subscriber: that queue is
-the reply queue of the application's send operations whose messages carry a correlation
-id. Each becomes a ``request_...()`` whose reply is the queue's messages (see
-:func:`_reply_queue_pairs`); the templates declare the queue when the first request is
-made and send its name as the request's ``reply_to`` (``runtime.ReplyQueue``).
+The other side of that pattern, a receive operation on an AMQP queue whose name is only
+known at run time, gets no subscriber: it is the reply queue of the correlated send
+operations, which become ``request_...()`` (``asyncgen/reply_queue.py``).
 """
 
 from __future__ import annotations
@@ -40,6 +36,7 @@ from asyncgen.errors import GenerationError
 from asyncgen.examples import example_for, headers_example, invalid_field_for
 from asyncgen.model import Api, Channel, Message, Operation, Parameter, Server
 from asyncgen.relaycontext import build_relay
+from asyncgen.reply_queue import reply_queue_pairs, role_action
 from asyncgen.service_modules import Names, groups, imports, test_uses
 
 JSON_TYPES = ("application/json", "text/json")
@@ -443,8 +440,10 @@ def build_context(
     profile = choice.profile
     builder = _Builder(api, profile, package, models)
     role_ops = _role_operations(api, role)
-    queue_op, paired = _reply_queue_pairs(builder, role_ops, role)
-    views = [builder.operation(op, role, replies_on=queue_op if id(op) in paired else None) for op in role_ops]
+    queue_op, paired = reply_queue_pairs(role_ops, role, lambda o: builder.receives_on_dynamic_queue(o, role))
+    views = [
+        builder.operation(op, role, replies_on=queue_op if id(op) in paired else None) for op in role_ops
+    ]
     reply_queues = [v for v in views if v.dynamic_queue]
     ops = [v for v in views if not v.dynamic_queue]
     for o in ops:
@@ -635,13 +634,13 @@ class _Builder:
 
     def receives_on_dynamic_queue(self, op: Operation, role: str) -> bool:
         """Whether the operation (after role mirroring) receives from an AMQP queue named at run time."""
-        if _action(op, role) != "receive" or self.profile.key != "rabbit":
+        if role_action(op, role) != "receive" or self.profile.key != "rabbit":
             return False
         return self.fragments(op, self.channel(op.channel)).dynamic_queue
 
     def operation(self, op: Operation, role: str, *, replies_on: Operation | None = None) -> OperationView:
         """The view of ``op``; ``replies_on``: the receive operation whose queue gets its replies."""
-        action = _action(op, role)
+        action = role_action(op, role)
         channel = self.channel(op.channel)
         messages_in = op.messages or op.channel.messages
         reply = op.reply
@@ -663,7 +662,8 @@ class _Builder:
             messages.append(self.message(m, self.handler_names.take(wanted) if action == "receive" else ""))
         view = OperationView(op=op, action=action, channel=channel, messages=messages, function=function)
         if replies_on is not None:
-            view.reply_messages = [self.message(m, "") for m in replies_on.messages or replies_on.channel.messages]
+            replies = replies_on.messages or replies_on.channel.messages
+            view.reply_messages = [self.message(m, "") for m in replies]
         if has_reply and reply is not None:
             reply_msgs = reply.messages or (reply.channel.messages if reply.channel else ())
             view.reply_messages = [self.message(m, "") for m in reply_msgs]
@@ -707,53 +707,6 @@ class _Builder:
 
 def _upper_snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()
-
-
-def _action(op: Operation, role: str) -> str:
-    """The operation's action for the role (the client mirrors the application)."""
-    if role == "app":
-        return op.action
-    return "receive" if op.action == "send" else "send"
-
-
-def _reply_queue_pairs(builder: _Builder, ops: Sequence[Operation], role: str) -> tuple[Operation | None, set[int]]:
-    """The receive operation on an AMQP queue named at run time, and the send operations it answers.
-
-    Such a queue (a parameterised ``is: queue`` address, e.g. ``{queue}`` with ``exclusive: true``)
-    cannot be subscribed to by name: it is the exclusive, server-named reply queue of RabbitMQ's
-    RPC pattern, whose name travels as each request's ``reply_to``. Its requests are the send
-    operations whose messages carry a correlation id (the only thing that ties a reply to its
-    request) and have no reply of their own. Refused (GenerationError) when there are several
-    such queues (which reply goes where is then unknowable) or no send operation to pair with.
-    """
-    queues = [op for op in ops if builder.receives_on_dynamic_queue(op, role)]
-    if not queues:
-        return None, set()
-    where = ", ".join(f"{op.key!r} ({op.channel.address or op.channel.key!r})" for op in queues)
-    if len(queues) > 1:
-        raise GenerationError(
-            f"operations {where} receive from AMQP queues whose name is only known at run time (parameterised "
-            "'is: queue' addresses); asyncgen makes one such queue the reply queue of the requests, and cannot "
-            "tell which replies go to which; give all but one of these channels a fixed queue name or an "
-            "exchange binding"
-        )
-    paired = {
-        id(op)
-        for op in ops
-        if _action(op, role) == "send"
-        and not (op.reply is not None and (op.reply.messages or (op.reply.channel and op.reply.channel.messages)))
-        and any(m.correlation_id is not None for m in op.messages or op.channel.messages)
-    }
-    if not paired:
-        (queue,) = queues
-        raise GenerationError(
-            f"operation {queue.key!r} receives from the AMQP queue "
-            f"{queue.channel.address or queue.channel.key!r}, whose name is only known at run time (a "
-            "parameterised 'is: queue' address), and no send operation's message has a correlationId, so it "
-            "cannot be the reply queue of a request; give the channel a fixed queue name or an exchange "
-            "binding, or give the request's message a correlationId"
-        )
-    return queues[0], paired
 
 
 def _role_operations(api: Api, role: str) -> list[Operation]:

@@ -49,13 +49,18 @@ channels:
     messages:
       sum:
         correlationId: {{location: '$message.header#/correlation_id'}}
-        payload: {{type: object, properties: {{numbers: {{type: array, items: {{type: number}}, examples: [[4, 3]]}}}}}}
+        payload:
+          type: object
+          properties: {{numbers: {{type: array, items: {{type: number}}, examples: [[4, 3]]}}}}
   products:
     address: rpc_product
     messages:
       product:
         correlationId: {{location: '$message.header#/correlation_id'}}
-        payload: {{type: object, required: [numbers], properties: {{numbers: {{type: array, items: {{type: number}}}}}}}}
+        payload:
+          type: object
+          required: [numbers]
+          properties: {{numbers: {{type: array, items: {{type: number}}}}}}
   audit:
     address: audit
     messages:
@@ -154,7 +159,8 @@ def test_the_client_role_of_an_rpc_server_gets_the_reply_queue(tmp_path: Path) -
 
 def _spec(extra_channels: str, operations: str) -> str:
     return (
-        "asyncapi: 3.0.0\ninfo: {title: X, version: 1.0.0}\nservers:\n  dev: {host: localhost, protocol: amqp}\n"
+        "asyncapi: 3.0.0\ninfo: {title: X, version: 1.0.0}\n"
+        "servers:\n  dev: {host: localhost, protocol: amqp}\n"
         f"channels:\n{REPLIES}{extra_channels}operations:\n{operations}"
     )
 
