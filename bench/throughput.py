@@ -333,10 +333,15 @@ def report(args: argparse.Namespace, results: dict[str, list[tuple[float, float,
             statistics.median(cpu),
         )
         summary[label] = row
-        received = ", ".join(str(r[2]) for r in runs)
+        counts = [r[2] for r in runs]
+        received = (
+            f"all {args.messages} in {len(runs)} rounds"
+            if all(c == args.messages for c in counts)
+            else f"{', '.join(map(str, counts))} of {args.messages} per round"
+        )
         print(
             f"{label:<16} {row[0]:>14.0f} {row[1]:>7.0f} {row[2]:>17.0f} {row[3]:>7.0f} {row[4]:>15.0f} "
-            f"{row[5]:>7.0f}  {received} of {args.messages} per round"
+            f"{row[5]:>7.0f}  {received}"
         )
     hand = summary["hand-written"]
     for label in [label for label in summary if label != "hand-written"]:
