@@ -13,7 +13,9 @@ the class offsets) over a pipe: the bytes are the same as in-process. Whenever s
 - not Linux, other threads running (fork would copy their locks), ``ASYNCGEN_DCG_WORKER=0``,
 a document that is not plain JSON, the worker died or answered nonsense - the calls run in
 the main process instead and :attr:`DcgWorker.note` (then ``GenerateResult.models_worker``)
-says why. dcg's own errors are raised as in-process (same :class:`GenerationError` text).
+says why; so they do when dcg already ran in this process (a long-lived caller, a test
+session): its start-up is paid, a fork would only cost. dcg's own errors are raised as
+in-process (same :class:`GenerationError` text).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from asyncgen import schemas
 from asyncgen.errors import GenerationError
 from asyncgen.schemas import DcgRun, run_document
 
@@ -70,6 +73,8 @@ def _refusal() -> str | None:
     """Why no worker can be forked here (None: it can)."""
     if os.environ.get("ASYNCGEN_DCG_WORKER", "1") == "0":
         return "ASYNCGEN_DCG_WORKER=0"
+    if schemas.dcg_is_warm():
+        return "datamodel-code-generator is warm in this process already"
     if not sys.platform.startswith("linux"):
         return f"fork is not used on {sys.platform}"
     if threading.active_count() != 1:

@@ -7,6 +7,10 @@ growing graph, which made load time superlinear (measured: 2,000 channels
 Nothing we build in these sections is garbage, so pausing is safe; the
 collector runs normally again afterwards. Re-entrant: only the outermost
 pause re-enables.
+
+``generate()`` pauses it for the whole run (after the up-to-date check): on 1,000
+channels the collector cost ~0.25 s of a 1.2 s CPU regeneration and ~0.85 s of a
+5.1 s full generation, for ~3 MB more peak memory.
 """
 
 from __future__ import annotations

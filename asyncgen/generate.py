@@ -42,6 +42,7 @@ from asyncgen.errors import (
     SpecErrors,
 )
 from asyncgen.examples import example_cache, examples_engine, read_examples_cache
+from asyncgen.gcpause import without_gc
 from asyncgen.model import Api
 from asyncgen.models_cache import build_models
 from asyncgen.output import (
@@ -333,6 +334,7 @@ def spec_copies(files: Mapping[str, bytes]) -> list[OutputFile]:
     return out
 
 
+@without_gc
 def generate_from_api(
     api: Api,
     out: Path,
@@ -564,6 +566,7 @@ def generate(
         )  # fmt: skip
 
 
+@without_gc  # a run allocates millions of long-lived objects: collecting costs ~20% of its CPU
 def _generate(
     spec: Path,
     out: Path,

@@ -241,6 +241,14 @@ class DcgRun:
     tree: ast.Module | None = field(default=None, compare=False, repr=False)
 
 
+#: "warm": whether dcg ran in this process already (its imports and config models are done)
+_STATE = {"warm": False}
+
+
+def dcg_is_warm() -> bool:
+    return _STATE["warm"]
+
+
 def run_document(document: dict[str, Any]) -> DcgRun:
     """dcg over ``document`` (from :func:`prepare_document`, or a part of its ``$defs``)."""
     with tempfile.TemporaryDirectory(prefix="asyncgen-models-") as tmp:
@@ -250,6 +258,7 @@ def run_document(document: dict[str, Any]) -> DcgRun:
             warnings.simplefilter("always")
             try:
                 code = _run_dcg(document, metadata_path)
+                _STATE["warm"] = True
             except GenerationError:
                 raise
             except Exception as err:  # dcg raises its own Error and assorted others

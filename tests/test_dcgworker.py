@@ -33,9 +33,16 @@ from synth import synth_spec
 
 
 @pytest.fixture(autouse=True)
-def _single_threaded() -> None:
+def _single_threaded(monkeypatch: pytest.MonkeyPatch) -> None:
     if threading.active_count() != 1:  # the worker is (rightly) never forked then
         pytest.skip("other threads are running in this test process: no worker is forked")
+    monkeypatch.setitem(schemas._STATE, "warm", False)  # as in a fresh process (else: in-process)
+
+
+def _start() -> dcgworker.DcgWorker:
+    """A worker as a fresh process forks it (the in-process comparisons warm dcg here)."""
+    schemas._STATE["warm"] = False
+    return dcgworker.start()
 
 
 def _same(a: ModelsRun, b: ModelsRun) -> None:
@@ -64,7 +71,7 @@ def test_worker_and_in_process_agree_on_random_changes(tmp_path: Path) -> None:
     }
     spec.write_text(yaml.safe_dump(doc, sort_keys=False))
     api = _api_of(spec)
-    with dcgworker.start() as worker:
+    with _start() as worker:
         full = build_models(api, None, worker)
         assert worker.note == "worker"
     _same(full, build_models(api, None))
@@ -79,7 +86,7 @@ def test_worker_and_in_process_agree_on_random_changes(tmp_path: Path) -> None:
                 api,
                 schemas=tuple(replace(d, schema=new_schema) if d is schema_def else d for d in api.schemas),
             )
-            with dcgworker.start() as worker:
+            with _start() as worker:
                 in_worker = build_models(changed, cache, worker)
                 assert worker.note == ("worker" if in_worker.mode != "cached" else None), in_worker.mode
             _same(in_worker, build_models(changed, cache))
@@ -96,7 +103,7 @@ def test_dcg_warnings_and_errors_come_back_as_in_process(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(schemas, "_run_dcg", noisy)  # the fork inherits it
     api = _api({"A": {"type": "object", "properties": {"x": {"type": "integer"}}}})
-    with dcgworker.start() as worker:
+    with _start() as worker:
         run = build_models(api, None, worker)
         assert worker.note == "worker"
     assert run.module.warnings == ("datamodel-code-generator: something odd",)
@@ -105,14 +112,14 @@ def test_dcg_warnings_and_errors_come_back_as_in_process(monkeypatch: pytest.Mon
     broken = _api({"A": {"type": "object", "properties": {"b": {"$ref": "#/$defs/Missing"}}}})
     with pytest.raises(GenerationError) as in_process:
         build_models(broken, None)
-    with dcgworker.start() as worker, pytest.raises(GenerationError) as in_worker:
+    with _start() as worker, pytest.raises(GenerationError) as in_worker:
         build_models(broken, None, worker)
     assert in_worker.value.message == in_process.value.message
 
 
 def test_a_dead_worker_falls_back_to_in_process() -> None:
     api = _api({"A": {"type": "object", "properties": {"x": {"type": "string", "maxLength": 3}}}})
-    with dcgworker.start() as worker:
+    with _start() as worker:
         worker.process.kill()
         worker.process.join(5)
         run = build_models(api, None, worker)
@@ -122,15 +129,20 @@ def test_a_dead_worker_falls_back_to_in_process() -> None:
 
 
 def test_documents_that_are_not_plain_json_run_in_process() -> None:
-    with dcgworker.start() as worker:
+    with _start() as worker:
         [(run, segments)] = worker.run([{"$defs": {"A": {"type": "number", "maximum": float("nan")}}}])
         assert (worker.note or "").startswith("in-process: the schemas are not plain JSON"), worker.note
     assert segments is None and "class A" in run.code
 
 
-def test_switched_off_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ASYNCGEN_DCG_WORKER", "0")
+def test_switched_off_by_the_environment_or_a_warm_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    build_models(_api({"A": {"type": "string"}}), None)  # dcg warm in this process now
     with dcgworker.start() as worker:
+        assert worker.process is None
+        assert worker.note == "in-process: datamodel-code-generator is warm in this process already"
+    schemas._STATE["warm"] = False
+    monkeypatch.setenv("ASYNCGEN_DCG_WORKER", "0")
+    with _start() as worker:
         assert worker.process is None and worker.note == "in-process: ASYNCGEN_DCG_WORKER=0"
 
 
