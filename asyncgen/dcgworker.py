@@ -3,7 +3,9 @@
 dcg's fixed cost is per process: it imports most of itself lazily and builds its own
 pydantic config models on the first ``generate()`` call (0.3-0.5 s; the next 1-schema
 call takes ~5 ms). A regeneration that changes one schema pays it in full for two tiny
-dcg calls. :func:`start` forks a worker as soon as the run knows it is not up to date;
+dcg calls. The worker only pays off with an idle CPU: it is forked when the load average
+leaves half a CPU free (``ASYNCGEN_DCG_WORKER=1``: always, ``=0``: never).
+:func:`start` forks a worker as soon as the run knows it is not up to date;
 the worker imports dcg and makes one throw-away call while the main process loads,
 validates and parses the spec, then serves :meth:`DcgWorker.run` requests.
 
@@ -38,6 +40,9 @@ _WARM_UP: dict[str, Any] = {"$defs": {"Warm": {"type": "object", "properties": {
 
 
 def _serve(conn: Any) -> None:  # pragma: no cover - runs in the forked child
+    import gc
+
+    gc.disable()  # as the main process's run (asyncgen.gcpause): dcg allocates long-lived graphs
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -69,9 +74,22 @@ def _serve(conn: Any) -> None:  # pragma: no cover - runs in the forked child
         conn.send_bytes(json.dumps(answers, ensure_ascii=False).encode("utf-8"))
 
 
+def _busy() -> str | None:
+    """Why the machine has no idle CPU for a worker (None: it has one, or we cannot tell)."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return None
+    cpus = os.cpu_count() or 1
+    if load >= cpus - 0.5:
+        return f"no idle CPU (load average {load:.1f} on {cpus} CPUs): a worker would only compete"
+    return None
+
+
 def _refusal() -> str | None:
     """Why no worker can be forked here (None: it can)."""
-    if os.environ.get("ASYNCGEN_DCG_WORKER", "1") == "0":
+    setting = os.environ.get("ASYNCGEN_DCG_WORKER", "auto")
+    if setting == "0":
         return "ASYNCGEN_DCG_WORKER=0"
     if schemas.dcg_is_warm():
         return "datamodel-code-generator is warm in this process already"
@@ -79,6 +97,8 @@ def _refusal() -> str | None:
         return f"fork is not used on {sys.platform}"
     if threading.active_count() != 1:
         return "other threads are running (fork would copy their locks)"
+    if setting != "1":
+        return _busy()
     return None
 
 

@@ -11,8 +11,9 @@ process (what a user's ``asyncgen generate`` costs, lazy imports included):
   again on the next run, so every run is a real change), then ``generate()``;
 * --check     - ``generate(check=True)`` on an up-to-date output (renders everything,
   writes nothing: CI's drift check);
-* "... in-proc" rows - the same with ``ASYNCGEN_DCG_WORKER=0`` (dcg in the main process,
-  not in the pre-warmed worker), to show what the worker buys (another channel changes).
+* "... worker" / "... in-proc" rows - the same with ``ASYNCGEN_DCG_WORKER=1`` (dcg always in
+  the pre-warmed worker) and ``=0`` (always in the main process); the plain rows let asyncgen
+  decide (a worker only with an idle CPU). Each one-channel row changes another channel.
 
 Printed: best and median seconds of ``generate()`` inside the process and of the
 whole process, and each as a share of the full generation; and the CPU seconds
@@ -112,12 +113,11 @@ def worker(spec: Path, out: Path, check: bool) -> None:
     )
 
 
-def run(spec: Path, out: Path, check: bool = False, worker: bool = True) -> dict[str, Any]:
+def run(spec: Path, out: Path, check: bool = False, worker: str = "auto") -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--worker", str(spec), str(out)]
     if check:
         cmd.append("--check")
-    env = None if worker else {**os.environ, "ASYNCGEN_DCG_WORKER": "0"}
-    return worker_json(cmd, cwd=REPO, env=env)
+    return worker_json(cmd, cwd=REPO, env={**os.environ, "ASYNCGEN_DCG_WORKER": worker})
 
 
 def change_one_channel(spec: Path, channel: int, add: bool) -> None:
@@ -154,9 +154,11 @@ def main() -> None:
         out = tmp / "out"
         rows: dict[str, list[dict[str, Any]]] = {
             "full": [],
+            "full worker": [],
             "full in-proc": [],
             "no change": [],
             "one channel": [],
+            "one worker": [],
             "one in-proc": [],
             "--check": [],
         }
@@ -165,14 +167,15 @@ def main() -> None:
         run(spec, out)  # the output the other runs start from
         for i in range(args.repeat):
             shutil.rmtree(tmp / "fresh", ignore_errors=True)
-            rows["full"].append(run(spec, tmp / "fresh"))
-            shutil.rmtree(tmp / "fresh", ignore_errors=True)
-            rows["full in-proc"].append(run(spec, tmp / "fresh", worker=False))
+            for label, dcg in (("full", "auto"), ("full worker", "1"), ("full in-proc", "0")):
+                shutil.rmtree(tmp / "fresh", ignore_errors=True)
+                rows[label].append(run(spec, tmp / "fresh", worker=dcg))
             rows["no change"].append(run(spec, out))
-            change_one_channel(spec, n // 2, add=i % 2 == 0)
-            rows["one channel"].append(run(spec, out))
-            change_one_channel(spec, n // 2 + 1, add=i % 2 == 0)
-            rows["one in-proc"].append(run(spec, out, worker=False))
+            for offset, (label, dcg) in enumerate(
+                (("one channel", "auto"), ("one worker", "1"), ("one in-proc", "0"))
+            ):
+                change_one_channel(spec, n // 2 + offset, add=i % 2 == 0)
+                rows[label].append(run(spec, out, worker=dcg))
             rows["--check"].append(run(spec, out, check=True))
 
         full_best = min(r["seconds"] for r in rows["full"])

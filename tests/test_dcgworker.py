@@ -37,6 +37,7 @@ def _single_threaded(monkeypatch: pytest.MonkeyPatch) -> None:
     if threading.active_count() != 1:  # the worker is (rightly) never forked then
         pytest.skip("other threads are running in this test process: no worker is forked")
     monkeypatch.setitem(schemas._STATE, "warm", False)  # as in a fresh process (else: in-process)
+    monkeypatch.setenv("ASYNCGEN_DCG_WORKER", "1")  # whatever the machine's load
 
 
 def _start() -> dcgworker.DcgWorker:
