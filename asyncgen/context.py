@@ -323,11 +323,7 @@ class OperationView:
         """Whether the producer has headers to send (the spec's, a correlation id or reply
         header, an Avro content-type) or to check (a headers schema); else it sends none."""
         return bool(
-            self.headers_type
-            or self.headers_model
-            or self.correlation_header
-            or self.has_reply
-            or self.avro
+            self.headers_type or self.headers_model or self.correlation_header or self.has_reply or self.avro
         )
 
     @property

@@ -323,8 +323,8 @@ class _Normaliser:
         if "type" not in out and "properties" in out:
             out["type"] = "object"  # pydantic always says it; specs often leave it implicit
         out = self._drop_optional_nulls(out)
-        branches = out.get("anyOf")
-        consts = branches and all(isinstance(b, dict) and set(b) == {"const"} for b in branches)
+        any_of = out.get("anyOf")
+        consts = any_of and all(isinstance(b, dict) and set(b) == {"const"} for b in any_of)
         if consts and "enum" not in out:
             out["enum"] = [b["const"] for b in out.pop("anyOf")]  # anyOf of consts is an enum
         if "anyOf" in out:

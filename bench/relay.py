@@ -44,7 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-RECEIVERS = r'''
+RECEIVERS = r"""
 import asyncio, json, sys, time
 import uvicorn
 
@@ -90,7 +90,7 @@ async def main():
 
 
 asyncio.run(main())
-'''
+"""
 
 PROBE = r'''
 import asyncio, gc, json, os, statistics, sys, tempfile, time
@@ -376,7 +376,8 @@ def run(args: argparse.Namespace, out: Path, env: dict[str, str], ports: list[in
         cells = [f"{v['p50']:.1f} / {v['p99']:.1f}" for v in lat.values()]
         print(
             f"{subs:>5} {cells[0]:>13} {cells[1]:>13} {cells[2]:>13} "
-            f"{lat['relay']['p99'] - lat['bare']['p99']:>18.1f} {lat['relay']['p99'] - lat['raw']['p99']:>7.1f}"
+            f"{lat['relay']['p99'] - lat['bare']['p99']:>18.1f} "
+            f"{lat['relay']['p99'] - lat['raw']['p99']:>7.1f}"
         )
     if args.soak:
         started = time.perf_counter()
@@ -388,8 +389,10 @@ def run(args: argparse.Namespace, out: Path, env: dict[str, str], ports: list[in
         mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
         slope = sum((x - mean_x) * (y - mean_y) for x, y in samples) / sum((x - mean_x) ** 2 for x in xs)
         print(
-            f"soak: {args.soak} events to {args.soak_subscribers} subscriber(s) in {time.perf_counter() - started:.0f} s "
-            f"({r['per_s']:.0f} events/s, {r['arrived']} deliveries arrived); RSS start {ys[0]:.1f} MB (after {xs[0]} events), "
+            f"soak: {args.soak} events to {args.soak_subscribers} subscriber(s) "
+            f"in {time.perf_counter() - started:.0f} s "
+            f"({r['per_s']:.0f} events/s, {r['arrived']} deliveries arrived); "
+            f"RSS start {ys[0]:.1f} MB (after {xs[0]} events), "
             f"end {ys[-1]:.1f} MB, max {max(ys):.1f} MB, slope {slope * 100000:+.2f} MB per 100k events"
         )
 

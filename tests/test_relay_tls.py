@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "specs" / "erp-events.asyncapi.yaml"
 API = ROOT / "specs" / "erp-api.openapi.yaml"
 
-SCRIPT = r'''
+SCRIPT = r"""
 import asyncio, dataclasses, json, socket, sys
 import uvicorn
 from erp_events.http_settings import HttpSettings
@@ -82,7 +82,7 @@ async def main():
 
 
 asyncio.run(main())
-'''
+"""
 
 
 def openssl(*args: str, cwd: Path) -> None:

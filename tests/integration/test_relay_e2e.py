@@ -492,8 +492,16 @@ def test_two_relays_sharing_a_postgres_store_deliver_1000_events_once(
         relays = [Proc("relay", project, env, label=f"pg-relay-{n}") for n in (1, 2)]
         for relay in relays:
             relay.start()
-        stack = Stack(project, api, relays[0], {"pg": receiver}, {"pg": created.json()["secret"]}, types,
-                      f"http://127.0.0.1:{port}", None)
+        stack = Stack(
+            project,
+            api,
+            relays[0],
+            {"pg": receiver},
+            {"pg": created.json()["secret"]},
+            types,
+            f"http://127.0.0.1:{port}",
+            None,
+        )
         run = uuid.uuid4().hex[:8]
         sent = publish(run, {"OrderCreated": 500, "CustomerChanged": 500})
         check_delivered(stack, run, sent, timeout=180)  # all 1,000, one webhook-id each, signatures valid
