@@ -14,6 +14,7 @@ from typing import Any
 from asyncgen.document import MapNode, SeqNode, child_loc
 from asyncgen.errors import Location
 from asyncgen.validate.hints import did_you_mean
+from asyncgen.validate.regex import check_pattern
 from asyncgen.validate.walker import Ctx, Kind, article, json_type
 
 SIMPLE_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
@@ -86,6 +87,9 @@ class SchemaKind(Kind):
                     continue
                 for sub, item in value.items():
                     sub_loc = child_loc(value, sub) if isinstance(value, MapNode) else loc(key).child(sub)
+                    if key == "patternProperties":
+                        key_loc = value.key_loc(sub) if isinstance(value, MapNode) else sub_loc
+                        check_pattern(ctx, sub, key_loc, "`patternProperties` key", node=node)
                     stack.append((item, sub_loc, f"{key}/{sub}"))
             elif key in _SCHEMA_ARRAYS:
                 self._schema_array(ctx, node, key, value, at=loc(key), stack=stack, bad=bad)
@@ -112,6 +116,8 @@ class SchemaKind(Kind):
             elif key in _STRINGS or (key == "discriminator" and self.asyncapi):
                 if not isinstance(value, str):
                     bad(key, "a string")
+                elif key == "pattern":
+                    check_pattern(ctx, value, loc(key), "schema keyword `pattern`", node=node)
             elif key in _BOOLS or (key == "deprecated" and self.asyncapi):
                 if not isinstance(value, bool):
                     bad(key, "a boolean")
