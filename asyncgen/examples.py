@@ -18,6 +18,7 @@ import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 from asyncgen.model import Message
@@ -365,10 +366,13 @@ def examples_engine() -> dict[str, str]:
 
     from asyncgen import __version__
 
+    # this module's own bytes too: a changed synthesiser (same version, a developer's tree) is another engine
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
     return {
         "asyncgen": __version__,
         "jsonschema": version("jsonschema"),
         "cache": str(EXAMPLES_CACHE_VERSION),
+        "module": source,
     }
 
 

@@ -238,13 +238,28 @@ def _formatted(path: PurePosixPath) -> bool:
 
 
 def _formatter_id(name: str) -> str | None:
-    """The formatter and its version (None: unknown version, so no format cache)."""
+    """The formatter, its version and options (None: unknown version, so no format cache).
+
+    ruff counts only when the binary that formats is the installed package's own (not one
+    found on PATH, whose version nothing tells).
+    """
     from importlib.metadata import PackageNotFoundError, version
 
+    from asyncgen import output
+
     try:
-        return f"{name} {version(name)}"
+        found = f"{name} {version(name)} {output.LINE_LENGTH} {output.TARGET_VERSION}"
     except PackageNotFoundError:
         return None
+    if name == "ruff":
+        try:
+            from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
+
+            if output._ruff_bin() != os.fsdecode(find_ruff_bin()):
+                return None
+        except (ImportError, FileNotFoundError):
+            return None
+    return found
 
 
 def read_format_cache(path: Path, formatter: str | None) -> dict[str, list[str]]:
