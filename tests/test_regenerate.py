@@ -96,24 +96,28 @@ def _edits(rng: random.Random) -> list[tuple[str, Callable[[Doc], None]]]:
     ]
 
 
-def test_random_edits_regenerate_like_cold_runs(tmp_path: Path) -> None:
-    rng = random.Random(7)
-    doc = synth_spec(6)
+@pytest.mark.parametrize("formatter", ["ruff", "black"])
+def test_random_edits_regenerate_like_cold_runs(formatter: str, tmp_path: Path) -> None:
+    rng = random.Random(7 if formatter == "ruff" else 8)
+    doc = synth_spec(9)
     spec = tmp_path / "s.yaml"
     spec.write_text(yaml.safe_dump(doc, sort_keys=False))
     warm = tmp_path / "warm"
-    generate(spec, warm, formatter="ruff")
-    reused_formats = 0
-    for step, (kind, edit) in enumerate(_edits(rng)):
+    generate(spec, warm, formatter=formatter)
+    reused_formats = reused_examples = 0
+    edits = _edits(rng) * 2 if formatter == "ruff" else rng.sample(_edits(rng), 4)
+    for step, (kind, edit) in enumerate(edits):
         doc = copy.deepcopy(doc)
         edit(doc)
         spec.write_text(yaml.safe_dump(doc, sort_keys=False))
-        result = generate(spec, warm, formatter="ruff")
+        result = generate(spec, warm, formatter=formatter)
         reused_formats += len(result.format_reused)
+        reused_examples += result.examples_reused
         cold = tmp_path / f"cold{step}"
-        generate(spec, cold, formatter="ruff")
+        generate(spec, cold, formatter=formatter)
         assert _tree(warm) == _tree(cold), kind
-    assert reused_formats  # some re-rendered files were not formatted again
+    # the caches did work (not only fall back): files not formatted again, examples not made again
+    assert reused_formats and reused_examples
 
 
 def test_the_format_cache_is_only_trusted_for_what_is_on_disk(tmp_path: Path) -> None:
