@@ -137,21 +137,48 @@ def make_environment(tset: TemplateSet, extensions: UserExtensions | None = None
 
 
 class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
-    """Jinja's own per-user bytecode cache (a 0700 folder in the temp dir), keyed by the environment too.
+    """Jinja's bytecode cache in a private per-user folder, keyed by the environment too.
 
     Compiling the templates is ~40% of rendering them; the compiled code depends on the
     template's source (Jinja checks its hash), its name and file, Jinja and Python versions,
     and the environment: autoescape, extensions, filter and test names. All of it is in the key.
-    Never in the output folder (it holds code objects). ``ASYNCGEN_TEMPLATE_CACHE=0`` turns it off.
+    The folder: ``$XDG_CACHE_HOME/asyncgen/templates`` (default ``~/.cache``), ours only
+    (0700, owned by us, not a symlink) - never the output folder (it holds code objects),
+    nor the temp folder (``asyncgen demo`` leaves that clean). ``ASYNCGEN_TEMPLATE_CACHE=0``
+    turns it off.
     """
 
-    def __init__(self, fingerprint: str) -> None:
-        super().__init__(pattern="asyncgen-%s.cache")
+    def __init__(self, directory: str, fingerprint: str) -> None:
+        super().__init__(directory, pattern="%s.cache")
         self.fingerprint = fingerprint
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         text = "\0".join((self.fingerprint, name, filename or ""))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _private_cache_dir() -> str | None:
+    """``$XDG_CACHE_HOME/asyncgen/templates``, made 0700; None when it is not safely ours."""
+    import os
+    import stat
+
+    if not hasattr(os, "getuid"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None
+    directory = os.path.join(base, "asyncgen", "templates")
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        for folder in (os.path.dirname(directory), directory):  # ours, real folders, both
+            info = os.lstat(folder)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                return None
+        if stat.S_IMODE(info.st_mode) != 0o700:
+            os.chmod(directory, 0o700)
+    except OSError:
+        return None
+    return directory
 
 
 def _bytecode_cache(env: jinja2.Environment) -> jinja2.BytecodeCache | None:
@@ -177,10 +204,8 @@ def _bytecode_cache(env: jinja2.Environment) -> jinja2.BytecodeCache | None:
     )
     if not isinstance(env.autoescape, bool):
         return None  # a function: its behaviour is not in the key
-    try:
-        return _CompiledTemplates(fingerprint)
-    except (OSError, RuntimeError):  # no safe per-user folder: compile every time
-        return None
+    directory = _private_cache_dir()
+    return _CompiledTemplates(directory, fingerprint) if directory is not None else None
 
 
 def _template_frames(tb: TracebackType | None, names: Mapping[str, str]) -> list[tuple[str, int]]:

@@ -225,16 +225,19 @@ def test_example_keys_cover_what_the_example_reads() -> None:
 
 
 def test_compiled_templates_come_from_the_bytecode_cache_keyed_by_the_environment(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     import jinja2
 
     from asyncgen.render import UserExtensions, make_environment
     from asyncgen.templateset import load_set
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     tset = load_set("service", None)
     name = "package/models.py.j2"
-    make_environment(tset).get_template(name)  # compiled (or already cached)
+    make_environment(tset).get_template(name)  # compiled
+    folder = tmp_path / "cache" / "asyncgen" / "templates"
+    assert len(list(folder.iterdir())) == 1 and folder.stat().st_mode & 0o777 == 0o700
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("compiled again")
@@ -249,5 +252,11 @@ def test_compiled_templates_come_from_the_bytecode_cache_keyed_by_the_environmen
     caches.append(make_environment(tset).bytecode_cache)
     keys = {c.get_cache_key(name) for c in caches if c is not None}
     assert len(keys) == 2
+    # a folder that is not really ours (here: a symlink) is never used
+    (tmp_path / "elsewhere" / "asyncgen").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "asyncgen" / "templates").symlink_to(folder)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))
+    assert make_environment(tset).bytecode_cache is None
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("ASYNCGEN_TEMPLATE_CACHE", "0")
     assert make_environment(tset).bytecode_cache is None
