@@ -260,6 +260,25 @@ class MessageView:
         return m.description or m.summary or m.title or ""
 
 
+def _content_type_expr(messages: list[MessageView], payload: str = "payload") -> str:
+    """The code of the content type a payload is sent with: its message's ``contentType`` (the
+    spec's ``defaultContentType`` when it has none, application/json when neither says).
+
+    Messages of one operation with different content types are told apart by payload class
+    (the first message of a class wins, like the consumers' dispatch)."""
+    types: dict[str, str] = {}
+    for m in messages:
+        if not m.avro:
+            types.setdefault(m.payload_class, m.message.content_type)
+    if not types:
+        return lit("application/json")
+    first = next(iter(types.values()))
+    if len(set(types.values())) == 1 or not all(m.typed for m in messages if not m.avro):
+        return lit(first)
+    table = ", ".join(f"{cls}: {lit(ct)}" for cls, ct in types.items())
+    return f"{{{table}}}.get(type({payload}), {lit(first)})"
+
+
 def _decode_expr(messages: list[MessageView], adapter: str, body: str) -> str:
     """Code turning ``body`` into the validated payload: Avro readers when a message is Avro, JSON else."""
     readers = tuple(dict.fromkeys(m.avro for m in messages if m.avro))
@@ -365,8 +384,16 @@ class OperationView:
 
     @property
     def encode_expr(self) -> str:
-        """The producer's code turning ``payload`` into the bytes to send to ``address``."""
-        return "await avro_codec.encode(payload, address)" if self.avro else "runtime.encode_any(payload)"
+        """The producer's code turning ``payload`` into the bytes to send to ``address``
+        (JSON and other non-Avro bodies carry their content type: ``runtime.Body``)."""
+        if self.avro:
+            return "await avro_codec.encode(payload, address)"
+        return f"runtime.Body(runtime.encode_any(payload), {_content_type_expr(self.messages)})"
+
+    @property
+    def reply_content_type(self) -> str:
+        """The code of the content type a consumer's (non-Avro) reply is sent with."""
+        return _content_type_expr(self.reply_messages, "result")
 
     @property
     def decode_expr(self) -> str:

@@ -563,7 +563,9 @@ class TestMQTT(BrokerContract):
         params={"streetlightId": "lamp-{uid}"},
         payload={"command": "on", "sentAt": "2026-03-02T17:45:01Z"},
         match_key="command",
-        expect={"qos": "1"},  # the operation's mqtt binding says qos 1; the test subscribes with qos 1
+        # the operation's mqtt binding says qos 1; the test subscribes with qos 1. The service speaks
+        # MQTT 5 (its default): the payload's content type travels as the content type property
+        expect={"qos": "1", "content-type": "application/json"},
     )
 
     async def client_publish(
@@ -578,8 +580,10 @@ class TestMQTT(BrokerContract):
             while line := (await stream.readline()).decode(errors="replace"):
                 if line.startswith("Client ") or "\t" not in line:
                     continue  # -d debug lines
-                topic, qos, payload = line.rstrip("\n").split("\t", 2)
-                listener.queue.put_nowait(Delivery(topic, payload.encode(), {"qos": qos}))
+                topic, qos, content_type, payload = line.rstrip("\n").split("\t", 3)
+                listener.queue.put_nowait(
+                    Delivery(topic, payload.encode(), {"qos": qos, "content-type": content_type})
+                )
 
         # stdbuf: mosquitto_sub block-buffers stdout into a pipe (SUBACK would show up only later)
         cmd = [
@@ -593,8 +597,11 @@ class TestMQTT(BrokerContract):
             "-q",
             "1",
             "-d",
+            "-V",
+            "5",
             "-F",
-            "%t\t%q\t%p",  # topic, QoS as delivered (min of publish and subscribe QoS), payload
+            # topic, QoS as delivered (min of publish and subscribe QoS), MQTT 5 content type, payload
+            "%t\t%q\t%C\t%p",
             "-t",
             address,
         ]
@@ -687,6 +694,7 @@ class TestNATS(BrokerContract):
             "raisedAt": "2026-03-02T12:00:01Z",
         },
         match_key="siteId",
+        expect={"content-type": "application/json"},
     )
 
     async def client_publish(
@@ -761,6 +769,7 @@ class TestRabbitMQ(BrokerContract):
             "asOf": "2026-03-02T10:00:00Z",
         },
         match_key="sku",
+        expect={"content_type": "application/json"},  # the AMQP property (see client_listen)
     )
     dead_letter = "inventory.stock.check.dlq"
     amqp_topology = (("inventory", "direct", True), "inventory.stock.check")
@@ -802,7 +811,9 @@ class TestRabbitMQ(BrokerContract):
                         Delivery(
                             msg.routing_key or "",
                             msg.body,
-                            {k: str(v) for k, v in (msg.headers or {}).items()},
+                            # headers, and the AMQP content_type property as "content_type"
+                            {"content_type": str(msg.content_type)}
+                            | {k: str(v) for k, v in (msg.headers or {}).items()},
                             msg.correlation_id,
                         )
                     )
@@ -937,7 +948,12 @@ class TestKafkaErpEvents(KafkaClient, BrokerContract):
         address="erp.order.created",
         params={"key": "SO-{num}"},  # the producer's `key` argument: the message binding's key (order id)
         headers={"eventType": "OrderCreated", "tenant": "DE01"},
-        expect={"key": "SO-{num}", "eventType": "OrderCreated", "tenant": "DE01"},
+        expect={
+            "key": "SO-{num}",
+            "eventType": "OrderCreated",
+            "tenant": "DE01",
+            "content-type": "application/json",
+        },
         payload={
             "eventId": "9b2d7c1e-2f4a-4c8e-b1d5-{uid}",
             "occurredAt": "2026-03-02T10:00:00Z",

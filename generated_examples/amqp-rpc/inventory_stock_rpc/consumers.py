@@ -5,7 +5,7 @@ dispatches it to the typed handler of its message and calls your handler in
 ``handlers.py`` (or the generated default from ``handlers_generated.py``, with a
 warning, when yours is missing). An invalid message is never dropped silently:
 it is logged with the reason, then the consumer will reject it (no requeue) into the queue's dead-letter queue <queue>.dlq.
-The payload is validated by the subscriber's decoder (``_decode_*``, one pydantic
+The payload is validated by the subscriber's decoder (``_decode_*`` in its ``Codec``, one pydantic
 validation of the raw bytes); the subscriber's ``payload`` argument is typed with the
 payload model so FastStream documents it, and ``SkipValidation`` keeps FastStream from
 validating it a second time. The subscriber reads the message from FastStream's context
@@ -30,7 +30,7 @@ from faststream.exceptions import AckMessage
 from pydantic import SkipValidation, TypeAdapter
 
 from . import handlers_generated, runtime
-from .broker import broker
+from .broker import Codec, broker
 from .models import StockCheckPayload
 from .settings import get_settings
 
@@ -91,6 +91,7 @@ async def _receive_check_stock(
         address=None,
         header="reply_to",
         correlation_header="correlation_id",
+        content_type="application/json",
     )
 
 
@@ -126,7 +127,7 @@ async def _decode_consume_check_stock(message: RabbitMessage) -> StockCheckPaylo
     ),
     ack_policy=AckPolicy.REJECT_ON_ERROR,
     title="checkStock",
-    decoder=_decode_consume_check_stock,
+    codec=Codec(_decode_consume_check_stock),
 )
 async def consume_check_stock(
     payload: SkipValidation[StockCheckPayload],

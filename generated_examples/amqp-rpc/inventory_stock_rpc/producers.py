@@ -42,7 +42,7 @@ async def publish_send_stock_level(
     channel parameter breaks the spec.
     """
     address = channels.ReplyQueueParams(reply_queue=reply_queue).address
-    body = runtime.encode_any(payload)
+    body = runtime.Body(runtime.encode_any(payload), "application/json")
     cid = correlation_id or runtime.new_id()
     sent_headers = runtime.encode_headers(
         None,

@@ -110,10 +110,12 @@ async def test_consume_check_stock_stock_check_refuses_invalid(
 
 async def test_publish_send_stock_level_sends_example() -> None:
     got: list[bytes] = []
+    content_types: list[str | None] = []
 
     @broker.subscriber("example")
     async def listener(message: RabbitMessage) -> Any:
         got.append(message.body)
+        content_types.append(message.content_type)
 
     example = models.StockLevelPayload.model_validate(
         {
@@ -131,6 +133,7 @@ async def test_publish_send_stock_level_sends_example() -> None:
         )
     assert len(got) >= 1
     assert models.StockLevelPayload.model_validate_json(got[-1]) == example
+    assert content_types[-1] == "application/json"
 
 
 async def test_publish_send_stock_level_refuses_invalid_payload() -> None:

@@ -49,7 +49,7 @@ async def publish_customer_changed(
     channel parameter breaks the spec.
     """
     address = channels.CUSTOMER_CHANGED
-    body = runtime.encode_any(payload)
+    body = runtime.Body(runtime.encode_any(payload), "application/json")
     cid = correlation_id or runtime.new_id()
     sent_headers = runtime.encode_headers(
         headers,
@@ -88,7 +88,7 @@ async def publish_order_created(
     channel parameter breaks the spec.
     """
     address = channels.ORDER_CREATED
-    body = runtime.encode_any(payload)
+    body = runtime.Body(runtime.encode_any(payload), "application/json")
     cid = correlation_id or runtime.new_id()
     sent_headers = runtime.encode_headers(
         headers,
@@ -127,7 +127,7 @@ async def publish_order_status_changed(
     channel parameter breaks the spec.
     """
     address = channels.ORDER_STATUS_CHANGED
-    body = runtime.encode_any(payload)
+    body = runtime.Body(runtime.encode_any(payload), "application/json")
     cid = correlation_id or runtime.new_id()
     sent_headers = runtime.encode_headers(
         headers,
@@ -166,7 +166,7 @@ async def publish_invoice_issued(
     channel parameter breaks the spec.
     """
     address = channels.INVOICE_ISSUED
-    body = runtime.encode_any(payload)
+    body = runtime.Body(runtime.encode_any(payload), "application/json")
     cid = correlation_id or runtime.new_id()
     sent_headers = runtime.encode_headers(
         headers,

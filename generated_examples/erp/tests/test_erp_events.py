@@ -95,10 +95,12 @@ async def test_consume_receive_payment_received_payment_received_refuses_invalid
 
 async def test_publish_customer_changed_sends_example() -> None:
     got: list[bytes] = []
+    content_types: list[str | None] = []
 
     @broker.subscriber("erp.customer.changed")
     async def listener(message: KafkaMessage) -> Any:
         got.append(message.body)
+        content_types.append(message.content_type)
 
     example = models.CustomerChanged.model_validate(
         {
@@ -136,6 +138,7 @@ async def test_publish_customer_changed_sends_example() -> None:
         )
     assert len(got) >= 1
     assert models.CustomerChanged.model_validate_json(got[-1]) == example
+    assert content_types[-1] == "application/json"
 
 
 async def test_publish_customer_changed_refuses_invalid_payload() -> None:
@@ -182,10 +185,12 @@ async def test_publish_customer_changed_refuses_invalid_payload() -> None:
 
 async def test_publish_order_created_sends_example() -> None:
     got: list[bytes] = []
+    content_types: list[str | None] = []
 
     @broker.subscriber("erp.order.created")
     async def listener(message: KafkaMessage) -> Any:
         got.append(message.body)
+        content_types.append(message.content_type)
 
     example = models.OrderCreated.model_validate(
         {
@@ -227,6 +232,7 @@ async def test_publish_order_created_sends_example() -> None:
         )
     assert len(got) >= 1
     assert models.OrderCreated.model_validate_json(got[-1]) == example
+    assert content_types[-1] == "application/json"
 
 
 async def test_publish_order_created_refuses_invalid_payload() -> None:
@@ -277,10 +283,12 @@ async def test_publish_order_created_refuses_invalid_payload() -> None:
 
 async def test_publish_order_status_changed_sends_example() -> None:
     got: list[bytes] = []
+    content_types: list[str | None] = []
 
     @broker.subscriber("erp.order.status-changed")
     async def listener(message: KafkaMessage) -> Any:
         got.append(message.body)
+        content_types.append(message.content_type)
 
     example = models.OrderStatusChanged.model_validate(
         {
@@ -300,6 +308,7 @@ async def test_publish_order_status_changed_sends_example() -> None:
         )
     assert len(got) >= 1
     assert models.OrderStatusChanged.model_validate_json(got[-1]) == example
+    assert content_types[-1] == "application/json"
 
 
 async def test_publish_order_status_changed_refuses_invalid_payload() -> None:
@@ -328,10 +337,12 @@ async def test_publish_order_status_changed_refuses_invalid_payload() -> None:
 
 async def test_publish_invoice_issued_sends_example() -> None:
     got: list[bytes] = []
+    content_types: list[str | None] = []
 
     @broker.subscriber("erp.invoice.issued")
     async def listener(message: KafkaMessage) -> Any:
         got.append(message.body)
+        content_types.append(message.content_type)
 
     example = models.InvoiceIssued.model_validate(
         {
@@ -357,6 +368,7 @@ async def test_publish_invoice_issued_sends_example() -> None:
         )
     assert len(got) >= 1
     assert models.InvoiceIssued.model_validate_json(got[-1]) == example
+    assert content_types[-1] == "application/json"
 
 
 async def test_publish_invoice_issued_refuses_invalid_payload() -> None:

@@ -5,7 +5,7 @@ dispatches it to the typed handler of its message and calls your handler in
 ``handlers.py`` (or the generated default from ``handlers_generated.py``, with a
 warning, when yours is missing). An invalid message is never dropped silently:
 it is logged with the reason, then the consumer will copy it to the dead-letter topic <topic>.dlq, then commit.
-The payload is validated by the subscriber's decoder (``_decode_*``, one pydantic
+The payload is validated by the subscriber's decoder (``_decode_*`` in its ``Codec``, one pydantic
 validation of the raw bytes); the subscriber's ``payload`` argument is typed with the
 payload model so FastStream documents it, and ``SkipValidation`` keeps FastStream from
 validating it a second time. The subscriber reads the message from FastStream's context
@@ -29,7 +29,7 @@ from faststream.exceptions import AckMessage
 from pydantic import SkipValidation, TypeAdapter
 
 from . import avro_codec, handlers_generated, runtime
-from .broker import broker
+from .broker import Codec, broker
 from .models import OrderPlaced
 from .settings import get_settings
 
@@ -107,7 +107,7 @@ async def _decode_consume_fulfil_order(message: KafkaMessage) -> OrderPlaced:
     auto_offset_reset="earliest",
     ack_policy=AckPolicy.NACK_ON_ERROR,
     title="fulfilOrder",
-    decoder=_decode_consume_fulfil_order,
+    codec=Codec(_decode_consume_fulfil_order),
     no_reply=True,
 )
 async def consume_fulfil_order(payload: SkipValidation[OrderPlaced]) -> None:

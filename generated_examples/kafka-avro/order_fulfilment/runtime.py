@@ -16,6 +16,7 @@ from faststream.message import StreamMessage
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
+from .broker import Body as Body  # the producers' bytes with their content type
 from .broker import broker
 
 logger = logging.getLogger("order_fulfilment")
@@ -239,12 +240,14 @@ async def reply(
     correlation_header: str | None = None,
     correlation_field: tuple[str, ...] = (),
     encoder: Callable[[object, str], Awaitable[bytes]] | None = None,
+    content_type: str = "application/json",
 ) -> Response:
     """The reply to ``message``: validated, correlation id copied.
 
     FastStream sends the returned Response to the request's reply-to address; when the
     request has none, it is published to ``header``'s address or the spec's reply ``address``.
-    ``encoder(payload, address)`` writes the reply's bytes (default: JSON; Avro: avro_codec.encode).
+    ``encoder(payload, address)`` writes the reply's bytes (default: JSON, sent with ``content_type``,
+    the reply message's; Avro: avro_codec.encode).
     """
     cid = request_correlation_id(
         message, header=correlation_header, field=correlation_field
@@ -255,7 +258,7 @@ async def reply(
     body = (
         await encoder(payload, message.reply_to or target)
         if encoder
-        else encode_any(payload)
+        else Body(encode_any(payload), content_type)
     )
     if not message.reply_to and target:
         await broker.publish(body, topic=target, correlation_id=cid, headers=extra)

@@ -105,10 +105,12 @@ async def test_consume_fulfil_order_order_placed_refuses_invalid(
 
 async def test_publish_request_shipment_sends_example() -> None:
     got: list[bytes] = []
+    content_types: list[str | None] = []
 
     @broker.subscriber("shop.shipments.requested")
     async def listener(message: KafkaMessage) -> Any:
         got.append(message.body)
+        content_types.append(message.content_type)
 
     example = models.ShipmentRequested.model_validate(
         {
@@ -134,6 +136,7 @@ async def test_publish_request_shipment_sends_example() -> None:
         )
         == example
     )
+    assert content_types[-1] == "application/vnd.apache.avro+binary"
 
 
 async def test_publish_request_shipment_refuses_invalid_payload() -> None:

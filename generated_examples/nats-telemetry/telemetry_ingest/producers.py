@@ -42,7 +42,7 @@ async def publish_raise_alert(
     channel parameter breaks the spec.
     """
     address = channels.AlertsParams(site_id=site_id).address
-    body = runtime.encode_any(payload)
+    body = runtime.Body(runtime.encode_any(payload), "application/json")
     cid = correlation_id or runtime.new_id()
     await _RAISE_ALERT_PUBLISHER.publish(
         body,

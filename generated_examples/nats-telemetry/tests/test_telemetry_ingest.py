@@ -92,10 +92,12 @@ async def test_consume_ingest_reading_reading_refuses_invalid(
 
 async def test_publish_raise_alert_sends_example() -> None:
     got: list[bytes] = []
+    content_types: list[str | None] = []
 
     @broker.subscriber("telemetry.{site_id}.alerts")
     async def listener(message: NatsMessage) -> Any:
         got.append(message.body)
+        content_types.append(message.content_type)
 
     example = models.Alert.model_validate(
         {
@@ -115,6 +117,7 @@ async def test_publish_raise_alert_sends_example() -> None:
         )
     assert len(got) >= 1
     assert models.Alert.model_validate_json(got[-1]) == example
+    assert content_types[-1] == "application/json"
 
 
 async def test_publish_raise_alert_refuses_invalid_payload() -> None:

@@ -42,7 +42,7 @@ async def publish_user_notification(
     channel parameter breaks the spec.
     """
     address = channels.UserNotificationsParams(user_id=user_id).address
-    body = runtime.encode_any(payload)
+    body = runtime.Body(runtime.encode_any(payload), "application/json")
     cid = correlation_id or runtime.new_id()
     await _PUBLISH_USER_NOTIFICATION_PUBLISHER.publish(
         body,

@@ -92,10 +92,12 @@ async def test_consume_handle_notification_requested_notification_requested_refu
 
 async def test_publish_user_notification_sends_example() -> None:
     got: list[bytes] = []
+    content_types: list[str | None] = []
 
     @broker.subscriber("notifications.user.{user_id}")
     async def listener(message: RedisMessage) -> Any:
         got.append(message.body)
+        content_types.append(message.content_type)
 
     example = models.UserNotificationPayload.model_validate(
         {
@@ -114,6 +116,9 @@ async def test_publish_user_notification_sends_example() -> None:
         )
     assert len(got) >= 1
     assert models.UserNotificationPayload.model_validate_json(got[-1]) == example
+    assert (
+        content_types[-1] is None
+    )  # Redis pub/sub carries the payload bytes only (RawFormat)
 
 
 async def test_publish_user_notification_refuses_invalid_payload() -> None:

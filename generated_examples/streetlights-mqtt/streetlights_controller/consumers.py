@@ -5,7 +5,7 @@ dispatches it to the typed handler of its message and calls your handler in
 ``handlers.py`` (or the generated default from ``handlers_generated.py``, with a
 warning, when yours is missing). An invalid message is never dropped silently:
 it is logged with the reason, then the consumer will reject it (this transport has no dead-letter destination).
-The payload is validated by the subscriber's decoder (``_decode_*``, one pydantic
+The payload is validated by the subscriber's decoder (``_decode_*`` in its ``Codec``, one pydantic
 validation of the raw bytes); the subscriber's ``payload`` argument is typed with the
 payload model so FastStream documents it, and ``SkipValidation`` keeps FastStream from
 validating it a second time. The subscriber reads the message from FastStream's context
@@ -29,7 +29,7 @@ from faststream.exceptions import AckMessage
 from pydantic import SkipValidation, TypeAdapter
 
 from . import channels, handlers_generated, runtime
-from .broker import broker
+from .broker import Codec, broker
 from .models import LightMeasuredPayload
 from .settings import get_settings
 
@@ -114,7 +114,7 @@ async def _decode_consume_receive_light_measurement(
     qos=QoS(0),
     ack_policy=AckPolicy.ACK,
     title="receiveLightMeasurement",
-    decoder=_decode_consume_receive_light_measurement,
+    codec=Codec(_decode_consume_receive_light_measurement),
     no_reply=True,
 )
 async def consume_receive_light_measurement(

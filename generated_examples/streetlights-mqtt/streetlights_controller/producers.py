@@ -43,7 +43,7 @@ async def publish_turn_on(
     channel parameter breaks the spec.
     """
     address = channels.LightTurnOnParams(streetlight_id=streetlight_id).address
-    body = runtime.encode_any(payload)
+    body = runtime.Body(runtime.encode_any(payload), "application/json")
     cid = correlation_id or runtime.new_id()
     await _TURN_ON_PUBLISHER.publish(
         body, topic=address, correlation_id=cid, qos=QoS(1)
@@ -72,7 +72,7 @@ async def publish_turn_off(
     channel parameter breaks the spec.
     """
     address = channels.LightTurnOffParams(streetlight_id=streetlight_id).address
-    body = runtime.encode_any(payload)
+    body = runtime.Body(runtime.encode_any(payload), "application/json")
     cid = correlation_id or runtime.new_id()
     await _TURN_OFF_PUBLISHER.publish(
         body, topic=address, correlation_id=cid, qos=QoS(1)
@@ -101,7 +101,7 @@ async def publish_dim_light(
     channel parameter breaks the spec.
     """
     address = channels.LightsDimParams(streetlight_id=streetlight_id).address
-    body = runtime.encode_any(payload)
+    body = runtime.Body(runtime.encode_any(payload), "application/json")
     cid = correlation_id or runtime.new_id()
     await _DIM_LIGHT_PUBLISHER.publish(
         body, topic=address, correlation_id=cid, qos=QoS(1)

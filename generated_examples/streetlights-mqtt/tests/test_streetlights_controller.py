@@ -88,12 +88,14 @@ async def test_consume_receive_light_measurement_light_measured_refuses_invalid(
 
 async def test_publish_turn_on_sends_example() -> None:
     got: list[bytes] = []
+    content_types: list[str | None] = []
 
     @broker.subscriber(
         "smartylighting/streetlights/1/0/action/{streetlight_id}/turn/on", qos=QoS(1)
     )
     async def listener(message: MQTTMessage) -> Any:
         got.append(message.body)
+        content_types.append(message.content_type)
 
     example = models.TurnOnOffPayload.model_validate(
         {"command": "on", "sentAt": "2026-03-02T17:45:01Z"}
@@ -105,6 +107,7 @@ async def test_publish_turn_on_sends_example() -> None:
         )
     assert len(got) >= 1
     assert models.TurnOnOffPayload.model_validate_json(got[-1]) == example
+    assert content_types[-1] == "application/json"
 
 
 async def test_publish_turn_on_refuses_invalid_payload() -> None:
@@ -125,12 +128,14 @@ async def test_publish_turn_on_refuses_invalid_payload() -> None:
 
 async def test_publish_turn_off_sends_example() -> None:
     got: list[bytes] = []
+    content_types: list[str | None] = []
 
     @broker.subscriber(
         "smartylighting/streetlights/1/0/action/{streetlight_id}/turn/off", qos=QoS(1)
     )
     async def listener(message: MQTTMessage) -> Any:
         got.append(message.body)
+        content_types.append(message.content_type)
 
     example = models.TurnOnOffPayload.model_validate(
         {"command": "on", "sentAt": "2026-03-02T17:45:01Z"}
@@ -142,6 +147,7 @@ async def test_publish_turn_off_sends_example() -> None:
         )
     assert len(got) >= 1
     assert models.TurnOnOffPayload.model_validate_json(got[-1]) == example
+    assert content_types[-1] == "application/json"
 
 
 async def test_publish_turn_off_refuses_invalid_payload() -> None:
@@ -162,12 +168,14 @@ async def test_publish_turn_off_refuses_invalid_payload() -> None:
 
 async def test_publish_dim_light_sends_example() -> None:
     got: list[bytes] = []
+    content_types: list[str | None] = []
 
     @broker.subscriber(
         "smartylighting/streetlights/1/0/action/{streetlight_id}/dim", qos=QoS(1)
     )
     async def listener(message: MQTTMessage) -> Any:
         got.append(message.body)
+        content_types.append(message.content_type)
 
     example = models.DimLightPayload.model_validate(
         {"percentage": 50, "sentAt": "2026-03-02T23:00:00Z"}
@@ -179,6 +187,7 @@ async def test_publish_dim_light_sends_example() -> None:
         )
     assert len(got) >= 1
     assert models.DimLightPayload.model_validate_json(got[-1]) == example
+    assert content_types[-1] == "application/json"
 
 
 async def test_publish_dim_light_refuses_invalid_payload() -> None:
