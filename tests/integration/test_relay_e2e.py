@@ -279,6 +279,7 @@ def service_env(out: Path, store_url: str, port: int) -> dict[str, str]:
             PREFIX + "RETRY_JITTER": "0.1",
             PREFIX + "POLL_INTERVAL": "0.2",
             PREFIX + "LEASE": "10",
+            PREFIX + "DELIVERY_TIMEOUT": "5",  # LEASE must cover an attempt + 5 s
         }
     )
     return env

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .ssrf import Network, parse_cidrs
+
+#: seconds of its lease a delivery must have left beyond ``DELIVERY_TIMEOUT`` when it is sent
+#: (time to record its outcome before another relay instance may take it)
+LEASE_MARGIN = 5.0
 
 
 class HttpSettings(BaseSettings):
@@ -54,10 +58,10 @@ class HttpSettings(BaseSettings):
     #: an endpoint failing without one success for this long is disabled (seconds; 5 days)
     disable_after: float = 432000.0
     #: deliveries in flight, in total and per endpoint
-    max_concurrency: int = 100
-    max_per_endpoint: int = 10
+    max_concurrency: int = Field(100, ge=1)
+    max_per_endpoint: int = Field(10, ge=1)
     #: per-endpoint rate limit (deliveries per second; 0 = none)
-    rate_limit: float = 0.0
+    rate_limit: float = Field(0.0, ge=0)
     #: deliver the events of one subscription one at a time, in order
     ordered: bool = False
     #: seconds an old secret stays valid after a rotation
@@ -65,7 +69,31 @@ class HttpSettings(BaseSettings):
     #: seconds between looks at the store for due retries (new events wake the relay at once)
     poll_interval: float = 1.0
     #: seconds a claimed delivery stays with one relay instance before another may take it
+    #: (at least DELIVERY_TIMEOUT + 5; a delivery that waited for its endpoint renews it first)
     lease: float = 60.0
+
+    @field_validator("retry_schedule")
+    @classmethod
+    def _schedule_is_numbers(cls, value: str) -> str:
+        try:
+            delays = [float(s) for s in value.split(",") if s.strip()]
+        except ValueError:
+            delays = [-1.0]
+        if any(d < 0 for d in delays):
+            raise ValueError(
+                f"RETRY_SCHEDULE must be a comma list of seconds >= 0, like 5,300,1800 (got {value!r})"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> HttpSettings:
+        if self.lease < self.delivery_timeout + LEASE_MARGIN:
+            raise ValueError(
+                f"LEASE ({self.lease:g} s) must be at least DELIVERY_TIMEOUT ({self.delivery_timeout:g} s)"
+                f" + {LEASE_MARGIN:g} s: an attempt and its record must end before another relay"
+                " instance may take the delivery (raise LEASE or lower DELIVERY_TIMEOUT)"
+            )
+        return self
 
     @property
     def schedule(self) -> list[float]:

@@ -87,6 +87,10 @@ class CallbackRefused(ValueError):
     """The callback URL or an address of its host is not allowed."""
 
 
+class Unresolvable(CallbackRefused):
+    """The callback's host name does not resolve now (refused at registration; retried at delivery)."""
+
+
 @dataclass(frozen=True)
 class Target:
     """Where a delivery goes: the URL as registered and the checked address to connect to."""
@@ -162,7 +166,7 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise CallbackRefused(f"cannot resolve {host!r}: {exc}") from None
+        raise Unresolvable(f"cannot resolve {host!r}: {exc}") from None
     found: list[IPAddress] = []
     for info in infos:
         ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])

@@ -33,9 +33,9 @@ import sqlite3
 import string
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -125,6 +125,22 @@ class Due:
     secrets: list[str]  # every valid secret (the newest first)
     body: bytes
     content_type: str
+    #: the lease this instance holds (Unix time it ends); also its proof of ownership: every
+    #: change the relay makes to the delivery (success, retry, dead letter, renewal, release)
+    #: applies only while the row still carries this exact lease
+    lease_until: float = 0.0
+
+
+class LeaseLost(Exception):
+    """The delivery is no longer this instance's: its lease lapsed and another instance claimed it,
+    or it is gone (delivered by another instance, dead-lettered by a disable, deleted with its
+    subscription). Nothing was changed."""
+
+    def __init__(self, due: Due) -> None:
+        super().__init__(
+            f"delivery {due.webhook_id} is no longer leased to this instance"
+        )
+        self.due = due
 
 
 @dataclass(frozen=True)
@@ -189,17 +205,24 @@ class Store(ABC):
         """
 
     @abstractmethod
-    async def claim(self, limit: int, lease: float, *, ordered: bool) -> list[Due]:
+    async def claim(
+        self, limit: int, lease: float, *, ordered: bool, exclude: Collection[str] = ()
+    ) -> list[Due]:
         """Up to ``limit`` due, unleased deliveries of active subscriptions, leased for ``lease`` seconds.
 
-        Oldest due first; ``ordered``: only each subscription's oldest pending delivery. One
-        transaction per call (the relay claims in batches); concurrent relays never get the
-        same delivery while its lease runs.
+        Oldest due first; ``ordered``: only each subscription's oldest pending delivery;
+        none of the subscriptions in ``exclude`` (the relay's endpoints that cannot take
+        more now). One transaction per call (the relay claims in batches); concurrent
+        relays never get the same delivery while its lease runs.
         """
 
     @abstractmethod
-    async def succeeded(self, done: list[tuple[Due, float]]) -> None:
-        """Record deliveries answered with 2xx (with their latencies), in one transaction."""
+    async def succeeded(self, done: list[tuple[Due, float]]) -> list[Due]:
+        """Record deliveries answered with 2xx (with their latencies), in one transaction.
+
+        Returns the deliveries that were not recorded because their lease was lost
+        (:class:`LeaseLost`; the instance that holds them now records them).
+        """
 
     @abstractmethod
     async def retry_later(
@@ -209,10 +232,20 @@ class Store(ABC):
 
         Such a delivery keeps its lease: no relay claims it again before :meth:`disable`
         dead-letters it (if this relay dies first, the lease lapses and it is retried).
+        Raises :class:`LeaseLost` (and changes nothing) when ``due``'s lease was lost.
         """
 
     @abstractmethod
-    async def dead_letter(self, due: Due, error: str) -> None: ...
+    async def dead_letter(self, due: Due, error: str) -> None:
+        """Give up on the delivery; raises :class:`LeaseLost` (and changes nothing) when its lease was lost."""
+
+    @abstractmethod
+    async def renew(self, due: Due, lease: float) -> Due | None:
+        """Extend the lease to ``lease`` seconds from now: the renewed delivery, or None when the lease was lost."""
+
+    @abstractmethod
+    async def release(self, dues: list[Due]) -> int:
+        """Give claimed deliveries back unattempted (any instance may claim them at once); how many were still held."""
 
     @abstractmethod
     async def disable(self, sub_id: str, reason: str) -> None: ...
@@ -249,18 +282,42 @@ def _subscription(row: Any) -> Subscription:
 
 #: latency histogram buckets (seconds) of successful deliveries
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+#: the condition (delivery id, lease) under which a change is this instance's to make
+OWNED = "id = ? AND lease_until = ?"
+
+
+def success_counters(done: list[tuple[Due, float]]) -> dict[str, float]:
+    """The metrics counters a batch of successes adds to (latency sum, count and bucket)."""
+    values: dict[str, float] = {
+        "deliveries_ok_total": float(len(done)),
+        "delivery_latency_seconds_sum": sum(latency for _, latency in done),
+        "delivery_latency_seconds_count": float(len(done)),
+    }
+    for _, latency in done:
+        bound = next((b for b in BUCKETS if latency <= b), None)
+        if bound is not None:
+            key = f"delivery_latency_seconds_le_{bound}"
+            values[key] = values.get(key, 0.0) + 1
+    return values
 
 
 class SqlStore(Store):
     """What the SQL stores share: the statements that read the same in SQLite and PostgreSQL.
 
     A subclass runs them: :meth:`_write` (one transaction, ``?`` placeholders, the row
-    counts; ``durable`` asks for a commit that survives a power loss) and :meth:`_read`.
+    counts; ``durable`` asks for a commit that survives a power loss; ``owned``: the first
+    statement changes that delivery only while this instance holds its lease, and when it
+    changes no row the transaction is rolled back and :class:`LeaseLost` raised) and
+    :meth:`_read`.
     """
 
     @abstractmethod
     async def _write(
-        self, statements: list[tuple[str, tuple[Any, ...]]], *, durable: bool = False
+        self,
+        statements: list[tuple[str, tuple[Any, ...]]],
+        *,
+        durable: bool = False,
+        owned: Due | None = None,
     ) -> list[int]: ...
 
     @abstractmethod
@@ -269,6 +326,32 @@ class SqlStore(Store):
     @staticmethod
     def _tenant_clause(tenant: str | None) -> tuple[str, tuple[Any, ...]]:
         return ("", ()) if tenant is None else (" AND tenant = ?", (tenant,))
+
+    async def renew(self, due: Due, lease: float) -> Due | None:
+        until = time.time() + lease
+        counts = await self._write(
+            [
+                (
+                    f"UPDATE deliveries SET lease_until = ? WHERE {OWNED}",
+                    (until, due.id, due.lease_until),
+                )
+            ]
+        )
+        return replace(due, lease_until=until) if counts[0] else None
+
+    async def release(self, dues: list[Due]) -> int:
+        if not dues:
+            return 0
+        counts = await self._write(
+            [
+                (
+                    f"UPDATE deliveries SET lease_until = NULL WHERE {OWNED}",
+                    (d.id, d.lease_until),
+                )
+                for d in dues
+            ]
+        )
+        return sum(counts)
 
     async def create_subscription(
         self,
@@ -486,12 +569,21 @@ class SqliteStore(SqlStore):
         return await self._run(self._transaction, work, durable)
 
     async def _write(
-        self, statements: list[tuple[str, tuple[Any, ...]]], *, durable: bool = False
+        self,
+        statements: list[tuple[str, tuple[Any, ...]]],
+        *,
+        durable: bool = False,
+        owned: Due | None = None,
     ) -> list[int]:
-        """Run statements in one transaction; the row counts."""
+        """Run statements in one transaction; the row counts (``owned``: see :class:`SqlStore`)."""
 
         def work(db: sqlite3.Connection) -> list[int]:
-            return [db.execute(sql, args).rowcount for sql, args in statements]
+            counts = []
+            for sql, args in statements:
+                counts.append(db.execute(sql, args).rowcount)
+                if owned is not None and counts == [0]:
+                    raise LeaseLost(owned)  # rolled back by _transaction
+            return counts
 
         return await self._tx(work, durable=durable)
 
@@ -584,7 +676,9 @@ class SqliteStore(SqlStore):
             found = self._types[text] = frozenset(json.loads(text))
         return found
 
-    async def claim(self, limit: int, lease: float, *, ordered: bool) -> list[Due]:
+    async def claim(
+        self, limit: int, lease: float, *, ordered: bool, exclude: Collection[str] = ()
+    ) -> list[Due]:
         """Up to ``limit`` due deliveries, leased to this instance for ``lease`` seconds (one transaction)."""
         if limit <= 0:
             return []
@@ -593,9 +687,16 @@ class SqliteStore(SqlStore):
             if ordered
             else ""
         )
+        excluded: tuple[Any, ...] = ()
+        if exclude:
+            order_clause += (
+                " AND d.subscription_id NOT IN (SELECT value FROM json_each(?))"
+            )
+            excluded = (json.dumps(sorted(exclude)),)
 
         def work(db: sqlite3.Connection) -> list[Due]:
             now = time.time()
+            until = now + lease
             rows = db.execute(
                 "SELECT d.id, d.webhook_id, d.event_id, d.subscription_id, d.attempts, s.url, s.secret,"
                 " s.old_secret, s.old_secret_until, e.event_type, e.body, e.content_type"
@@ -603,12 +704,12 @@ class SqliteStore(SqlStore):
                 " JOIN events e ON e.id = d.event_id"
                 " WHERE d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)"
                 f" AND s.status = 'active'{order_clause} ORDER BY d.next_attempt_at, d.id LIMIT ?",
-                (now, now, limit),
+                (now, now, *excluded, limit),
             ).fetchall()
             if rows:
                 db.executemany(
                     "UPDATE deliveries SET lease_until = ? WHERE id = ?",
-                    [(now + lease, r["id"]) for r in rows],
+                    [(until, r["id"]) for r in rows],
                 )
             bodies: dict[
                 str, bytes
@@ -633,42 +734,49 @@ class SqliteStore(SqlStore):
                         secrets=keys,
                         body=body,
                         content_type=r["content_type"],
+                        lease_until=until,
                     )
                 )
             return due
 
         return await self._tx(work)
 
-    async def succeeded(self, done: list[tuple[Due, float]]) -> None:
+    async def succeeded(self, done: list[tuple[Due, float]]) -> list[Due]:
         if not done:
-            return
-        buckets: dict[str, float] = {}
-        for _, latency in done:
-            bound = next((b for b in BUCKETS if latency <= b), None)
-            if bound is not None:
-                key = f"delivery_latency_seconds_le_{bound}"
-                buckets[key] = buckets.get(key, 0.0) + 1
-        counters = [
-            ("deliveries_ok_total", float(len(done))),
-            ("delivery_latency_seconds_sum", sum(latency for _, latency in done)),
-            ("delivery_latency_seconds_count", float(len(done))),
-            *sorted(buckets.items()),
-        ]
-        events = list(dict.fromkeys(due.event_id for due, _ in done))
-        subscriptions = list(dict.fromkeys(due.subscription_id for due, _ in done))
+            return []
 
-        def work(db: sqlite3.Connection) -> None:
-            db.executemany(
-                "DELETE FROM deliveries WHERE id = ?", [(due.id,) for due, _ in done]
-            )
+        def work(db: sqlite3.Connection) -> list[Due]:
+            lost = []
+            for due, _ in done:
+                if not db.execute(
+                    f"DELETE FROM deliveries WHERE {OWNED}", (due.id, due.lease_until)
+                ).rowcount:
+                    lost.append(due)
+            gone = {due.id for due in lost}
+            kept = [item for item in done if item[0].id not in gone] if lost else done
+            if not kept:
+                return lost
             db.executemany(
                 "UPDATE subscriptions SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL",
-                [(sub_id,) for sub_id in subscriptions],
+                [
+                    (sub_id,)
+                    for sub_id in dict.fromkeys(due.subscription_id for due, _ in kept)
+                ],
             )
-            db.executemany(_DROP_EVENT, [(e, e, e) for e in events])
-            db.executemany(_INCR, [(name, value, value) for name, value in counters])
+            db.executemany(
+                _DROP_EVENT,
+                [(e, e, e) for e in dict.fromkeys(due.event_id for due, _ in kept)],
+            )
+            db.executemany(
+                _INCR,
+                [
+                    (name, value, value)
+                    for name, value in sorted(success_counters(kept).items())
+                ],
+            )
+            return lost
 
-        await self._tx(work)
+        return await self._tx(work)
 
     async def retry_later(
         self, due: Due, at: float, error: str, disable_after: float
@@ -688,11 +796,13 @@ class SqliteStore(SqlStore):
             )
             disable = row is not None and now - since >= disable_after
             release = "" if disable else " lease_until = NULL,"
-            db.execute(
+            updated = db.execute(
                 f"UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?,{release} last_error = ?"
-                " WHERE id = ?",
-                (at, error[:2000], due.id),
-            )
+                f" WHERE {OWNED}",
+                (at, error[:2000], due.id, due.lease_until),
+            ).rowcount
+            if not updated:
+                raise LeaseLost(due)  # rolled back: nothing changed
             db.execute(
                 "UPDATE subscriptions SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
                 (now, due.subscription_id),
@@ -711,6 +821,7 @@ class SqliteStore(SqlStore):
     async def dead_letter(self, due: Due, error: str) -> None:
         await self._write(
             [
+                (f"DELETE FROM deliveries WHERE {OWNED}", (due.id, due.lease_until)),
                 (
                     "INSERT OR REPLACE INTO dead_letters (webhook_id, event_id, subscription_id, attempts,"
                     " last_error, failed_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -723,14 +834,14 @@ class SqliteStore(SqlStore):
                         time.time(),
                     ),
                 ),
-                ("DELETE FROM deliveries WHERE id = ?", (due.id,)),
                 (
                     "UPDATE subscriptions SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
                     (time.time(), due.subscription_id),
                 ),
                 *_incr("deliveries_failed_total"),
                 *_incr("deliveries_dead_lettered_total"),
-            ]
+            ],
+            owned=due,
         )
 
     async def replay(self, sub_id: str, tenant: str | None) -> int:

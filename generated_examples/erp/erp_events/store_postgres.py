@@ -29,9 +29,12 @@ import importlib
 import json
 import re
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any, TypeVar
 
-from .store import BUCKETS, Due, SqlStore, webhook_id
+from .store import OWNED, Due, LeaseLost, SqlStore, success_counters, webhook_id
+
+T = TypeVar("T")
 
 #: the tables of :data:`erp_events.store.SCHEMA`, in PostgreSQL types
 SCHEMA = """
@@ -153,26 +156,40 @@ class PostgresStore(SqlStore):
             pool, self._pool = self._pool, None
             await pool.close()
 
-    async def _write(
-        self, statements: list[Statement], *, durable: bool = False
-    ) -> list[int]:
-        """Run statements in one transaction; the row counts (retried when aborted by a deadlock).
-
-        Every commit is durable here (PostgreSQL's ``synchronous_commit``), whatever ``durable`` says.
-        """
+    async def _transaction(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """``work(connection)`` in one transaction (retried when PostgreSQL aborts it to break a deadlock)."""
         deadlock = self._asyncpg.exceptions.DeadlockDetectedError
         for attempt in range(DEADLOCK_RETRIES):
             try:
                 async with self.pool.acquire() as con, con.transaction():
-                    return [
-                        _rows(await con.execute(sql(text), *args))
-                        for text, args in statements
-                    ]
+                    return await work(con)
             except deadlock:
                 if attempt == DEADLOCK_RETRIES - 1:
                     raise
                 await asyncio.sleep(0.01 * (attempt + 1))
         raise AssertionError("unreachable")
+
+    async def _write(
+        self,
+        statements: list[Statement],
+        *,
+        durable: bool = False,
+        owned: Due | None = None,
+    ) -> list[int]:
+        """Run statements in one transaction; the row counts (``owned``: see :class:`SqlStore`).
+
+        Every commit is durable here (PostgreSQL's ``synchronous_commit``), whatever ``durable`` says.
+        """
+
+        async def work(con: Any) -> list[int]:
+            counts = []
+            for text, args in statements:
+                counts.append(_rows(await con.execute(sql(text), *args)))
+                if owned is not None and counts == [0]:
+                    raise LeaseLost(owned)  # the transaction is rolled back
+            return counts
+
+        return await self._transaction(work)
 
     async def _read(self, text: str, args: tuple[Any, ...] = ()) -> list[Any]:
         return list(await self.pool.fetch(sql(text), *args))
@@ -255,7 +272,9 @@ class PostgresStore(SqlStore):
         )
         return counts[1]
 
-    async def claim(self, limit: int, lease: float, *, ordered: bool) -> list[Due]:
+    async def claim(
+        self, limit: int, lease: float, *, ordered: bool, exclude: Collection[str] = ()
+    ) -> list[Due]:
         """Up to ``limit`` due deliveries, leased to this instance for ``lease`` seconds.
 
         One statement: the due rows are locked with ``FOR UPDATE SKIP LOCKED`` (rows another
@@ -271,6 +290,11 @@ class PostgresStore(SqlStore):
             if ordered
             else ""
         )
+        excluded: tuple[Any, ...] = ()
+        if exclude:
+            order_clause += " AND NOT (d.subscription_id = ANY(?::text[]))"
+            excluded = (sorted(exclude),)
+        until = now + lease
         rows = await self._read(
             "WITH picked AS ("
             " SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id"
@@ -281,7 +305,7 @@ class PostgresStore(SqlStore):
             " WHERE d.id = picked.id AND s.id = d.subscription_id AND e.id = d.event_id"
             " RETURNING d.id, d.webhook_id, d.event_id, d.subscription_id, d.attempts, d.next_attempt_at,"
             " s.url, s.secret, s.old_secret, s.old_secret_until, e.event_type, e.body, e.content_type",
-            (now, now, limit, now + lease),
+            (now, now, *excluded, limit, until),
         )
         rows.sort(key=lambda r: (r["next_attempt_at"], r["id"]))
         due = []
@@ -301,47 +325,47 @@ class PostgresStore(SqlStore):
                     secrets=keys,
                     body=bytes(r["body"]),
                     content_type=r["content_type"],
+                    lease_until=until,
                 )
             )
         return due
 
-    async def succeeded(self, done: list[tuple[Due, float]]) -> None:
+    async def succeeded(self, done: list[tuple[Due, float]]) -> list[Due]:
         if not done:
-            return
-        buckets: dict[str, float] = {}
-        for _, latency in done:
-            bound = next((b for b in BUCKETS if latency <= b), None)
-            if bound is not None:
-                key = f"delivery_latency_seconds_le_{bound}"
-                buckets[key] = buckets.get(key, 0.0) + 1
-        subscriptions = sorted({due.subscription_id for due, _ in done})
-        statements: list[Statement] = [
-            (
-                "DELETE FROM deliveries WHERE id = ANY(?::bigint[])",
-                ([due.id for due, _ in done],),
-            ),
-            (
-                # rows locked in id order: two instances recording batches never deadlock on them
-                "UPDATE subscriptions SET failing_since = NULL WHERE id IN (SELECT id FROM subscriptions"
-                " WHERE id = ANY(?::text[]) AND failing_since IS NOT NULL ORDER BY id FOR UPDATE)",
-                (subscriptions,),
-            ),
-            (
-                "DELETE FROM events e WHERE e.id = ANY(?::text[])"
-                " AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_id = e.id)"
-                " AND NOT EXISTS (SELECT 1 FROM dead_letters WHERE event_id = e.id)",
-                (sorted({due.event_id for due, _ in done}),),
-            ),
-        ]
-        statements += _incr(
-            {
-                "deliveries_ok_total": len(done),
-                "delivery_latency_seconds_sum": sum(latency for _, latency in done),
-                "delivery_latency_seconds_count": len(done),
-                **buckets,
-            }
-        )
-        await self._write(statements)
+            return []
+
+        async def work(con: Any) -> list[Due]:
+            # only the rows still leased to this instance (OWNED): the others are not ours to record
+            rows = await con.fetch(
+                "DELETE FROM deliveries d USING unnest($1::bigint[], $2::float8[]) AS t(id, lease)"
+                " WHERE d.id = t.id AND d.lease_until = t.lease RETURNING d.id",
+                [due.id for due, _ in done],
+                [due.lease_until for due, _ in done],
+            )
+            deleted = {r["id"] for r in rows}
+            kept = [item for item in done if item[0].id in deleted]
+            if not kept:
+                return [due for due, _ in done]
+            statements: list[Statement] = [
+                (
+                    # rows locked in id order: two instances recording batches never deadlock on them
+                    "UPDATE subscriptions SET failing_since = NULL WHERE id IN (SELECT id FROM subscriptions"
+                    " WHERE id = ANY(?::text[]) AND failing_since IS NOT NULL ORDER BY id FOR UPDATE)",
+                    (sorted({due.subscription_id for due, _ in kept}),),
+                ),
+                (
+                    "DELETE FROM events e WHERE e.id = ANY(?::text[])"
+                    " AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_id = e.id)"
+                    " AND NOT EXISTS (SELECT 1 FROM dead_letters WHERE event_id = e.id)",
+                    (sorted({due.event_id for due, _ in kept}),),
+                ),
+                *_incr(success_counters(kept)),
+            ]
+            for text, args in statements:
+                await con.execute(sql(text), *args)
+            return [due for due, _ in done if due.id not in deleted]
+
+        return await self._transaction(work)
 
     async def retry_later(
         self, due: Due, at: float, error: str, disable_after: float
@@ -350,6 +374,7 @@ class PostgresStore(SqlStore):
 
         Such a delivery keeps its lease: no relay claims it again before :meth:`disable`
         dead-letters it (if this relay dies first, the lease lapses and it is retried).
+        Raises :class:`erp_events.store.LeaseLost` (and changes nothing) when ``due``'s lease was lost.
         """
         now = time.time()
         rows = await self._read(
@@ -369,15 +394,16 @@ class PostgresStore(SqlStore):
             [
                 (
                     f"UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?,{release} last_error = ?"
-                    " WHERE id = ?",
-                    (at, error[:2000], due.id),
+                    f" WHERE {OWNED}",
+                    (at, error[:2000], due.id, due.lease_until),
                 ),
                 (
                     "UPDATE subscriptions SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
                     (now, due.subscription_id),
                 ),
                 *_incr({"deliveries_failed_total": 1, "deliveries_retried_total": 1}),
-            ]
+            ],
+            owned=due,
         )
         return disable
 
@@ -385,6 +411,7 @@ class PostgresStore(SqlStore):
         now = time.time()
         await self._write(
             [
+                (f"DELETE FROM deliveries WHERE {OWNED}", (due.id, due.lease_until)),
                 (
                     "INSERT INTO dead_letters (webhook_id, event_id, subscription_id, attempts, last_error, failed_at)"
                     f" VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (webhook_id) DO UPDATE SET {_REPLACE_DEAD_LETTER}",
@@ -397,7 +424,6 @@ class PostgresStore(SqlStore):
                         now,
                     ),
                 ),
-                ("DELETE FROM deliveries WHERE id = ?", (due.id,)),
                 (
                     "UPDATE subscriptions SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
                     (now, due.subscription_id),
@@ -405,7 +431,8 @@ class PostgresStore(SqlStore):
                 *_incr(
                     {"deliveries_failed_total": 1, "deliveries_dead_lettered_total": 1}
                 ),
-            ]
+            ],
+            owned=due,
         )
 
     async def replay(self, sub_id: str, tenant: str | None) -> int:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
+import logging
 import os
 import socket
 import time
@@ -24,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from pydantic import ValidationError
 from faststream.kafka import TestKafkaBroker
 from standardwebhooks import Webhook
 
@@ -32,7 +35,7 @@ from erp_events import signing, ssrf
 from erp_events.api import ConfigError, create_app
 from erp_events.http_settings import HttpSettings
 from erp_events.relay import Relay
-from erp_events.store import Due, SqliteStore, Store, open_store
+from erp_events.store import Due, LeaseLost, SqliteStore, SqlStore, Store, open_store
 
 KEY = "test-key-0123456789"
 ADDRESS_A = "erp.customer.changed"
@@ -80,6 +83,10 @@ class Receiver:
     script: dict[str, list[int]] = field(default_factory=dict)
     received: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
     arrivals: list[float] = field(default_factory=list)
+    #: paths whose answer waits for the event; requests being answered per path, and the most at once
+    hold: dict[str, asyncio.Event] = field(default_factory=dict)
+    busy: dict[str, int] = field(default_factory=dict)
+    peak: dict[str, int] = field(default_factory=dict)
 
     async def __call__(
         self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]], send: Any
@@ -96,6 +103,13 @@ class Receiver:
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         self.received.append((path, headers, body))
         self.arrivals.append(time.monotonic())
+        if path in self.hold:
+            self.busy[path] = self.busy.get(path, 0) + 1
+            self.peak[path] = max(self.peak.get(path, 0), self.busy[path])
+            try:
+                await self.hold[path].wait()
+            finally:
+                self.busy[path] -= 1
         statuses = self.script.get(path, [])
         status = statuses.pop(0) if statuses else 200
         extra = (
@@ -112,8 +126,9 @@ class Receiver:
         return [b for p, _, b in self.received if p == path]
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
+@contextlib.asynccontextmanager
+async def serving() -> AsyncIterator[Receiver]:
+    """A :class:`Receiver` on a loopback port of its own (its own endpoint for the relay)."""
     app = Receiver()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, lifespan="off", ws="none", log_level="warning"
@@ -124,9 +139,49 @@ async def receiver() -> AsyncIterator[Receiver]:
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     app.base = f"http://127.0.0.1:{port}"
-    yield app
-    server.should_exit = True
-    await task
+    try:
+        yield app
+    finally:
+        for gate in (
+            app.hold.values()
+        ):  # answers still held back go out, so the server can stop
+            gate.set()
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with serving() as app:
+        yield app
+
+
+@pytest.fixture
+async def other_receiver() -> AsyncIterator[Receiver]:
+    async with serving() as app:
+        yield app
+
+
+async def until(predicate: Callable[[], Any], what: str, timeout: float = 10.0) -> None:
+    """Wait for ``predicate()`` (the timeout only bounds a failing test; nothing is timed)."""
+    deadline = time.monotonic() + timeout
+    while not await _value(predicate()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout:g} s: {what}")
+        await asyncio.sleep(0.01)
+
+
+async def _value(result: Any) -> Any:
+    return await result if inspect.isawaitable(result) else result
+
+
+async def leased(store: Store, count: int) -> bool:
+    """Whether ``count`` deliveries are leased now (to any relay instance)."""
+    assert isinstance(store, SqlStore)
+    rows = await store._read(
+        "SELECT COUNT(*) AS n FROM deliveries WHERE lease_until >= ?", (time.time(),)
+    )
+    return int(rows[0]["n"]) == count
 
 
 class _Server(uvicorn.Server):
@@ -408,6 +463,188 @@ async def test_pending_deliveries_survive_a_relay_restart(
     assert receiver.bodies("/later") == [b'{"n":8}', b'{"n":8}']
 
 
+async def test_a_slow_endpoint_holds_no_slot_another_endpoint_needs(
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    receiver: Receiver,
+    other_receiver: Receiver,
+    store_url: str,
+) -> None:
+    """Deliveries waiting for a busy endpoint (``MAX_PER_ENDPOINT``) wait in its queue without one of the
+    ``MAX_CONCURRENCY`` slots: another endpoint's delivery goes out while the slow one stays blocked."""
+    receiver.hold["/slow"] = gate = asyncio.Event()
+    async with running(
+        tmp_path,
+        monkeypatch,
+        store_url=store_url,
+        max_concurrency=4,
+        max_per_endpoint=2,
+    ) as harness:
+        await harness.subscribe(receiver.base + "/slow", [TYPE_A])
+        for n in range(8):
+            await harness.publish({"n": n})
+        await until(
+            lambda: receiver.busy.get("/slow") == 2,
+            "the slow endpoint has its two deliveries",
+        )
+        await harness.subscribe(other_receiver.base + "/fast", [TYPE_A])
+        await harness.publish({"n": "fast"})
+        await until(
+            lambda: other_receiver.bodies("/fast"),
+            "the other endpoint's delivery went out",
+        )
+        assert (
+            len(receiver.bodies("/slow")) == 2
+        )  # still blocked: never more than its limit at once
+        gate.set()
+        assert await harness.relay.drained()
+    assert other_receiver.bodies("/fast") == [b'{"n":"fast"}']
+    assert len(receiver.bodies("/slow")) == 9 and receiver.peak["/slow"] == 2
+
+
+@pytest.mark.parametrize(
+    "taken", [True, False], ids=["taken-by-another-instance", "still-free"]
+)
+async def test_a_delivery_whose_lease_lapsed_while_it_waited_is_never_sent_twice(
+    taken: bool,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    receiver: Receiver,
+    store_url: str,
+) -> None:
+    """A delivery waits for its endpoint longer than its lease (the clock jumps past it). If another
+    instance took it meanwhile, this relay does not send it (and does not record the outcome of the
+    one it was sending); if nobody did, it renews the lease and sends it once."""
+    real_time, offset = time.time, [0.0]
+    monkeypatch.setattr(time, "time", lambda: real_time() + offset[0])
+    receiver.hold["/one"] = gate = asyncio.Event()
+    caplog.set_level(logging.WARNING, logger=relay_module.logger.name)
+    async with (
+        running(
+            tmp_path,
+            monkeypatch,
+            store_url=store_url,
+            max_per_endpoint=1,
+            poll_interval=60.0,
+        ) as harness,
+        stores(store_url, 1) as (other,),
+    ):
+        await harness.subscribe(receiver.base + "/one", [TYPE_A])
+        await harness.publish({"n": 1})
+        await harness.publish({"n": 2})
+        await until(
+            lambda: receiver.busy.get("/one") == 1,
+            "the first delivery is being answered",
+        )
+        await until(
+            lambda: leased(other, 2),
+            "the second waits for the endpoint, leased to the relay",
+        )
+        offset[0] += harness.settings.lease + 1  # both leases lapse
+        if taken:
+            claimed = await other.claim(10, 60.0, ordered=False)
+            assert len(claimed) == 2
+            second = next(d for d in claimed if d.body == b'{"n":2}')
+            assert (
+                await other.succeeded([(second, 0.01)]) == []
+            )  # the other instance delivered it
+        gate.set()
+        if taken:
+            await until(
+                lambda: "not sending" in caplog.text,
+                "the relay dropped the delivery it lost",
+            )
+            await until(
+                lambda: "not recorded" in caplog.text,
+                "the relay did not record the one it lost",
+            )
+        else:
+            assert await harness.relay.drained()
+        metrics = await other.metrics()
+        pending = await other.pending()
+    sent = receiver.bodies("/one")
+    if taken:
+        assert sent == [b'{"n":1}']  # never the second: the other instance has it
+        assert (
+            pending == 1 and metrics["deliveries_ok_total"] == 1
+        )  # the first is the other's to record
+    else:
+        assert sent == [b'{"n":1}', b'{"n":2}']
+        assert pending == 0 and metrics["deliveries_ok_total"] == 2
+        assert "not sending" not in caplog.text and "not recorded" not in caplog.text
+
+
+async def test_stop_gives_back_what_it_did_not_finish(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, receiver: Receiver, store_url: str
+) -> None:
+    """On stop, deliveries waiting for their endpoint and those cancelled after the drain timeout are
+    given back: another instance claims them at once, not a lease later."""
+    receiver.hold["/stuck"] = asyncio.Event()  # never answers while the relay runs
+    async with (
+        running(
+            tmp_path, monkeypatch, store_url=store_url, max_per_endpoint=1
+        ) as harness,
+        stores(store_url, 1) as (other,),
+    ):
+        await harness.subscribe(receiver.base + "/stuck", [TYPE_A])
+        await harness.publish({"n": 1})
+        await harness.publish({"n": 2})
+        await until(
+            lambda: receiver.busy.get("/stuck") == 1,
+            "the first delivery is being answered",
+        )
+        await harness.relay.stop(drain_timeout=0.1)
+        again = await other.claim(10, 60.0, ordered=False)
+    assert sorted(d.body for d in again) == [b'{"n":1}', b'{"n":2}']
+
+
+async def test_a_name_that_does_not_resolve_for_a_moment_is_retried(
+    harness: Harness, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DNS failure at delivery time (resolver down, temporary failure) is retried on the schedule,
+    not dead-lettered at once like a callback that resolves to a forbidden address."""
+    real, failures = socket.getaddrinfo, list[OSError]()
+
+    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "hooks.relay.test":
+            if failures:
+                raise failures.pop()
+            host = "127.0.0.1"
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    port = receiver.base.rsplit(":", 1)[1]
+    sub = await harness.subscribe(f"http://hooks.relay.test:{port}/dns", [TYPE_A])
+    failures.append(
+        socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+    )
+    await harness.publish({"n": 12})
+    assert await harness.relay.drained()
+    assert receiver.bodies("/dns") == [b'{"n":12}'] and not failures
+    dead = await harness.api.get(
+        f"{SUBSCRIPTIONS}/{sub['id']}/dead-letters", headers={"X-API-Key": KEY}
+    )
+    assert dead.json() == []
+    assert (await harness.store.metrics())["deliveries_retried_total"] == 1
+
+
+def test_settings_refuse_a_lease_shorter_than_an_attempt_and_a_bad_schedule(
+    tmp_path: Any,
+) -> None:
+    with pytest.raises(
+        ValidationError,
+        match="LEASE .10 s. must be at least DELIVERY_TIMEOUT .15 s. . 5 s",
+    ):
+        make_settings(tmp_path, lease=10.0, delivery_timeout=15.0)
+    with pytest.raises(
+        ValidationError, match="RETRY_SCHEDULE must be a comma list of seconds"
+    ):
+        make_settings(tmp_path, retry_schedule="5,soon")
+    with pytest.raises(ValidationError, match="max_per_endpoint"):
+        make_settings(tmp_path, max_per_endpoint=0)
+
+
 async def test_the_senders_http_client_reads_every_shape_of_answer_and_reuses_connections(
     tmp_path: Any,
 ) -> None:
@@ -680,6 +917,67 @@ async def test_store_failures_dead_letters_replay_disable_and_delete(
         )
         assert await store.delete_subscription(sub.id, "acme")
         assert await store.pending() == 0 and await store.dead_letters(sub.id) == []
+
+
+async def test_store_changes_need_the_lease_they_were_claimed_with(
+    store_url: str,
+) -> None:
+    """Success, retry, dead letter and renewal apply only while the instance still holds the exact
+    lease it claimed (or renewed) the delivery with; release gives a delivery back unattempted;
+    claims can leave subscriptions out."""
+    async with stores(store_url, 2) as (one, two):
+        a, _ = await one.create_subscription(
+            "default", "https://example.com/a", [TYPE_A], None
+        )
+        b, _ = await one.create_subscription(
+            "default", "https://example.com/b", [TYPE_A], None
+        )
+        for n in range(2):
+            await one.enqueue(f"evt_{n}", TYPE_A, b"{}", "application/json")
+        only_b = await one.claim(10, 60.0, ordered=False, exclude={a.id})
+        assert [d.subscription_id for d in only_b] == [b.id, b.id]
+        assert await one.release(only_b) == 2 and await one.release(only_b) == 0
+        held = await one.claim(10, 0.05, ordered=False)
+        assert len(held) == 4
+        await asyncio.sleep(0.1)  # the first instance stalls: its leases lapse
+        taken = await two.claim(10, 60.0, ordered=False)
+        assert sorted(d.id for d in taken) == sorted(d.id for d in held)
+        first, second, third, fourth = sorted(held, key=lambda d: d.id)
+        assert await one.succeeded([(d, 0.01) for d in held]) == held  # none recorded
+        with pytest.raises(LeaseLost):
+            await one.retry_later(second, time.time(), "HTTP 500", disable_after=3600.0)
+        with pytest.raises(LeaseLost):
+            await one.dead_letter(third, "HTTP 400")
+        assert (
+            await one.renew(fourth, 60.0) is None and await one.release([fourth]) == 0
+        )
+        assert (
+            await two.pending() == 4
+            and await two.dead_letters(a.id) == await two.dead_letters(b.id) == []
+        )
+        assert await two.metrics() == {}
+        mine = {d.id: d for d in taken}
+        renewed = await two.renew(mine[first.id], 60.0)
+        assert renewed is not None and renewed.lease_until > mine[first.id].lease_until
+        assert await two.succeeded([(mine[first.id], 0.01)]) == [
+            mine[first.id]
+        ]  # the old lease proves nothing
+        assert await two.succeeded([(renewed, 0.01)]) == []
+        assert (
+            await two.retry_later(
+                mine[second.id], time.time() + 3600, "HTTP 500", disable_after=3600.0
+            )
+            is False
+        )
+        await two.dead_letter(mine[third.id], "HTTP 400")
+        metrics = await two.metrics()
+        assert (
+            metrics["deliveries_ok_total"],
+            metrics["deliveries_retried_total"],
+        ) == (1, 1)
+        assert (
+            metrics["deliveries_dead_lettered_total"] == 1 and await two.pending() == 2
+        )
 
 
 async def test_store_url_selects_the_backend(tmp_path: Any) -> None:
