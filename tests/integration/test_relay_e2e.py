@@ -55,12 +55,18 @@ TOPICS = {
 }
 
 
+def _opened(event: threading.Event) -> threading.Event:
+    event.set()
+    return event
+
+
 @dataclass
 class Receiver:
     """A loopback webhook receiver that can go down (port closed) and come back on the same port."""
 
     name: str
     delay: float = 0.0  # seconds each answer takes (after the request is recorded)
+    gate: threading.Event = field(default_factory=lambda: _opened(threading.Event()))  # answers wait for it
     port: int = field(default_factory=free_port)
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -78,6 +84,7 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 with owner.lock:
                     owner.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                owner.gate.wait(60)
                 time.sleep(owner.delay)
                 self.send_response(204)
                 self.end_headers()
@@ -275,11 +282,13 @@ def service_env(out: Path, store_url: str, port: int) -> dict[str, str]:
             PREFIX + "CALLBACK_ALLOW_CIDRS": "127.0.0.0/8",
             PREFIX + "ALLOW_HTTP_CALLBACKS": "true",
             PREFIX + "RELAY_GROUP": "erp-relay-e2e-" + uuid.uuid4().hex[:8],
-            PREFIX + "RETRY_SCHEDULE": "0.5,1,1,1,2,2,2,2,2,2,2,2,2,2,2",
+            # retries for ~2 minutes: a receiver kept down until an event count is reached never
+            # runs out of attempts, however slowly a loaded machine gets there
+            PREFIX + "RETRY_SCHEDULE": ",".join(["0.5", "1", "1", "1"] + ["2"] * 60),
             PREFIX + "RETRY_JITTER": "0.1",
             PREFIX + "POLL_INTERVAL": "0.2",
-            PREFIX + "LEASE": "10",
-            PREFIX + "DELIVERY_TIMEOUT": "5",  # LEASE must cover an attempt + 5 s
+            PREFIX + "LEASE": "12",
+            PREFIX + "DELIVERY_TIMEOUT": "7",  # LEASE must cover an attempt + 5 s; the slow receiver takes 3
         }
     )
     return env
@@ -324,6 +333,38 @@ def stack(project: Path) -> Iterator[Stack]:
         for r in receivers.values():
             r.stop()
     assert all(code == 0 for code in codes.values()), (codes, relay.log()[-2000:], api.log()[-2000:])
+
+
+def pending(api_url: str) -> int:
+    """Deliveries the store holds (the API's ``deliveries_pending`` gauge)."""
+    gauge = PREFIX.lower() + "webhook_deliveries_pending "
+    text = httpx.get(api_url + "/metrics").text
+    return int(next(line for line in text.splitlines() if line.startswith(gauge)).split()[-1])
+
+
+def publish_to_a_backlog(
+    receivers: list[Receiver], api_url: str, run: str, counts: dict[str, int], deliveries: int
+) -> dict[str, str]:
+    """Publish while the receivers hold their answers back; answer once the store holds all ``deliveries``.
+
+    Two relays in one consumer group share the work through the store, but an event's first
+    claim goes to the relay that consumed it (it claims as soon as it has recorded the event);
+    the other relay only gets work its polls find unclaimed, which with a fast receiver is luck
+    (measured: 7 to 40 of 1,000) and can be none. Held answers keep the consuming relay's
+    ``MAX_CONCURRENCY`` slots busy, so the other relay's polls find the rest (it holds its own
+    slots' worth too), and when the answers come, both claim from the backlog alike: both take
+    part by construction, not by timing. (A held request may time out and be sent again: the same
+    ``webhook-id``, which ``check_delivered`` de-duplicates.)
+    """
+    for r in receivers:
+        r.gate.clear()
+    try:
+        sent = publish(run, counts)
+        wait_for(lambda: pending(api_url) >= deliveries, 120, f"the store holds the run's {deliveries}")
+    finally:
+        for r in receivers:
+            r.gate.set()
+    return sent
 
 
 def expected_for(stack: Stack, name: str, sent: dict[str, str]) -> set[str]:
@@ -406,7 +447,11 @@ def test_two_relays_in_one_group_share_1000_events(stack: Stack) -> None:
     try:
         first_log, second_log = len(stack.relay.log()), len(second.log())
         run = uuid.uuid4().hex[:8]
-        sent = publish(run, {"OrderCreated": 500, "CustomerChanged": 500})
+        counts = {"OrderCreated": 500, "CustomerChanged": 500}
+        deliveries = sum(  # each event once per receiver subscribed to its type
+            n for t, n in counts.items() for types in stack.types.values() if t in types
+        )
+        sent = publish_to_a_backlog(list(stack.receivers.values()), stack.api_url, run, counts, deliveries)
         check_delivered(stack, run, sent, timeout=180)
         assert "delivered" in stack.relay.log()[first_log:], "the first relay delivered some"
         assert "delivered" in second.log()[second_log:], "the second relay delivered some"
@@ -504,7 +549,8 @@ def test_two_relays_sharing_a_postgres_store_deliver_1000_events_once(
             None,
         )
         run = uuid.uuid4().hex[:8]
-        sent = publish(run, {"OrderCreated": 500, "CustomerChanged": 500})
+        counts = {"OrderCreated": 500, "CustomerChanged": 500}
+        sent = publish_to_a_backlog([receiver], stack.api_url, run, counts, 1000)
         check_delivered(stack, run, sent, timeout=180)  # all 1,000, one webhook-id each, signatures valid
         for relay in relays:
             assert "delivered" in relay.log(), f"{relay.label} delivered none: the work was not shared"
