@@ -404,8 +404,14 @@ class _Endpoint:
 
 
 def endpoint_key(url: str) -> str:
-    """The endpoint a callback URL belongs to: its ``host:port`` (per-endpoint limits apply to it)."""
-    return url.split("/", 3)[2] if "://" in url else url
+    """The endpoint a callback URL belongs to: its ``host:port`` (per-endpoint limits apply to it).
+
+    Case-insensitive, and the scheme's default port is the same endpoint as no port.
+    """
+    scheme, _, rest = url.partition("://")
+    netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].lower()
+    default = {"https": ":443", "http": ":80"}.get(scheme.lower(), "")
+    return netloc.removesuffix(default) if default else netloc
 
 
 class Relay:
@@ -759,25 +765,31 @@ class Relay:
                 due.webhook_id,
             )
 
-    async def _flush(self) -> None:
+    async def _flush(self) -> bool:
+        """Record the successes so far in one transaction; False when the store failed (they are kept)."""
         batch, self._succeeded = self._succeeded, []
         self._recorded.clear()
         if not batch:
-            return
+            return True
         try:
             lost = await self.store.succeeded(batch)
         except Exception:
+            # kept for the next try: dropped, they would all be sent again once their lease ends
+            self._succeeded[:0] = batch
+            self._recorded.set()
             logger.exception(
-                "cannot record %d deliveries; they are sent again when their lease ends",
-                len(batch),
+                "cannot record %d deliveries; trying again in 1 s", len(batch)
             )
+            return False
         else:  # one line per batch (each delivery: DEBUG)
             if len(lost) < len(batch):
+                gone = {due.id for due in lost}
+                done = [due.webhook_id for due, _ in batch if due.id not in gone]
                 logger.info(
                     "delivered %d: %s%s",
-                    len(batch) - len(lost),
-                    ", ".join(d.webhook_id for d, _ in batch[:3]),
-                    ", ..." if len(batch) > 3 else "",
+                    len(done),
+                    ", ".join(done[:3]),
+                    ", ..." if len(done) > 3 else "",
                 )
             if lost:
                 logger.warning(
@@ -789,13 +801,14 @@ class Relay:
         if self.settings.ordered:
             self._more = True  # each subscription's next event is due now
             self._wake.set()
+        return True
 
     async def _flush_loop(self) -> None:
         # one transaction per batch: what arrived while the previous one was written
         while self._flushing:
             await self._recorded.wait()
-            await self._flush()
-            await asyncio.sleep(0.005)
+            recorded = await self._flush()
+            await asyncio.sleep(0.005 if recorded else 1.0)
 
     async def _record(self, due: Due, outcome: Outcome, latency: float) -> None:
         settings, store, status = self.settings, self.store, outcome.status

@@ -629,6 +629,43 @@ async def test_a_name_that_does_not_resolve_for_a_moment_is_retried(
     assert (await harness.store.metrics())["deliveries_retried_total"] == 1
 
 
+async def test_successes_the_store_failed_to_record_are_recorded_later_not_sent_again(
+    harness: Harness, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real, failures = (
+        harness.store.succeeded,
+        [ConnectionError("the store went away for a moment")],
+    )
+
+    async def flaky(done: list[tuple[Due, float]]) -> list[Due]:
+        if failures:
+            raise failures.pop()
+        return await real(done)
+
+    monkeypatch.setattr(harness.store, "succeeded", flaky)
+    await harness.subscribe(receiver.base + "/kept", [TYPE_A])
+    await harness.publish({"n": 13})
+    assert await harness.relay.drained()
+    assert not failures and receiver.bodies("/kept") == [b'{"n":13}']
+    assert (await harness.store.metrics())["deliveries_ok_total"] == 1
+
+
+def test_an_endpoint_is_its_host_and_port() -> None:
+    key = relay_module.endpoint_key
+    assert (
+        key("https://Hooks.Example.com:443/a?x=1")
+        == key("https://hooks.example.com/b")
+        == "hooks.example.com"
+    )
+    assert (
+        key("http://hooks.example.com:80/a")
+        == key("http://hooks.example.com?x")
+        == "hooks.example.com"
+    )
+    assert key("https://hooks.example.com:8443/a") == "hooks.example.com:8443"
+    assert key("http://[::1]:8080/a") == "[::1]:8080"
+
+
 def test_settings_refuse_a_lease_shorter_than_an_attempt_and_a_bad_schedule(
     tmp_path: Any,
 ) -> None:
