@@ -287,8 +287,8 @@ def service_env(out: Path, store_url: str, port: int) -> dict[str, str]:
             PREFIX + "RETRY_SCHEDULE": ",".join(["0.5", "1", "1", "1"] + ["2"] * 60),
             PREFIX + "RETRY_JITTER": "0.1",
             PREFIX + "POLL_INTERVAL": "0.2",
-            PREFIX + "LEASE": "12",
-            PREFIX + "DELIVERY_TIMEOUT": "7",  # LEASE must cover an attempt + 5 s; the slow receiver takes 3
+            PREFIX + "LEASE": "15",  # at least DELIVERY_TIMEOUT + 10
+            PREFIX + "DELIVERY_TIMEOUT": "5",  # the slow receiver answers after 3 s
         }
     )
     return env

@@ -69,7 +69,8 @@ class HttpSettings(BaseSettings):
     #: seconds between looks at the store for due retries (new events wake the relay at once)
     poll_interval: float = 1.0
     #: seconds a claimed delivery stays with one relay instance before another may take it
-    #: (at least DELIVERY_TIMEOUT + 5; a delivery that waited for its endpoint renews it first)
+    #: (at least DELIVERY_TIMEOUT + 10: a fresh claim needs no renewal; a delivery that waited for its
+    #: endpoint until less than DELIVERY_TIMEOUT + 5 was left renews it first)
     lease: float = 60.0
 
     @field_validator("retry_schedule")
@@ -87,11 +88,11 @@ class HttpSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _lease_outlasts_an_attempt(self) -> HttpSettings:
-        if self.lease < self.delivery_timeout + LEASE_MARGIN:
+        if self.lease < self.delivery_timeout + 2 * LEASE_MARGIN:
             raise ValueError(
                 f"LEASE ({self.lease:g} s) must be at least DELIVERY_TIMEOUT ({self.delivery_timeout:g} s)"
-                f" + {LEASE_MARGIN:g} s: an attempt and its record must end before another relay"
-                " instance may take the delivery (raise LEASE or lower DELIVERY_TIMEOUT)"
+                f" + {2 * LEASE_MARGIN:g} s: an attempt and its record must end before another relay"
+                " instance may take the delivery, with room to spare (raise LEASE or lower DELIVERY_TIMEOUT)"
             )
         return self
 

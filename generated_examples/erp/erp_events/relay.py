@@ -213,9 +213,8 @@ class Sender:
                         allowed=self._allowed[1],
                     )
                     request = self._request(target, due, timestamp)
-                except (
-                    ssrf.Unresolvable
-                ) as exc:  # DNS trouble may pass: retried on the schedule
+                except ssrf.Unresolvable as exc:
+                    # DNS trouble may pass: retried on the schedule
                     return Outcome(None, str(exc))
                 except ssrf.CallbackRefused as exc:
                     return Outcome(None, f"refused: {exc}", refused=True)
@@ -391,16 +390,13 @@ class _Endpoint:
     def __init__(self) -> None:
         self.active = 0
         self.queue: deque[Due] = deque()
-        self.next_start = (
-            0.0  # when the rate limit lets the next delivery start (time.monotonic())
-        )
-        self.subs: set[str] = (
-            set()
-        )  # subscriptions seen here since the endpoint was last idle
+        # when the rate limit lets the next delivery start (time.monotonic())
+        self.next_start = 0.0
+        # the subscriptions seen here since the endpoint was last idle
+        self.subs: set[str] = set()
         self.full = False
-        self.timer: asyncio.TimerHandle | None = (
-            None  # wakes the queue when the rate limit allows
-        )
+        # wakes the queue when the rate limit allows
+        self.timer: asyncio.TimerHandle | None = None
 
 
 def endpoint_key(url: str) -> str:
@@ -549,9 +545,8 @@ class Relay:
     async def _loop(self) -> None:
         settings = self.settings
         batch = max(1, settings.max_concurrency // 4)
-        not_before = (
-            0.0  # claims that leave endpoints out wait for this (time.monotonic())
-        )
+        # claims that leave endpoints out wait for this (time.monotonic())
+        not_before = 0.0
         while not self._stopping:
             self._wake.clear()  # before looking: a wake-up from now on is not lost
             wait = settings.poll_interval
@@ -594,9 +589,8 @@ class Relay:
     def _claimable(self, free: int, batch: int) -> tuple[int, list[str]]:
         """How many deliveries to claim, and the subscriptions to leave out (of endpoints that cannot take more)."""
         limit, exclude = free, list[str]()
-        spent = (
-            self._parked >= self.settings.max_concurrency
-        )  # queued deliveries in all: bounded memory
+        # the queued deliveries of all endpoints are bounded too (memory)
+        spent = self._parked >= self.settings.max_concurrency
         for endpoint in self._held.values():
             if not endpoint.queue and self._can_start(endpoint, 0.0):
                 endpoint.full = False
@@ -606,9 +600,8 @@ class Relay:
                 endpoint.full = True
                 exclude.extend(endpoint.subs)
             else:
-                limit = min(
-                    limit, room
-                )  # even if every claimed delivery is for it, none overflows
+                # even if every delivery claimed is for it, none overflows its queue
+                limit = min(limit, room)
         return limit, exclude
 
     def _can_start(self, endpoint: _Endpoint, now: float) -> bool:

@@ -671,9 +671,10 @@ def test_settings_refuse_a_lease_shorter_than_an_attempt_and_a_bad_schedule(
 ) -> None:
     with pytest.raises(
         ValidationError,
-        match="LEASE .10 s. must be at least DELIVERY_TIMEOUT .15 s. . 5 s",
+        match="LEASE .20 s. must be at least DELIVERY_TIMEOUT .15 s. . 10 s",
     ):
-        make_settings(tmp_path, lease=10.0, delivery_timeout=15.0)
+        make_settings(tmp_path, lease=20.0, delivery_timeout=15.0)
+    make_settings(tmp_path, lease=25.0, delivery_timeout=15.0)
     with pytest.raises(
         ValidationError, match="RETRY_SCHEDULE must be a comma list of seconds"
     ):
