@@ -55,7 +55,7 @@ from asyncgen.schemas import _EMPTY, DcgRun, ModelsModule, module_from, prepare_
 if TYPE_CHECKING:
     from asyncgen.dcgworker import DcgWorker
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: optional non-nullable fields get exclude_if (schemas.omit_none)
 _DEFS_REF = "#/$defs/"
 
 

@@ -22,6 +22,13 @@ Decisions (the templates rely on them):
 * Class names: dcg may rename (``BaseModel`` -> ``BaseModelModel``, clashes with inline
   models). :attr:`ModelsModule.class_names` is read from dcg's own model metadata
   (``source_ref`` -> ``class_name``), never guessed.
+* Optional properties stay ``X | None = None`` (dcg's idiom: ``None`` is "absent"). Where
+  the property's schema does not allow null (:func:`admits_null`), the field also gets
+  ``Field(exclude_if=lambda v: v is None)`` (:func:`omit_none`, from dcg's model metadata):
+  ``None`` is left out of the JSON rather than sent as a ``null`` the schema refuses; the
+  generated runtime refuses such a ``null`` in incoming JSON (``runtime.null_not_allowed``).
+  Nullable properties (a ``type`` list with null, ``nullable: true``, a null ``oneOf``
+  branch) keep sending and receiving explicit ``null``.
 * ``format: email`` becomes ``pydantic.EmailStr``, which needs ``email-validator``:
   :data:`ModelsModule.extra_dependencies` (and :func:`extra_dependencies`) lists the
   requirements the generated project must add; computed from the code.
@@ -291,7 +298,205 @@ def run_document(document: dict[str, Any]) -> DcgRun:
         )
     if not code.endswith("\n"):
         code += "\n"
+    not_null = not_null_fields(document, metadata.get("models", []))
+    if not_null:
+        code = omit_none(code, tree, not_null)
+        tree = ast.parse(code)
     return DcgRun(code, class_names, tuple(f"datamodel-code-generator: {w.message}" for w in caught), tree)
+
+
+# ----------------------------------------------------------------------------- null on the wire
+
+#: what a field of an optional property that does not allow null gets (see :func:`omit_none`)
+OMIT_NONE = "exclude_if=lambda v: v is None"
+
+
+def admits_null(schema: Any, defs: Mapping[str, Any], seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a JSON Schema accepts ``null`` (as written by the spec: ``type`` lists, OpenAPI 3.0
+    ``nullable``, ``enum``/``const`` with null, a ``oneOf``/``anyOf`` branch that does; ``allOf``
+    when every part does). Unknown or unconstrained forms count as accepting it (``{}``, ``not``,
+    ``if``, a dangling ``$ref``): only a schema that clearly refuses null says no."""
+    if schema is True or not isinstance(schema, Mapping):
+        return True
+    if schema.get("nullable") is True:
+        return True
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        name = ref.removeprefix("#/$defs/").replace("~1", "/").replace("~0", "~")
+        if not ref.startswith("#/$defs/") or "/" in ref.removeprefix("#/$defs/"):
+            return True
+        if name in seen:  # a cycle adds no value the schema's other branches do not
+            return False
+        target = defs.get(name)
+        if target is None or admits_null(target, defs, seen | {name}):
+            return not ({"type", "enum", "const"} & set(schema)) or _own_admits_null(schema)
+        return False
+    return _own_admits_null(schema) and _parts_admit_null(schema, defs, seen)
+
+
+def _own_admits_null(schema: Mapping[str, Any]) -> bool:
+    types = schema.get("type")
+    if isinstance(types, str) and types != "null":
+        return False
+    if isinstance(types, list) and "null" not in types:
+        return False
+    if "enum" in schema and isinstance(schema["enum"], list) and None not in schema["enum"]:
+        return False
+    return not ("const" in schema and schema["const"] is not None)
+
+
+def _parts_admit_null(schema: Mapping[str, Any], defs: Mapping[str, Any], seen: frozenset[str]) -> bool:
+    for key in ("oneOf", "anyOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list) and branches:
+            if not any(admits_null(b, defs, seen) for b in branches):
+                return False
+    parts = schema.get("allOf")
+    if isinstance(parts, list) and parts:
+        return all(admits_null(p, defs, seen) for p in parts)
+    return True
+
+
+def _properties(schema: Any, defs: Mapping[str, Any]) -> dict[str, Any]:
+    """The properties a model class of ``schema`` declares itself: its own and those of its inline
+    ``allOf`` parts (a ``$ref`` part is a base class with fields of its own)."""
+    found: dict[str, Any] = {}
+    if not isinstance(schema, Mapping):
+        return found
+    for part in schema.get("allOf") or ():
+        if isinstance(part, Mapping) and "$ref" not in part:
+            found.update(_properties(part, defs))
+    props = schema.get("properties")
+    if isinstance(props, Mapping):
+        found.update(props)
+    return found
+
+
+def not_null_fields(document: Mapping[str, Any], models: list[Any]) -> dict[str, set[str]]:
+    """Class name -> its fields that are optional properties whose schema does not allow null.
+
+    dcg types every optional property ``X | None = None``: the model accepts ``None`` for
+    "absent", and would write it as ``null``, which such a property's schema refuses. From
+    dcg's model metadata (class -> source path -> fields with their wire names)."""
+    defs: Mapping[str, Any] = document.get("$defs", {})
+    out: dict[str, set[str]] = {}
+    for model in models:
+        if not isinstance(model, Mapping) or not isinstance(model.get("class_name"), str):
+            continue
+        node: Any = document
+        for part in model.get("source_path") or ():
+            node = node.get(part) if isinstance(node, Mapping) else None
+        props = _properties(node, defs)
+        for f in model.get("fields") or ():
+            if not isinstance(f, Mapping) or f.get("required") or not isinstance(f.get("name"), str):
+                continue
+            prop = props.get(str(f.get("original_name") or f.get("alias") or f["name"]))
+            if prop is not None and not admits_null(prop, defs):
+                out.setdefault(model["class_name"], set()).add(f["name"])
+    return out
+
+
+def omit_none(code: str, tree: ast.Module, not_null: Mapping[str, set[str]]) -> str:
+    """Give those fields ``Field(exclude_if=lambda v: v is None)``: ``None`` still means "absent"
+    in Python (the idiomatic ``X | None = None`` stays), and is left out of the JSON instead of
+    written as ``null``. (The consumers refuse an incoming ``null`` there: ``runtime.decode``.)"""
+    raw = code.encode("utf-8")
+    starts = [0]
+    for line in raw.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+
+    def at(line: int, col: int) -> int:  # ast columns are UTF-8 byte offsets
+        return starts[line - 1] + col
+
+    edits: list[tuple[int, int, bytes]] = []
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name in not_null]
+    for node in classes:
+        fields = not_null[node.name]
+        for stmt in node.body:
+            if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)):
+                continue
+            if stmt.target.id not in fields or stmt.value is None:
+                continue
+            ann = stmt.annotation
+            end = at(ann.end_lineno or ann.lineno, ann.end_col_offset or 0)
+            start = at(ann.lineno, ann.col_offset)
+            annotated = (
+                isinstance(ann, ast.Subscript)
+                and isinstance(ann.value, ast.Name)
+                and ann.value.id == "Annotated"
+            )
+            if not annotated:
+                edits.append(
+                    (start, end, b"Annotated[" + raw[start:end] + b", Field(" + OMIT_NONE.encode() + b")]")
+                )
+                continue
+            assert isinstance(ann, ast.Subscript)
+            elts = ann.slice.elts if isinstance(ann.slice, ast.Tuple) else [ann.slice]
+            call = next(
+                (
+                    e
+                    for e in elts[1:]
+                    if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "Field"
+                ),
+                None,
+            )
+            if call is not None and not call.args:
+                close = at(call.end_lineno or call.lineno, (call.end_col_offset or 0) - 1)  # its ")"
+                edits.append((close, close, _argument(raw, close, OMIT_NONE)))
+            else:
+                close = end - 1  # the "]"
+                edits.append((close, close, _argument(raw, close, f"Field({OMIT_NONE})")))
+    for start, end, text in sorted(edits, reverse=True):
+        raw = raw[:start] + text + raw[end:]
+    code = raw.decode("utf-8")
+    if edits:
+        code = _ensure_imports(code, {"typing": "Annotated", "pydantic": "Field"})
+    return code
+
+
+def _argument(raw: bytes, close: int, text: str) -> bytes:
+    """``text`` as one more argument inserted before the bracket at ``close``."""
+    before = raw[:close].rstrip()
+    if before.endswith((b",", b"(", b"[")):
+        return (" " + text + ",").encode() if before.endswith(b",") else text.encode()
+    return (", " + text).encode()
+
+
+def _ensure_imports(code: str, wanted: Mapping[str, str]) -> str:
+    """``from <module> import <name>`` for each wanted name, merged into dcg's import lines (a
+    standard-library module's new line goes in order among dcg's, else in a block of its own)."""
+    for module, name in wanted.items():
+        first = re.search(r"^(?:class|def|@)\b", code, re.MULTILINE)
+        tree = ast.parse(code[: first.start()] if first else code)
+        imports = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level == 0 and n.module]
+        lines = code.splitlines(keepends=True)
+        line = f"from {module} import {name}\n"
+        found = next((n for n in imports if n.module == module), None)
+        if found is not None:
+            if any(a.name == name and a.asname is None for a in found.names):
+                continue
+            names = {a.name if a.asname is None else f"{a.name} as {a.asname}" for a in found.names}
+            top, bottom = found.lineno - 1, (found.end_lineno or found.lineno)
+            lines[top:bottom] = [f"from {module} import {', '.join(sorted({*names, name}))}\n"]
+        else:
+            stdlib = [
+                n
+                for n in imports
+                if n.module != "__future__" and (n.module or "").split(".")[0] != "pydantic"
+            ]
+            later = [n for n in stdlib if (n.module or "") > module]
+            future = [n for n in imports if n.module == "__future__"]
+            if later:
+                lines.insert(later[0].lineno - 1, line)
+            elif stdlib:
+                lines.insert(stdlib[-1].end_lineno or stdlib[-1].lineno, line)
+            elif future:
+                at = future[-1].end_lineno or future[-1].lineno
+                lines[at:at] = ["\n", line]
+            else:
+                lines[0:0] = [line, "\n"]
+        code = "".join(lines)
+    return code
 
 
 def module_from(

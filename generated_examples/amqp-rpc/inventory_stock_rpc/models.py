@@ -18,6 +18,7 @@ class StockCheckPayload(BaseModel):
         Field(
             description="Warehouse code; all warehouses when absent.",
             pattern="^[A-Z]{3}[0-9]$",
+            exclude_if=lambda v: v is None,
         ),
     ] = None
 
@@ -36,6 +37,10 @@ class StockLevelPayload(BaseModel):
     reserved: Annotated[int, Field(ge=0)]
     by_warehouse: Annotated[
         dict[str, ByWarehouseAdditionalProperty] | None,
-        Field(alias="byWarehouse", description="Available units per warehouse code."),
+        Field(
+            alias="byWarehouse",
+            description="Available units per warehouse code.",
+            exclude_if=lambda v: v is None,
+        ),
     ] = None
     as_of: Annotated[AwareDatetime, Field(alias="asOf")]

@@ -62,7 +62,9 @@ class Address(BaseModel):
         populate_by_name=True,
     )
     line1: Annotated[str, Field(max_length=100)]
-    line2: Annotated[str | None, Field(max_length=100)] = None
+    line2: Annotated[
+        str | None, Field(max_length=100, exclude_if=lambda v: v is None)
+    ] = None
     city: Annotated[str, Field(max_length=60)]
     postal_code: Annotated[str, Field(alias="postalCode", max_length=16)]
     country: Annotated[
@@ -101,6 +103,7 @@ class EventHeaders(BaseModel):
         Field(
             alias="eventType",
             description="Same as the message name, e.g. `OrderCreated`; lets a consumer of several topics dispatch.",
+            exclude_if=lambda v: v is None,
         ),
     ] = None
     tenant: Annotated[
@@ -108,6 +111,7 @@ class EventHeaders(BaseModel):
         Field(
             description="ERP company code the event belongs to.",
             pattern="^[A-Z0-9]{2,8}$",
+            exclude_if=lambda v: v is None,
         ),
     ] = None
     traceparent: Annotated[
@@ -115,6 +119,7 @@ class EventHeaders(BaseModel):
         Field(
             description="W3C trace context of the ERP transaction that caused the event.",
             pattern="^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+            exclude_if=lambda v: v is None,
         ),
     ] = None
 
@@ -145,7 +150,9 @@ class OrderLine(BaseModel):
     )
     line_no: Annotated[int, Field(alias="lineNo", ge=1)]
     sku: Annotated[str, Field(pattern="^[A-Z0-9-]{3,32}$")]
-    description: Annotated[str | None, Field(max_length=200)] = None
+    description: Annotated[
+        str | None, Field(max_length=200, exclude_if=lambda v: v is None)
+    ] = None
     quantity: Annotated[int, Field(ge=1, le=100000)]
     unit_price: Annotated[Money, Field(alias="unitPrice")]
     line_total: Annotated[Money, Field(alias="lineTotal")]
@@ -161,7 +168,9 @@ class OrderStatusChanged(BaseModel):
     order_id: Annotated[OrderId, Field(alias="orderId")]
     previous_status: Annotated[OrderStatus, Field(alias="previousStatus")]
     status: OrderStatus
-    reason: Annotated[str | None, Field(max_length=200)] = None
+    reason: Annotated[
+        str | None, Field(max_length=200, exclude_if=lambda v: v is None)
+    ] = None
 
 
 class InvoiceIssued(BaseModel):
@@ -198,17 +207,17 @@ class PaymentReceived(BaseModel):
     amount: Money
     currency: CurrencyCode
     received_at: Annotated[AwareDatetime, Field(alias="receivedAt")]
-    method: Method | None = None
+    method: Annotated[Method | None, Field(exclude_if=lambda v: v is None)] = None
 
 
 class Problem(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: str | None = None
-    title: str | None = None
-    status: int | None = None
-    detail: str | None = None
+    type: Annotated[str | None, Field(exclude_if=lambda v: v is None)] = None
+    title: Annotated[str | None, Field(exclude_if=lambda v: v is None)] = None
+    status: Annotated[int | None, Field(exclude_if=lambda v: v is None)] = None
+    detail: Annotated[str | None, Field(exclude_if=lambda v: v is None)] = None
 
 
 class NewOrderLine(BaseModel):
@@ -239,7 +248,9 @@ class NewSubscription(BaseModel):
     )
     callback_url: Annotated[AnyUrl, Field(alias="callbackUrl")]
     event_types: Annotated[list[EventType], Field(alias="eventTypes", min_length=1)]
-    description: Annotated[str | None, Field(max_length=200)] = None
+    description: Annotated[
+        str | None, Field(max_length=200, exclude_if=lambda v: v is None)
+    ] = None
 
 
 class Customer(BaseModel):
@@ -261,7 +272,8 @@ class Customer(BaseModel):
     status: CustomerStatus
     billing_address: Annotated[Address, Field(alias="billingAddress")]
     shipping_addresses: Annotated[
-        list[Address] | None, Field(alias="shippingAddresses")
+        list[Address] | None,
+        Field(alias="shippingAddresses", exclude_if=lambda v: v is None),
     ] = None
     credit_limit: Annotated[Money, Field(alias="creditLimit")]
     currency: CurrencyCode
@@ -279,7 +291,9 @@ class Order(BaseModel):
     lines: Annotated[list[OrderLine], Field(min_length=1)]
     total: Money
     created_at: Annotated[AwareDatetime, Field(alias="createdAt")]
-    shipping_address: Annotated[Address | None, Field(alias="shippingAddress")] = None
+    shipping_address: Annotated[
+        Address | None, Field(alias="shippingAddress", exclude_if=lambda v: v is None)
+    ] = None
 
 
 class ListOrdersResponse200(RootModel[list[Order]]):
@@ -293,9 +307,12 @@ class NewOrder(BaseModel):
     )
     customer_id: Annotated[CustomerId, Field(alias="customerId")]
     lines: Annotated[list[NewOrderLine], Field(max_length=500, min_length=1)]
-    shipping_address: Annotated[Address | None, Field(alias="shippingAddress")] = None
+    shipping_address: Annotated[
+        Address | None, Field(alias="shippingAddress", exclude_if=lambda v: v is None)
+    ] = None
     customer_reference: Annotated[
-        str | None, Field(alias="customerReference", max_length=35)
+        str | None,
+        Field(alias="customerReference", max_length=35, exclude_if=lambda v: v is None),
     ] = None
 
 
@@ -306,7 +323,7 @@ class Subscription(BaseModel):
     id: str
     callback_url: Annotated[AnyUrl, Field(alias="callbackUrl")]
     event_types: Annotated[list[EventType], Field(alias="eventTypes")]
-    description: str | None = None
+    description: Annotated[str | None, Field(exclude_if=lambda v: v is None)] = None
     status: Status
     created_at: Annotated[AwareDatetime, Field(alias="createdAt")]
 
@@ -337,6 +354,7 @@ class CustomerChanged(BaseModel):
         Field(
             alias="changedFields",
             description="Top-level fields of `customer` that changed (empty for `created`/`deleted`).",
+            exclude_if=lambda v: v is None,
         ),
     ] = None
     customer: Customer

@@ -69,12 +69,17 @@ class OrderPlaced(BaseModel):
             alias="placedAt", description="When the customer placed the order (UTC)."
         ),
     ]
-    status: OrderStatus | None = OrderStatus.placed
+    status: Annotated[OrderStatus | None, Field(exclude_if=lambda v: v is None)] = (
+        OrderStatus.placed
+    )
     customer: Customer
     lines: Annotated[list[OrderLine], Field(min_length=1)]
     attributes: Annotated[
         dict[str, str] | None,
-        Field(description="Free-form attributes (gift wrap, channel...)."),
+        Field(
+            description="Free-form attributes (gift wrap, channel...).",
+            exclude_if=lambda v: v is None,
+        ),
     ] = {}
     note: str | None = None
 
@@ -86,7 +91,9 @@ class ShipmentRequested(BaseModel):
     )
     order_id: Annotated[UUID, Field(alias="orderId")]
     requested_at: Annotated[AwareDatetime, Field(alias="requestedAt")]
-    priority: Priority | None = Priority.standard
+    priority: Annotated[Priority | None, Field(exclude_if=lambda v: v is None)] = (
+        Priority.standard
+    )
     parcels: Annotated[
         list[Parcel], Field(description="Weight of each parcel in grams.")
     ]

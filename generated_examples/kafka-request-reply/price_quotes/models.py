@@ -22,9 +22,9 @@ class QuoteRequest(BaseModel):
     sku: Annotated[str, Field(pattern="^[A-Z0-9-]{3,32}$")]
     quantity: Annotated[int, Field(ge=1)]
     currency: Annotated[str, Field(pattern="^[A-Z]{3}$")]
-    customer_tier: Annotated[CustomerTier | None, Field(alias="customerTier")] = (
-        CustomerTier.standard
-    )
+    customer_tier: Annotated[
+        CustomerTier | None, Field(alias="customerTier", exclude_if=lambda v: v is None)
+    ] = CustomerTier.standard
 
 
 class RequestHeaders(BaseModel):
@@ -71,7 +71,7 @@ class QuoteRejected(BaseModel):
     )
     sku: str
     reason: Reason
-    message: str | None = None
+    message: Annotated[str | None, Field(exclude_if=lambda v: v is None)] = None
 
 
 class QuoteReply(BaseModel):
@@ -83,7 +83,10 @@ class QuoteReply(BaseModel):
     currency: Annotated[str, Field(pattern="^[A-Z]{3}$")]
     unit_price: Annotated[Money, Field(alias="unitPrice")]
     discount_percent: Annotated[
-        float | None, Field(alias="discountPercent", ge=0.0, le=100.0)
+        float | None,
+        Field(
+            alias="discountPercent", ge=0.0, le=100.0, exclude_if=lambda v: v is None
+        ),
     ] = None
     total: Money
     valid_until: Annotated[AwareDatetime, Field(alias="validUntil")]

@@ -55,5 +55,6 @@ class Reading(BaseModel):
             description="Remaining battery in percent, for battery-powered devices.",
             ge=0,
             le=100,
+            exclude_if=lambda v: v is None,
         ),
     ] = None

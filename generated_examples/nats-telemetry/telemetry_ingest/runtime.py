@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from faststream import Response
 from faststream.message import StreamMessage
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, RootModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from .broker import Body as Body  # the producers' bytes with their content type
@@ -75,7 +75,53 @@ def encode(payload: M) -> tuple[M, bytes]:
             f"{type(payload).__name__} cannot be serialised: {exc}"
         ) from exc
     checked = type(payload).__pydantic_validator__.validate_json(data, strict=True)
+    if b"null" in data and (where := null_not_allowed(checked)) is not None:
+        raise ValueError(
+            f"{type(payload).__name__}: {where} would be sent as null, which its schema does not allow "
+            "(a NaN or infinite number is written as null)"
+        )
     return checked, data
+
+
+def null_not_allowed(value: object, path: str = "") -> str | None:
+    """Where ``value`` holds a null its schema does not allow, as a path (None: nowhere).
+
+    The models type an optional property ``X | None = None`` whatever its schema says; asyncgen
+    gives the fields of the properties that do not allow null ``exclude_if`` (None is left
+    out of the JSON, never written as null). An explicit null for one of them in incoming JSON
+    (or a NaN written as null) passes the model, so it is looked for here: only in messages
+    whose JSON has a null at all.
+    """
+    if isinstance(value, BaseModel):
+        fields = type(value).model_fields
+        for name in value.model_fields_set:
+            info = fields.get(name)
+            item = getattr(value, name, None)
+            if name == "root" and isinstance(value, RootModel):
+                where = path
+            else:
+                where = f"{path}.{(info.alias if info else None) or name}"
+            if item is None:
+                if info is not None and info.exclude_if is not None:
+                    return where.lstrip(".")
+            elif (found := null_not_allowed(item, where)) is not None:
+                return found
+        return None
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            if (
+                item is not None
+                and (found := null_not_allowed(item, f"{path}.{i}")) is not None
+            ):
+                return found
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if (
+                item is not None
+                and (found := null_not_allowed(item, f"{path}.{key}")) is not None
+            ):
+                return found
+    return None
 
 
 def encode_any(payload: object) -> bytes:
@@ -125,9 +171,16 @@ def reason(exc: ValidationError) -> str:
 def decode(adapter: TypeAdapter[T], body: bytes | str) -> T:
     """The payload of an incoming message, validated; InvalidMessage otherwise."""
     try:
-        return adapter.validate_json(body)
+        value = adapter.validate_json(body)
     except ValidationError as exc:
         raise InvalidMessage(f"payload: {reason(exc)}") from None
+    if (b"null" if isinstance(body, bytes) else "null") in body and (
+        where := null_not_allowed(value)
+    ) is not None:
+        raise InvalidMessage(
+            f"payload: {where}: null is not allowed here (the property may be left out)"
+        )
+    return value
 
 
 def _header_value(value: Any) -> Any:

@@ -29,7 +29,9 @@ class UserNotificationPayload(BaseModel):
     user_id: Annotated[str, Field(alias="userId")]
     title: Annotated[str, Field(max_length=80)]
     body: Annotated[str, Field(max_length=1000)]
-    priority: Priority | None = Priority.normal
+    priority: Annotated[Priority | None, Field(exclude_if=lambda v: v is None)] = (
+        Priority.normal
+    )
     created_at: Annotated[AwareDatetime, Field(alias="createdAt")]
 
 
@@ -41,6 +43,11 @@ class NotificationRequestedPayload(BaseModel):
     user_id: Annotated[str, Field(alias="userId", pattern="^u-[0-9]+$")]
     template: Template
     data: Annotated[
-        dict[str, str] | None, Field(description="Values the template fills in.")
+        dict[str, str] | None,
+        Field(
+            description="Values the template fills in.", exclude_if=lambda v: v is None
+        ),
     ] = None
-    priority: Priority | None = Priority.normal
+    priority: Annotated[Priority | None, Field(exclude_if=lambda v: v is None)] = (
+        Priority.normal
+    )

@@ -15,7 +15,11 @@ class PostMessagePayload(BaseModel):
     text: Annotated[str, Field(max_length=4000, min_length=1)]
     reply_to: Annotated[
         str | None,
-        Field(alias="replyTo", description="Id of the message this one answers."),
+        Field(
+            alias="replyTo",
+            description="Id of the message this one answers.",
+            exclude_if=lambda v: v is None,
+        ),
     ] = None
 
 
@@ -53,5 +57,7 @@ class MessagePostedPayload(BaseModel):
     message_id: Annotated[str, Field(alias="messageId")]
     author: Member
     text: str
-    reply_to: Annotated[str | None, Field(alias="replyTo")] = None
+    reply_to: Annotated[
+        str | None, Field(alias="replyTo", exclude_if=lambda v: v is None)
+    ] = None
     posted_at: Annotated[AwareDatetime, Field(alias="postedAt")]
