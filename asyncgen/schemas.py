@@ -446,9 +446,12 @@ def omit_none(code: str, tree: ast.Module, not_null: Mapping[str, set[str]]) -> 
             else:
                 close = end - 1  # the "]"
                 edits.append((close, close, _argument(raw, close, f"Field({OMIT_NONE})")))
-    for start, end, text in sorted(edits, reverse=True):
-        raw = raw[:start] + text + raw[end:]
-    code = raw.decode("utf-8")
+    pieces: list[bytes] = []
+    done = 0
+    for start, end, text in sorted(edits):
+        pieces += [raw[done:start], text]
+        done = end
+    code = b"".join([*pieces, raw[done:]]).decode("utf-8")
     if edits:
         code = _ensure_imports(code, {"typing": "Annotated", "pydantic": "Field"})
     return code

@@ -174,9 +174,8 @@ def decode(adapter: TypeAdapter[T], body: bytes | str) -> T:
         value = adapter.validate_json(body)
     except ValidationError as exc:
         raise InvalidMessage(f"payload: {reason(exc)}") from None
-    if (b"null" if isinstance(body, bytes) else "null") in body and (
-        where := null_not_allowed(value)
-    ) is not None:
+    has_null = b"null" in body if isinstance(body, bytes) else "null" in body
+    if has_null and (where := null_not_allowed(value)) is not None:
         raise InvalidMessage(
             f"payload: {where}: null is not allowed here (the property may be left out)"
         )
