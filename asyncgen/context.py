@@ -275,8 +275,8 @@ def _content_type_expr(messages: list[MessageView], payload: str = "payload") ->
     first = next(iter(types.values()))
     if len(set(types.values())) == 1 or not all(m.typed for m in messages if not m.avro):
         return lit(first)
-    table = ", ".join(f"{cls}: {lit(ct)}" for cls, ct in types.items())
-    return f"{{{table}}}.get(type({payload}), {lit(first)})"
+    others = [(cls, ct) for cls, ct in types.items() if ct != first]
+    return "".join(f"{lit(ct)} if isinstance({payload}, {cls}) else " for cls, ct in others) + lit(first)
 
 
 def _decode_expr(messages: list[MessageView], adapter: str, body: str) -> str:

@@ -41,6 +41,7 @@ SPEC = {
     "components": {
         "messages": {
             "orderChanged": {
+                "contentType": "application/vnd.orders+json",  # sent as the NATS content-type header
                 "headers": {
                     "type": "object",
                     "required": ["traceId"],
@@ -136,6 +137,7 @@ GUARD = textwrap.dedent(
         @broker.subscriber("shop.orders")
         async def spy(message: NatsMessage) -> None:
             got.append(message.body)
+            assert message.headers.get("content-type") == "application/vnd.orders+json", message.headers
 
         async with TestNatsBroker(broker, connect_only=False):
             for name, make in BROKEN.items():

@@ -50,6 +50,7 @@ PARCEL: dict[str, Any] = {
 SPEC = {
     "asyncapi": "3.0.0",
     "info": {"title": "Parcels", "version": "1.0.0"},
+    "defaultContentType": "application/vnd.parcels+json",  # the producers send it (no contentType)
     "servers": {"dev": {"host": "localhost", "protocol": "nats"}},
     "channels": {
         "out": {"address": "parcels.out", "messages": {"parcel": {"$ref": "#/components/messages/parcel"}}},
@@ -131,6 +132,7 @@ SCRIPT = textwrap.dedent(
         @broker.subscriber("parcels.out")
         async def spy(message: NatsMessage) -> None:
             got.append(message.body)
+            assert message.content_type == "application/vnd.parcels+json", message.content_type
 
         async def on_receive_parcel(payload, **kwargs):
             handled.append(payload)
@@ -234,3 +236,93 @@ def test_not_null_fields_reads_dcg_metadata() -> None:
         },
     ]
     assert not_null_fields(document, models) == {"P": {"note", "items"}}
+
+
+TWO_TYPES = {
+    "asyncapi": "3.0.0",
+    "info": {"title": "Mixed", "version": "1.0.0"},
+    "servers": {"dev": {"host": "localhost", "protocol": "nats"}},
+    "channels": {
+        "out": {
+            "address": "mixed.out",
+            "messages": {
+                "a": {
+                    "payload": {"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}}
+                },
+                "b": {
+                    "contentType": "application/vnd.b+json",
+                    "payload": {
+                        "type": "object",
+                        "required": ["b"],
+                        "properties": {"b": {"type": "integer"}},
+                    },
+                },
+            },
+        }
+    },
+    "operations": {"sendMixed": {"action": "send", "channel": {"$ref": "#/channels/out"}}},
+}
+
+TWO_TYPES_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, importlib, sys
+    from faststream.nats import NatsMessage, TestNatsBroker
+
+    pkg = sys.argv[1]
+    models = importlib.import_module(pkg + ".models")
+    producers = importlib.import_module(pkg + ".producers")
+    broker = importlib.import_module(pkg + ".broker").broker
+    classes = [c for c in vars(models).values() if isinstance(c, type) and hasattr(c, "model_fields")]
+    A = next(c for c in classes if "a" in c.model_fields)
+    B = next(c for c in classes if "b" in c.model_fields)
+
+    async def main():
+        seen = []
+
+        @broker.subscriber("mixed.out")
+        async def spy(message: NatsMessage) -> None:
+            seen.append(message.content_type)
+
+        async with TestNatsBroker(broker, connect_only=False):
+            await producers.publish_send_mixed(A(a="x"))
+            await producers.publish_send_mixed(B(b=1))
+        assert seen == ["application/json", "application/vnd.b+json"], seen
+
+    asyncio.run(main())
+    print("ok")
+    """
+)
+
+
+def test_each_message_of_an_operation_is_sent_with_its_content_type(tmp_path: Path) -> None:
+    pytest.importorskip("faststream")
+    from asyncgen.generate import generate_from_api
+    from asyncgen.load import load_data
+    from asyncgen.parse import parse
+
+    out = tmp_path / "svc"
+    api = parse(load_data(TWO_TYPES, "mixed.yaml"))
+    generate_from_api(api, out, role="app", params={})
+    env = {**os.environ, "PYTHONPATH": str(out)}
+    env.pop("PYTEST_ADDOPTS", None)
+    proc = subprocess.run(
+        [sys.executable, "-W", "error", "-c", TWO_TYPES_SCRIPT, api.package],
+        cwd=out,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stdout + proc.stderr
+    # the producer picks the content type by payload class: a conditional mypy --strict accepts
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null", api.package],
+        cwd=out,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
