@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import functools
 import hashlib
 import logging
 import random
@@ -399,6 +400,7 @@ class _Endpoint:
         self.timer: asyncio.TimerHandle | None = None
 
 
+@functools.lru_cache(maxsize=4096)
 def endpoint_key(url: str) -> str:
     """The endpoint a callback URL belongs to: its ``host:port`` (per-endpoint limits apply to it).
 

@@ -747,11 +747,19 @@ class SqliteStore(SqlStore):
 
         def work(db: sqlite3.Connection) -> list[Due]:
             lost = []
-            for due, _ in done:
-                if not db.execute(
-                    f"DELETE FROM deliveries WHERE {OWNED}", (due.id, due.lease_until)
-                ).rowcount:
-                    lost.append(due)
+            delete = f"DELETE FROM deliveries WHERE {OWNED}"
+            db.execute("SAVEPOINT owned")
+            if db.executemany(
+                delete, [(due.id, due.lease_until) for due, _ in done]
+            ).rowcount != len(done):
+                # some are no longer this instance's (rare): one by one, to know which
+                db.execute("ROLLBACK TO owned")
+                lost = [
+                    due
+                    for due, _ in done
+                    if not db.execute(delete, (due.id, due.lease_until)).rowcount
+                ]
+            db.execute("RELEASE owned")
             gone = {due.id for due in lost}
             kept = [item for item in done if item[0].id not in gone] if lost else done
             if not kept:
