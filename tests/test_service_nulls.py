@@ -111,6 +111,8 @@ SCRIPT = textwrap.dedent(
     # consumer side: a null where the schema does not allow it is refused, with where
     for body, where in (
         (b'{"id":"p","note":null}', "note"),
+        (b'{"id": "p", "label": null, "note" :\\n null}', "note"),
+        (b'{"id":"p","n\\\\u006fte":null}', "note"),  # an escaped key: JSON for "note"
         (b'{"id":"p","dims":{"unit":null}}', "dims.unit"),
         (b'{"id":"p","items":[{"sku":"a"},{"sku":"b","batch":null}]}', "items.1.batch"),
     ):
