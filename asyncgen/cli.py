@@ -348,10 +348,19 @@ def docs(specs: tuple[Path, ...], out: Path, fmt: str, check: bool, **kwargs: An
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff when OUT differs.")
 @click.option("--force", is_flag=True, help="Overwrite generated files edited by hand (never user files).")
+@click.option(
+    "--no-cache",
+    "no_cache",
+    is_flag=True,
+    help="Read and write no cache (same output, slower); also ASYNCGEN_NO_CACHE=1. Caches live in "
+    "$XDG_CACHE_HOME/asyncgen (default ~/.cache), never in OUT.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--fail-on-warning", is_flag=True, help="Exit 2 when there are warnings too.")
 @load_options
-def generate(specs: tuple[Path, ...], out: Path, fmt: str, check: bool, **kwargs: Any) -> None:
+def generate(
+    specs: tuple[Path, ...], out: Path, fmt: str, check: bool, no_cache: bool, **kwargs: Any
+) -> None:
     """Generate a Python project from SPEC (and its OpenAPI companions) into OUT.
 
     An AsyncAPI document may come with OpenAPI documents of the same service: their
@@ -367,6 +376,7 @@ def generate(specs: tuple[Path, ...], out: Path, fmt: str, check: bool, **kwargs
       asyncgen generate specs/erp-events.yaml -o out/erp
       asyncgen generate spec.yaml -o out --templates my-templates -p python_version=3.12
       asyncgen generate spec.yaml -o out --check          # CI: exit 1 on drift
+      asyncgen generate spec.yaml -o out --no-cache       # no cache read or written
       asyncgen generate specs/erp-events.asyncapi.yaml specs/erp-api.openapi.yaml -o out/erp
     """
     from asyncgen.generate import generate as run_generate
@@ -386,6 +396,7 @@ def generate(specs: tuple[Path, ...], out: Path, fmt: str, check: bool, **kwargs
             params=params,
             load_options=options,
             companions=tuple(companions),
+            cache=not no_cache,
             **kwargs,
         )
     except AsyncgenError as err:
@@ -410,6 +421,16 @@ def generate(specs: tuple[Path, ...], out: Path, fmt: str, check: bool, **kwargs
             click.echo(f"note: {name} is yours; the templates would now write it differently", err=True)
         for name in result.stale_kept:
             click.echo(f"note: {name} is no longer generated; kept (edited or user-owned)", err=True)
+        if result.legacy_caches:
+            done = "removed" if result.legacy_caches_removed else "ignored (a generate run removes them)"
+            click.echo(
+                f"note: old asyncgen cache files in the output, never read, {done}: "
+                f"{', '.join(result.legacy_caches)} (caches now live in $XDG_CACHE_HOME/asyncgen; "
+                "do not commit them)",
+                err=True,
+            )
+        if result.cache_fallback is not None and not no_cache and not result.up_to_date:
+            click.echo(f"note: ran without caches: {result.cache_fallback}", err=True)
     sys.exit(EXIT_DRIFT if check and result.drift else 0)
 
 

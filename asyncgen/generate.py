@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from asyncgen import __version__, dcgworker, plugins
+from asyncgen import __version__, cachedir, dcgworker, plugins
 from asyncgen.dcgworker import DcgWorker
 from asyncgen.document import LoadOptions
 from asyncgen.errors import (
@@ -67,10 +67,14 @@ from asyncgen.templateset import TemplateSet, TemplateSetError, load_config, loa
 SPEC_DIR = "spec"
 ROLES = ("app", "client")
 DEFAULT_CONTEXT = "asyncgen.context:build_context"
-MODELS_CACHE = PurePosixPath(RESERVED_DIR) / "models-cache.json"
-FORMAT_CACHE = PurePosixPath(RESERVED_DIR) / "format-cache.json"
+# the caches' file names in the project's private cache folder (asyncgen.cachedir.project_dir)
+MODELS_CACHE = "models-cache.json"
+FORMAT_CACHE = "format-cache.json"
 FORMAT_CACHE_VERSION = 1
-EXAMPLES_CACHE = PurePosixPath(RESERVED_DIR) / "examples-cache.json"
+EXAMPLES_CACHE = "examples-cache.json"
+#: where asyncgen < 0.x kept them: inside the output (committed, so never trusted): ignored, removed
+LEGACY_CACHES = tuple(PurePosixPath(RESERVED_DIR) / n for n in (MODELS_CACHE, FORMAT_CACHE, EXAMPLES_CACHE))
+NO_CACHE_REASON = "caches disabled (--no-cache or ASYNCGEN_NO_CACHE)"
 
 
 @dataclass
@@ -103,6 +107,13 @@ class GenerateResult:
     examples_reused: int = 0
     #: where dcg ran: "worker" (a forked, pre-warmed process), "in-process: <why>", None (not run)
     models_worker: str | None = None
+    #: the project's private cache folder (None: this run used no cache, see cache_fallback)
+    cache_dir: str | None = None
+    #: why this run read and wrote no cache (disabled, or the folder is not safely ours)
+    cache_fallback: str | None = None
+    #: cache files an older asyncgen kept in OUT/.asyncgen/: never read; removed by a writing run
+    legacy_caches: list[str] = field(default_factory=list)
+    legacy_caches_removed: bool = False
     check: bool = False
     #: nothing was loaded or rendered: inputs, settings and outputs all matched the manifest
     up_to_date: bool = False
@@ -148,6 +159,12 @@ class GenerateResult:
                 "regenerated": self.models_regenerated,
                 "fallback": self.models_fallback,
                 "worker": self.models_worker,
+            },
+            "cache": {
+                "dir": self.cache_dir,
+                "fallback": self.cache_fallback,
+                "legacy": self.legacy_caches,
+                "legacy_removed": self.legacy_caches_removed,
             },
             "drift": [d.to_json() for d in self.drift] if self.check else [],
             "warnings": [w.to_json() for w in self.warnings],
@@ -371,11 +388,15 @@ def generate_from_api(
     filters_file: Path | None = None,
     fail_on_warning: bool = False,
     dcg_worker: DcgWorker | None = None,
+    cache: bool = True,
 ) -> GenerateResult:
     """Generate ``out`` from an Api in memory; ``sources`` (path -> bytes) are copied to ``spec/``.
 
     ``run_key`` (from :func:`generate`) is recorded so the next identical run can skip everything.
     ``dcg_worker`` (:func:`asyncgen.dcgworker.start`): where dcg runs, if it must (same bytes).
+    ``cache=False`` (or ``ASYNCGEN_NO_CACHE=1``): read and write no cache (same bytes, slower).
+    Caches live in the user's private cache folder (:func:`asyncgen.cachedir.project_dir`),
+    never in ``out``: what is in ``out`` comes from the repository, so it is never trusted.
     """
     out = Path(out)
     if role not in ROLES:
@@ -388,15 +409,23 @@ def generate_from_api(
     previous = read_manifest(out)
     incremental = bool(previous) and not check
     formatter_id = _formatter_id(chosen_formatter)
-    formats = read_format_cache(out / FORMAT_CACHE, formatter_id) if incremental else {}
+    if cache and not cachedir.disabled_by_env():
+        cache_dir, cache_fallback = cachedir.project_dir(out)
+    else:
+        cache_dir, cache_fallback = None, NO_CACHE_REASON
+    legacy = [str(p) for p in LEGACY_CACHES if os.path.lexists(out / p)]  # never read
+    formats = read_format_cache(cache_dir / FORMAT_CACHE, formatter_id) if incremental and cache_dir else {}
 
-    # --check reuses the cache too: an incremental run proves itself equal to a full one
-    models_run = build_models(api, out / MODELS_CACHE if previous else None, dcg_worker)
+    # --check reuses the models cache too (ours, not the repository's): an incremental run
+    # proves itself equal to a full one
+    models_run = build_models(api, cache_dir / MODELS_CACHE if previous and cache_dir else None, dcg_worker)
     if dcg_worker is not None:
         dcg_worker.close()  # unused when the models came from the cache
     models, models_cache = models_run.module, models_run.cache
     engine = examples_engine()
-    previous_examples = read_examples_cache(out / EXAMPLES_CACHE, engine) if incremental else {}
+    previous_examples = (
+        read_examples_cache(cache_dir / EXAMPLES_CACHE, engine) if incremental and cache_dir else {}
+    )
     with example_cache(previous_examples, engine) as examples:
         context = build_template_context(
             tset, api, role=role, server=server, package=pkg, params=values, models=models
@@ -425,6 +454,8 @@ def generate_from_api(
         }
     )
     env = make_environment(tset, extensions)
+    if cache_dir is None and cache_fallback == NO_CACHE_REASON:
+        env.bytecode_cache = None
     rendered = render(
         tset,
         context,
@@ -480,14 +511,17 @@ def generate_from_api(
         "inputs": {str(f.path): f.input_hash for f in spec_files},
         "extra_dependencies": list(models.extra_dependencies),
     }
-    written: WriteResult = write_output(
-        files, out, meta=meta, check=check, force=force, previous=previous,
-        extra={
-            MODELS_CACHE: models_cache,
-            FORMAT_CACHE: format_cache_bytes(formatter_id, format_entries),
-            EXAMPLES_CACHE: examples.to_bytes(),
-        },
-    )  # fmt: skip
+    written: WriteResult = write_output(files, out, meta=meta, check=check, force=force, previous=previous)
+    legacy_removed = False
+    if not check:
+        if cache_dir is not None:
+            for name, data in (
+                (MODELS_CACHE, models_cache),
+                (FORMAT_CACHE, format_cache_bytes(formatter_id, format_entries)),
+                (EXAMPLES_CACHE, examples.to_bytes()),
+            ):
+                cache_fallback = cachedir.write_bytes(cache_dir, name, data) or cache_fallback
+        legacy_removed = _remove_legacy_caches(out, legacy)
     return GenerateResult.from_write(
         out,
         written,
@@ -502,7 +536,21 @@ def generate_from_api(
         format_reused=format_reused,
         examples_reused=examples.hits,
         check=check,
+        cache_dir=str(cache_dir) if cache_dir is not None else None,
+        cache_fallback=cache_fallback,
+        legacy_caches=legacy,
+        legacy_caches_removed=legacy_removed,
     )
+
+
+def _remove_legacy_caches(out: Path, names: list[str]) -> bool:
+    """Delete the cache files an older asyncgen wrote into ``OUT/.asyncgen/`` (ours: the reserved folder)."""
+    for name in names:
+        try:
+            (out / name).unlink(missing_ok=True)
+        except OSError as err:
+            raise AsyncgenError(f"cannot remove the old cache file {out / name}: {err.strerror}") from None
+    return bool(names)
 
 
 def generate(
@@ -522,8 +570,11 @@ def generate(
     fail_on_warning: bool = False,
     filters_file: Path | None = None,
     companions: tuple[Path, ...] = (),
+    cache: bool = True,
 ) -> GenerateResult:
     """Generate the project for ``spec`` into ``out`` (see the module docstring).
+
+    ``cache=False``: no cache is read or written (see :func:`generate_from_api`).
 
     ``filters_file``: a Python file with ``FILTERS``/``TESTS`` dicts for the templates.
     ``companions``: more spec files for the same service (an AsyncAPI document's OpenAPI
@@ -577,7 +628,7 @@ def generate(
             run_key=run_key, check=check, force=force,
             params=params, template_set=template_set, filters_file=filters_file,
             fail_on_warning=fail_on_warning, companions=companions, role=chosen_role,
-            server=chosen_server, package=chosen_package, formatter=chosen_formatter,
+            server=chosen_server, package=chosen_package, formatter=chosen_formatter, cache=cache,
         )  # fmt: skip
 
 
@@ -602,6 +653,7 @@ def _generate(
     server: str | None,
     package: str | None,
     formatter: str,
+    cache: bool,
 ) -> GenerateResult:
     from asyncgen.load import load
     from asyncgen.parse import parse
@@ -649,6 +701,7 @@ def _generate(
         package=package,
         formatter=formatter,
         dcg_worker=worker,
+        cache=cache,
     )
 
 
@@ -677,6 +730,8 @@ def _up_to_date(spec: Path, out: Path, run_key: str) -> GenerateResult | None:
     inputs = previous.get("inputs")
     if previous.get("run_key") != run_key or not isinstance(inputs, dict):
         return None
+    if any(os.path.lexists(out / p) for p in LEGACY_CACHES):
+        return None  # a full run removes them
     if f"{SPEC_DIR}/{spec.name}" not in inputs:
         return None
     for name, digest in inputs.items():

@@ -29,9 +29,11 @@ refusal is reported as :attr:`ModelsRun.reason`):
   (``Status``, ``Status2`` ...), so no merge or rename can involve it;
 * no statement other than imports and classes in any of the three codes.
 
-The cache (``.asyncgen/models-cache.json``) holds the previous code, class mapping, dcg
-warnings and each def's schema as JSON text in spec order: a function of the inputs only,
-so a cold and an incremental run write the same cache bytes.
+The cache (``models-cache.json`` in the project's private cache folder,
+:func:`asyncgen.cachedir.project_dir`; never in the output, which is committed) holds the
+previous code, class mapping, dcg warnings and each def's schema as JSON text in spec
+order: a function of the inputs only, so a cold and an incremental run write the same
+cache bytes.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ _DEFS_REF = "#/$defs/"
 @dataclass(frozen=True)
 class ModelsRun:
     module: ModelsModule
-    #: the cache file's bytes (written to ``.asyncgen/models-cache.json``)
+    #: the cache file's bytes (written to the project's private cache folder)
     cache: bytes
     #: "cached" (nothing changed), "incremental" (dcg over the changed groups only) or "full"
     mode: str

@@ -143,9 +143,9 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
     template's source (Jinja checks its hash), its name and file, Jinja and Python versions,
     and the environment: autoescape, extensions, filter and test names. All of it is in the key.
     The folder: ``$XDG_CACHE_HOME/asyncgen/templates`` (default ``~/.cache``), ours only
-    (0700, owned by us, not a symlink) - never the output folder (it holds code objects),
-    nor the temp folder (``asyncgen demo`` leaves that clean). ``ASYNCGEN_TEMPLATE_CACHE=0``
-    turns it off.
+    (:func:`asyncgen.cachedir.private_dir`: 0700, owned by us, no symlink) - never the output
+    folder (it holds code objects), nor the temp folder (``asyncgen demo`` leaves that clean).
+    ``ASYNCGEN_TEMPLATE_CACHE=0`` or ``ASYNCGEN_NO_CACHE=1`` (``--no-cache``) turns it off.
     """
 
     def __init__(self, directory: str, fingerprint: str) -> None:
@@ -157,35 +157,13 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _private_cache_dir() -> str | None:
-    """``$XDG_CACHE_HOME/asyncgen/templates``, made 0700; None when it is not safely ours."""
-    import os
-    import stat
-
-    if not hasattr(os, "getuid"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    if not os.path.isabs(base):
-        return None
-    directory = os.path.join(base, "asyncgen", "templates")
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        for folder in (os.path.dirname(directory), directory):  # ours, real folders, both
-            info = os.lstat(folder)
-            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-                return None
-        if stat.S_IMODE(info.st_mode) != 0o700:
-            os.chmod(directory, 0o700)
-    except OSError:
-        return None
-    return directory
-
-
 def _bytecode_cache(env: jinja2.Environment) -> jinja2.BytecodeCache | None:
     import os
     import sys
 
-    if os.environ.get("ASYNCGEN_TEMPLATE_CACHE", "1") == "0":
+    from asyncgen import cachedir
+
+    if os.environ.get("ASYNCGEN_TEMPLATE_CACHE", "1") == "0" or cachedir.disabled_by_env():
         return None
     fingerprint = repr(
         (
@@ -204,8 +182,8 @@ def _bytecode_cache(env: jinja2.Environment) -> jinja2.BytecodeCache | None:
     )
     if not isinstance(env.autoescape, bool):
         return None  # a function: its behaviour is not in the key
-    directory = _private_cache_dir()
-    return _CompiledTemplates(directory, fingerprint) if directory is not None else None
+    directory, _ = cachedir.private_dir("templates")
+    return _CompiledTemplates(str(directory), fingerprint) if directory is not None else None
 
 
 def _template_frames(tb: TracebackType | None, names: Mapping[str, str]) -> list[tuple[str, int]]:

@@ -8,7 +8,7 @@ with a reason there, and fail under ``CI=true``, where it must be present.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,40 @@ from asyncgen.document import LoadOptions
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ASYNCGEN_SHARED_DIR", REPO_ROOT.parent / "shared"))
+
+
+# -- asyncgen's private cache ----------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The session's own ``XDG_CACHE_HOME``: tests never write into the developer's ~/.cache.
+
+    One folder for the whole session (compiled templates are shared between tests; project
+    caches are keyed by each output's path). Subprocesses inherit it. ``ASYNCGEN_NO_CACHE``
+    from the caller's shell is dropped: the incremental tests prove the caches are used.
+    """
+    saved = {name: os.environ.get(name) for name in ("XDG_CACHE_HOME", "ASYNCGEN_NO_CACHE")}
+    home = tmp_path_factory.mktemp("xdg-cache")
+    os.environ["XDG_CACHE_HOME"] = str(home)
+    os.environ.pop("ASYNCGEN_NO_CACHE", None)
+    try:
+        yield home
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def project_cache(out: Path) -> Path:
+    """The private cache folder of the project generated into ``out`` (it must be usable)."""
+    from asyncgen.cachedir import project_dir
+
+    folder, reason = project_dir(out)
+    assert folder is not None, reason
+    return folder
 
 
 # -- ../shared -----------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import project_cache
 
 from asyncgen import dcgworker, schemas
 from asyncgen.errors import GenerationError
@@ -165,4 +166,4 @@ def test_generate_reports_where_dcg_ran(tmp_path: Path, monkeypatch: pytest.Monk
             assert path.read_bytes() == (tmp_path / "out" / path.relative_to(tmp_path / "cold")).read_bytes()
     # nothing to do: no dcg run, and the worker is not kept alive
     assert generate(spec, tmp_path / "out", formatter="ruff", check=True).models_worker is None
-    assert json.loads((tmp_path / "out" / ".asyncgen" / "models-cache.json").read_text())["defs"]
+    assert json.loads((project_cache(tmp_path / "out") / "models-cache.json").read_text())["defs"]

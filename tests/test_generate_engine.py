@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import project_cache
 
 from asyncgen import render as render_module
 from asyncgen.cli import main
 from asyncgen.errors import OutputConflict, TemplateError
-from asyncgen.generate import GenerateResult, generate_from_api
+from asyncgen.generate import FORMAT_CACHE, GenerateResult, generate_from_api
 from asyncgen.model import Api, Channel, Message, Operation, SchemaDef
 from asyncgen.templateset import TemplateSetError, eject
 
@@ -67,11 +68,8 @@ def test_generates_the_tree(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run(make_api(), out)
     files = tree(out)
-    assert sorted(files) == [
-        ".asyncgen/examples-cache.json",
-        ".asyncgen/format-cache.json",
+    assert sorted(files) == [  # no cache in the output: they live in the private cache folder
         ".asyncgen/manifest.json",
-        ".asyncgen/models-cache.json",
         "README.md",
         "lights/__init__.py",
         "lights/channels/dim.py",
@@ -135,7 +133,7 @@ def test_black_and_ruff_give_the_same_tree(tmp_path: Path) -> None:
     for manifest in (ruff_tree, black_tree):
         data = json.loads(manifest.pop(".asyncgen/manifest.json"))
         assert data["formatter"] in ("ruff", "black")
-        formats.append(json.loads(manifest.pop(".asyncgen/format-cache.json")))
+        formats.append(json.loads((project_cache(tmp_path / data["formatter"]) / FORMAT_CACHE).read_text()))
     assert ruff_tree == black_tree
     # the format caches differ only in who formatted (same texts, same formatted bytes)
     assert [f["formatter"].split()[0] for f in formats] == ["ruff", "black"]

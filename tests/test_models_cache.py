@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SHARED, corpus_load_options, require_shared
+from conftest import SHARED, corpus_load_options, project_cache, require_shared
 
 from asyncgen.errors import Diagnostics
 from asyncgen.generate import MODELS_CACHE, generate
@@ -175,7 +175,7 @@ def test_generate_incremental_check_and_cold_trees_agree(tmp_path: Path) -> None
         assert (warm / path).read_bytes() == (cold / path).read_bytes(), path
 
     # a stale or damaged cache is never trusted for the check: drift is still found
-    (warm / MODELS_CACHE).write_text("{not json")
+    (project_cache(warm) / MODELS_CACHE).write_text("{not json")
     shutil.rmtree(warm / "spec")
     assert not generate(spec, warm, formatter="ruff", check=True).ok
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import project_cache
 
 from asyncgen.generate import FORMAT_CACHE, generate
 
@@ -126,7 +127,7 @@ def test_the_format_cache_is_only_trusted_for_what_is_on_disk(tmp_path: Path) ->
     spec.write_text(yaml.safe_dump(doc, sort_keys=False))
     out = tmp_path / "out"
     generate(spec, out, formatter="ruff")
-    cache = json.loads((out / FORMAT_CACHE).read_text())
+    cache = json.loads((project_cache(out) / FORMAT_CACHE).read_text())
     assert cache["formatter"].startswith("ruff ")
     producers = next(p for p in cache["files"] if p.endswith("producers.py"))
 
@@ -151,9 +152,9 @@ def test_the_format_cache_is_only_trusted_for_what_is_on_disk(tmp_path: Path) ->
     assert (out / producers).read_text() == text
 
     # another formatter version: nothing is taken from the cache
-    cache = json.loads((out / FORMAT_CACHE).read_text())
+    cache = json.loads((project_cache(out) / FORMAT_CACHE).read_text())
     cache["formatter"] = "ruff 0.0.1"
-    (out / FORMAT_CACHE).write_text(json.dumps(cache))
+    (project_cache(out) / FORMAT_CACHE).write_text(json.dumps(cache))
     _schemas(doc)["Entity0Payload"]["description"] = "changed a third time"
     spec.write_text(yaml.safe_dump(doc, sort_keys=False))
     third = generate(spec, out, formatter="ruff")
