@@ -152,7 +152,13 @@ class Demo:
             )
         t0 = time.monotonic()
         try:
-            result = generate(root / EVENTS_SPEC, self.project, companions=(root / API_SPEC,))
+            # a temporary project is never generated again: no per-project cache left behind
+            result = generate(
+                root / EVENTS_SPEC,
+                self.project,
+                companions=(root / API_SPEC,),
+                cache=self.options.out is not None,
+            )
         except OutputConflict as err:
             raise OutputConflict(
                 f"{err.message}\n(asyncgen demo never overwrites edited files: pick another -o DIR)"
