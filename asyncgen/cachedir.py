@@ -36,14 +36,19 @@ def cache_root() -> Path | None:
     return Path(base) / "asyncgen"
 
 
-def private_dir(*parts: str) -> tuple[Path | None, str | None]:
-    """``<cache root>/<parts...>``, created 0700: (folder, None), or (None, why it is not used)."""
+def private_dir(*parts: str, create: bool = True) -> tuple[Path | None, str | None]:
+    """``<cache root>/<parts...>``, created 0700: (folder, None), or (None, why it is not used).
+
+    ``create=False`` (a run that writes nothing): (None, None) when the folder does not exist.
+    """
     if not hasattr(os, "getuid"):
         return None, "no per-user ownership on this platform"
     root = cache_root()
     if root is None:
         return None, "XDG_CACHE_HOME is not an absolute path"
     directory = root.joinpath(*parts)
+    if not create and not os.path.lexists(directory):
+        return None, None
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
     except OSError as err:
@@ -78,9 +83,9 @@ def project_key(out: Path) -> str:
     return hashlib.sha256(os.fsencode(Path(out).resolve())).hexdigest()
 
 
-def project_dir(out: Path) -> tuple[Path | None, str | None]:
+def project_dir(out: Path, create: bool = True) -> tuple[Path | None, str | None]:
     """The private cache folder of the project generated into ``out`` (see :func:`private_dir`)."""
-    return private_dir(PROJECTS, project_key(out))
+    return private_dir(PROJECTS, project_key(out), create=create)
 
 
 def read_bytes(folder: Path, name: str) -> bytes | None:

@@ -410,7 +410,7 @@ def generate_from_api(
     incremental = bool(previous) and not check
     formatter_id = _formatter_id(chosen_formatter)
     if cache and not cachedir.disabled_by_env():
-        cache_dir, cache_fallback = cachedir.project_dir(out)
+        cache_dir, cache_fallback = cachedir.project_dir(out, create=not check)  # --check writes nothing
     else:
         cache_dir, cache_fallback = None, NO_CACHE_REASON
     legacy = [str(p) for p in LEGACY_CACHES if os.path.lexists(out / p)]  # never read

@@ -75,6 +75,7 @@ def test_a_poisoned_cache_in_the_output_does_not_fool_check(tmp_path: Path) -> N
     report = json.loads(output)
     assert [d["path"] for d in report["drift"]] == [MODELS] and report["models"]["mode"] == "full"
     assert report["cache"]["legacy"] == [f".asyncgen/{MODELS_CACHE}"]
+    assert cachedir.project_dir(out, create=False) == (None, None)  # --check made no cache folder
 
 
 def test_caches_are_never_written_into_the_output_and_old_ones_are_removed(tmp_path: Path) -> None:
