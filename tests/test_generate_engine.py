@@ -428,7 +428,11 @@ def test_cli_generate_check_and_json(tmp_path: Path) -> None:
     assert (out / "spec/api.yaml").read_text() == SPEC
     assert (out / "spec/schemas/light.yaml").read_text() == SCHEMA
     assert 'GREETING = "hey"' in (out / "tiny_lights/__init__.py").read_text()
-    assert "lumens: int | None = None" in (out / "tiny_lights/models.py").read_text()
+    # optional, not nullable: None is left out of the JSON (schemas.omit_none)
+    assert (
+        "lumens: Annotated[int | None, Field(exclude_if=lambda v: v is None)] = None"
+        in (out / "tiny_lights/models.py").read_text()
+    )
 
     args = (
         "generate",
