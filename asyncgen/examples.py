@@ -18,7 +18,6 @@ import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from pathlib import Path
 from typing import Any
 
 from asyncgen.model import Message
@@ -364,15 +363,13 @@ class ExampleCache:
 def examples_engine() -> dict[str, str]:
     from importlib.metadata import version
 
-    from asyncgen import __version__
+    from asyncgen.engine import engine_id
 
-    # this module's own bytes too: a changed synthesiser (same version, a developer's tree) is another engine
-    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    # the package's own bytes too (engine_id): a changed synthesiser in a developer's tree is another engine
     return {
-        "asyncgen": __version__,
+        "asyncgen": engine_id(),
         "jsonschema": version("jsonschema"),
         "cache": str(EXAMPLES_CACHE_VERSION),
-        "module": source,
     }
 
 

@@ -32,6 +32,7 @@ from typing import Any
 from asyncgen import __version__, cachedir, dcgworker, plugins
 from asyncgen.dcgworker import DcgWorker
 from asyncgen.document import LoadOptions
+from asyncgen.engine import engine_id
 from asyncgen.errors import (
     AsyncgenError,
     Diagnostics,
@@ -72,6 +73,8 @@ MODELS_CACHE = "models-cache.json"
 FORMAT_CACHE = "format-cache.json"
 FORMAT_CACHE_VERSION = 1
 EXAMPLES_CACHE = "examples-cache.json"
+#: the engine (asyncgen.engine.engine_id: version + code digest) of the last writing run
+ENGINE_MARK = "engine"
 #: where asyncgen < 0.x kept them: inside the output (committed, so never trusted): ignored, removed
 LEGACY_CACHES = tuple(PurePosixPath(RESERVED_DIR) / n for n in (MODELS_CACHE, FORMAT_CACHE, EXAMPLES_CACHE))
 NO_CACHE_REASON = "caches disabled (--no-cache or ASYNCGEN_NO_CACHE)"
@@ -407,12 +410,14 @@ def generate_from_api(
     pkg = package or api.package
     chosen_formatter = formatter or default_formatter()
     previous = read_manifest(out)
-    incremental = bool(previous) and not check
     formatter_id = _formatter_id(chosen_formatter)
     if cache and not cachedir.disabled_by_env():
         cache_dir, cache_fallback = cachedir.project_dir(out, create=not check)  # --check writes nothing
     else:
         cache_dir, cache_fallback = None, NO_CACHE_REASON
+    # files on disk are reused by their recorded input hash only when the last writing run was
+    # this very engine: the manifest records the version, and a checkout's code changes under it
+    incremental = bool(previous) and not check and _same_engine(cache_dir)
     legacy = [str(p) for p in LEGACY_CACHES if os.path.lexists(out / p)]  # never read
     formats = read_format_cache(cache_dir / FORMAT_CACHE, formatter_id) if incremental and cache_dir else {}
 
@@ -432,7 +437,7 @@ def generate_from_api(
         )
     spec_files = spec_copies(sources or {})
     settings = {
-        "asyncgen": __version__,
+        "asyncgen": __version__,  # recorded in the manifest: the version, not the code digest
         "templates": tset.fingerprint(),
         "params": values,
         "role": role,
@@ -519,6 +524,7 @@ def generate_from_api(
                 (MODELS_CACHE, models_cache),
                 (FORMAT_CACHE, format_cache_bytes(formatter_id, format_entries)),
                 (EXAMPLES_CACHE, examples.to_bytes()),
+                (ENGINE_MARK, engine_id().encode()),
             ):
                 cache_fallback = cachedir.write_bytes(cache_dir, name, data) or cache_fallback
         legacy_removed = _remove_legacy_caches(out, legacy)
@@ -617,7 +623,8 @@ def generate(
             "companions": [str(c) for c in companions],
         }
     )
-    if not check and not fail_on_warning and not load_options.allow_remote:  # remote refs may change
+    # remote refs may change; --no-cache reads nothing of an earlier run but the manifest
+    if cache and not check and not fail_on_warning and not load_options.allow_remote:
         done = _up_to_date(spec, Path(out), run_key)
         if done is not None:
             return done
@@ -695,7 +702,9 @@ def _generate(
         run_key=run_key,
         filters_file=filters_file,
         fail_on_warning=fail_on_warning,
-        api_key=_base_hash({"sources": {name: sha256(data) for name, data in sources.items()}}),
+        # keyed like the spec copies (relative to the root spec's folder): the same files named
+        # `specs/x.yaml` or `/abs/specs/x.yaml` are the same input (no manifest churn)
+        api_key=_base_hash({"sources": {str(c.path): c.input_hash for c in spec_copies(sources)}}),
         role=role,
         server=server,
         package=package,
@@ -719,6 +728,13 @@ def _dcg_version() -> str:
     return version("datamodel-code-generator")
 
 
+def _same_engine(cache_dir: Path | None) -> bool:
+    """The last writing run into this output was this engine (its mark in the private cache)."""
+    if cache_dir is None:
+        return False
+    return cachedir.read_bytes(cache_dir, ENGINE_MARK) == engine_id().encode()
+
+
 def _up_to_date(spec: Path, out: Path, run_key: str) -> GenerateResult | None:
     """The result of a run that would change nothing, when the manifest proves it; else None.
 
@@ -730,6 +746,8 @@ def _up_to_date(spec: Path, out: Path, run_key: str) -> GenerateResult | None:
     inputs = previous.get("inputs")
     if previous.get("run_key") != run_key or not isinstance(inputs, dict):
         return None
+    if cachedir.disabled_by_env() or not _same_engine(cachedir.project_dir(out, create=False)[0]):
+        return None  # written by other code under the same version (a checkout), or unknown: render
     if any(os.path.lexists(out / p) for p in LEGACY_CACHES):
         return None  # a full run removes them
     if f"{SPEC_DIR}/{spec.name}" not in inputs:

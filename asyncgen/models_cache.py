@@ -49,7 +49,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from asyncgen import __version__
+from asyncgen.engine import engine_id
 from asyncgen.errors import GenerationError
 from asyncgen.model import Api
 from asyncgen.schemas import _EMPTY, DcgRun, ModelsModule, module_from, prepare_document, run_document
@@ -79,7 +79,7 @@ class _Refused(Exception):
 
 
 def _engine() -> dict[str, str]:
-    return {"asyncgen": __version__, "dcg": version("datamodel-code-generator"), "cache": str(CACHE_VERSION)}
+    return {"asyncgen": engine_id(), "dcg": version("datamodel-code-generator"), "cache": str(CACHE_VERSION)}
 
 
 def _def_texts(document: Mapping[str, Any]) -> list[list[str]]:
