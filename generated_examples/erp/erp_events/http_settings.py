@@ -48,6 +48,10 @@ class HttpSettings(BaseSettings):
     http_port: int = 8080
     #: the relay's consumer group (every relay instance of one deployment shares it)
     relay_group: str = "erp_events-relay"
+    #: seconds the relay remembers an accepted broker message (by its identity: see relay.event_id):
+    #: redelivered within this window (consumer restart before its offset commit or ack, rebalance),
+    #: it creates no deliveries again; one row per event in the store meanwhile
+    dedup_window: float = Field(86400.0, ge=0)
     #: seconds a receiver has to answer a delivery with 2xx
     delivery_timeout: float = 15.0
     #: seconds between attempts (each +-jitter); after the last one the delivery is dead-lettered

@@ -5,7 +5,10 @@ with its own connection and consumer group (``ERP_EVENTS_RELAY_GROUP``).
 
 At least once: a broker message is acknowledged only after one pending delivery per
 matching subscription is committed to the store (``store.enqueue``, idempotent per
-event and subscription); if that fails, the handler raises and the message is
+event and subscription; the event id, and so each ``webhook-id``, derives from the
+broker message's identity (:func:`event_id`), and an accepted id is remembered for
+``ERP_EVENTS_DEDUP_WINDOW`` seconds, so a message redelivered after a consumer restart
+or a rebalance creates no delivery again, even once the first ones were sent); if that fails, the handler raises and the message is
 redelivered (``AckPolicy.NACK_ON_ERROR``).
 Deliveries are then sent from the store, so retries survive restarts; several relay
 instances may share one store (claims are leased).
@@ -521,10 +524,21 @@ class Relay:
         await self.store.close()
 
     async def accept(
-        self, event_id: str, event_type: str, body: bytes, content_type: str
+        self,
+        event_id: str,
+        event_type: str,
+        body: bytes,
+        content_type: str,
+        *,
+        remember: float = 0.0,
     ) -> int:
-        """Record the event's deliveries (raises when the store fails: the broker redelivers)."""
-        created = await self.store.enqueue(event_id, event_type, body, content_type)
+        """Record the event's deliveries (raises when the store fails: the broker redelivers).
+
+        ``remember``: seconds during which the same ``event_id`` adds nothing (see ``Store.enqueue``).
+        """
+        created = await self.store.enqueue(
+            event_id, event_type, body, content_type, remember=remember
+        )
         if created:
             self._more = True
             self._wake.set()
@@ -862,37 +876,48 @@ class Relay:
                 )
 
 
-def event_id(address: str, message: KafkaMessage) -> str:
-    """An id of the broker message that is the same when the broker redelivers it.
+def message_identity(message: KafkaMessage) -> str | None:
+    """What identifies the broker message, the same when the broker redelivers it; None when nothing does.
 
     Kafka: the record's partition, offset and timestamp (plus a ``correlation_id`` header
     when the producer set one: FastStream's in-memory broker gives every record offset 0).
-    Other transports: the message id or correlation id the publisher set, else the
-    body's hash. Never FastStream's ``message.correlation_id``, which is a fresh random
-    value for messages published without one.
+    Other transports: the message id or the correlation id the publisher set (FastStream's
+    publishers set one on every message). Never FastStream's ``message.correlation_id``,
+    which is a fresh random value for messages published without one.
     """
     raw: Any = message.raw_message
     headers = message.headers if isinstance(message.headers, dict) else {}
-    parts = [address]
     if hasattr(raw, "offset") and hasattr(raw, "partition"):
-        parts += [
-            str(raw.partition),
-            str(raw.offset),
-            str(getattr(raw, "timestamp", "")),
-        ]
-        parts.append(str(headers.get("correlation_id", "")))
-    else:
-        stable = (
-            getattr(raw, "message_id", None)
-            or headers.get("message_id")
-            or headers.get("correlation_id")
+        return "|".join(
+            [
+                str(raw.partition),
+                str(raw.offset),
+                str(getattr(raw, "timestamp", "")),
+                str(headers.get("correlation_id", "")),
+            ]
         )
-        parts.append(
-            str(stable)
-            if stable
-            else "sha256:" + hashlib.sha256(bytes(message.body)).hexdigest()
-        )
-    return "evt_" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
+    stable = (
+        getattr(raw, "message_id", None)
+        or headers.get("message_id")
+        or headers.get("correlation_id")
+    )
+    return str(stable) if stable else None
+
+
+def event_id(address: str, message: KafkaMessage) -> str:
+    """An id of the broker message that is the same when the broker redelivers it (the ``webhook-id``
+    of each delivery derives from it and the subscription: :func:`erp_events.store.webhook_id`).
+
+    The address and :func:`message_identity`; a message without one: the body's hash
+    (identical bodies then share one id).
+    """
+    identity = message_identity(message)
+    key = (
+        identity
+        if identity is not None
+        else "sha256:" + hashlib.sha256(bytes(message.body)).hexdigest()
+    )
+    return "evt_" + hashlib.sha256(f"{address}|{key}".encode()).hexdigest()[:40]
 
 
 def event_type(address: str, message: KafkaMessage) -> str:
@@ -911,11 +936,17 @@ relay = Relay(settings)
 
 
 async def _accept(address: str, message: KafkaMessage) -> None:
+    # a message with an identity is remembered for DEDUP_WINDOW: its redelivery adds nothing, even
+    # after its deliveries were sent; one without (ids from the body) is not, or an identical later
+    # event would be dropped
     await relay.accept(
         event_id(address, message),
         event_type(address, message),
         bytes(message.body),
         message.content_type or "application/json",
+        remember=settings.dedup_window
+        if message_identity(message) is not None
+        else 0.0,
     )
 
 

@@ -9,7 +9,9 @@ Tables: ``subscriptions`` (with the signing secret and, during a rotation, the o
 one until its grace window ends), ``events`` (the exact bytes to send), ``deliveries``
 (one row per event and subscription still to deliver, with ``next_attempt_at`` and a
 lease), ``dead_letters`` (given up, with the last error; :meth:`Store.replay` sends them
-again) and ``metrics`` (counters the API serves at ``/metrics``).
+again) ``metrics`` (counters the API serves at ``/metrics``) and ``seen_events`` (the ids of the
+events accepted in the last ``ERP_EVENTS_DEDUP_WINDOW`` seconds: a broker message redelivered
+after its deliveries were created, even after they were delivered, adds nothing).
 
 On disk: a delivery's row is deleted when it succeeds and an event's row when no
 delivery or dead letter refers to it any more, so the file holds only the backlog
@@ -90,6 +92,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 );
 CREATE INDEX IF NOT EXISTS dead_letters_subscription ON dead_letters (subscription_id);
 CREATE TABLE IF NOT EXISTS metrics (name TEXT PRIMARY KEY, value REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS seen_events (id TEXT PRIMARY KEY, expires_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS seen_events_expiry ON seen_events (expires_at);
 """
 
 _ALPHABET = string.ascii_letters + string.digits
@@ -195,13 +199,22 @@ class Store(ABC):
 
     @abstractmethod
     async def enqueue(
-        self, event_id: str, event_type: str, body: bytes, content_type: str
+        self,
+        event_id: str,
+        event_type: str,
+        body: bytes,
+        content_type: str,
+        *,
+        remember: float = 0.0,
     ) -> int:
         """Record the event and one pending delivery per matching active subscription; how many are new.
 
         One transaction, durable when it returns (the relay acknowledges the broker message
         next); idempotent per event and subscription (a redelivered message adds nothing,
-        nor does a delivery that is already a dead letter).
+        nor does a delivery that is already a dead letter). ``remember``: for that many
+        seconds an event with this id adds nothing at all, even once its deliveries are
+        done and gone (``seen_events``; for ids derived from the broker message's identity,
+        so a redelivery after the deliveries were sent is not sent again).
         """
 
     @abstractmethod
@@ -322,6 +335,16 @@ class SqlStore(Store):
 
     @abstractmethod
     async def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]: ...
+
+    #: Unix time ``seen_events`` was last pruned by this instance (once a minute at most)
+    _pruned: float = 0.0
+
+    def _prune_seen(self, now: float) -> bool:
+        """Whether to delete the expired ``seen_events`` now (True once a minute per instance)."""
+        if now - self._pruned < 60.0:
+            return False
+        self._pruned = now
+        return True
 
     @staticmethod
     def _tenant_clause(tenant: str | None) -> tuple[str, tuple[Any, ...]]:
@@ -635,7 +658,13 @@ class SqliteStore(SqlStore):
     # ------------------------------------------------------------ deliveries
 
     async def enqueue(
-        self, event_id: str, event_type: str, body: bytes, content_type: str
+        self,
+        event_id: str,
+        event_type: str,
+        body: bytes,
+        content_type: str,
+        *,
+        remember: float = 0.0,
     ) -> int:
         """Record the event and one pending delivery per matching active subscription (idempotent).
 
@@ -643,6 +672,9 @@ class SqliteStore(SqlStore):
         """
 
         def work(db: sqlite3.Connection) -> int:
+            now = time.time()
+            if self._prune_seen(now):
+                db.execute("DELETE FROM seen_events WHERE expires_at < ?", (now,))
             rows = db.execute(
                 "SELECT id, event_types FROM subscriptions WHERE status = 'active'"
             ).fetchall()
@@ -653,7 +685,15 @@ class SqliteStore(SqlStore):
             ]
             if not targets:
                 return 0
-            now = time.time()
+            if (
+                remember > 0
+                and not db.execute(
+                    "INSERT INTO seen_events (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at"
+                    " WHERE seen_events.expires_at < ?",
+                    (event_id, now + remember, now),
+                ).rowcount
+            ):
+                return 0  # accepted before (a redelivery): its deliveries exist or were made
             db.execute(
                 "INSERT OR IGNORE INTO events (id, event_type, body, content_type, created_at) VALUES (?, ?, ?, ?, ?)",
                 (event_id, event_type, body, content_type, now),

@@ -84,6 +84,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 CREATE INDEX IF NOT EXISTS dead_letters_subscription ON dead_letters (subscription_id);
 CREATE INDEX IF NOT EXISTS dead_letters_event ON dead_letters (event_id);
 CREATE TABLE IF NOT EXISTS metrics (name TEXT PRIMARY KEY, value DOUBLE PRECISION NOT NULL);
+CREATE TABLE IF NOT EXISTS seen_events (id TEXT PRIMARY KEY, expires_at DOUBLE PRECISION NOT NULL);
+CREATE INDEX IF NOT EXISTS seen_events_expiry ON seen_events (expires_at);
 """
 
 #: the key of the advisory lock held while the schema is created (any constant shared by all instances)
@@ -237,7 +239,13 @@ class PostgresStore(SqlStore):
     # ------------------------------------------------------------ deliveries
 
     async def enqueue(
-        self, event_id: str, event_type: str, body: bytes, content_type: str
+        self,
+        event_id: str,
+        event_type: str,
+        body: bytes,
+        content_type: str,
+        *,
+        remember: float = 0.0,
     ) -> int:
         """Record the event and one pending delivery per matching active subscription (idempotent)."""
         rows = await self._read(
@@ -247,30 +255,45 @@ class PostgresStore(SqlStore):
         if not targets:
             return 0
         now = time.time()
-        counts = await self._write(
-            [
-                (
-                    "INSERT INTO events (id, event_type, body, content_type, created_at) VALUES (?, ?, ?, ?, ?)"
-                    " ON CONFLICT (id) DO NOTHING",
-                    (event_id, event_type, body, content_type, now),
-                ),
-                (
+        prune = self._prune_seen(now)
+
+        async def work(con: Any) -> int:
+            if prune:
+                await con.execute("DELETE FROM seen_events WHERE expires_at < $1", now)
+            if remember > 0 and not _rows(
+                await con.execute(
+                    "INSERT INTO seen_events (id, expires_at) VALUES ($1, $2) ON CONFLICT (id)"
+                    " DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE seen_events.expires_at < $3",
+                    event_id,
+                    now + remember,
+                    now,
+                )
+            ):
+                return 0  # accepted before (a redelivery): its deliveries exist or were made
+            await con.execute(
+                "INSERT INTO events (id, event_type, body, content_type, created_at) VALUES ($1, $2, $3, $4, $5)"
+                " ON CONFLICT (id) DO NOTHING",
+                event_id,
+                event_type,
+                body,
+                content_type,
+                now,
+            )
+            return _rows(
+                await con.execute(
                     "INSERT INTO deliveries (webhook_id, event_id, subscription_id, next_attempt_at, created_at)"
-                    " SELECT t.webhook_id, ?, t.subscription_id, ?, ?"
-                    " FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(webhook_id, subscription_id, n)"
+                    " SELECT t.webhook_id, $1, t.subscription_id, $2, $2"
+                    " FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS t(webhook_id, subscription_id, n)"
                     " WHERE NOT EXISTS (SELECT 1 FROM dead_letters WHERE webhook_id = t.webhook_id)"
                     " ORDER BY t.n ON CONFLICT (webhook_id) DO NOTHING",
-                    (
-                        event_id,
-                        now,
-                        now,
-                        [webhook_id(event_id, s) for s in targets],
-                        targets,
-                    ),
-                ),
-            ]
-        )
-        return counts[1]
+                    event_id,
+                    now,
+                    [webhook_id(event_id, s) for s in targets],
+                    targets,
+                )
+            )
+
+        return await self._transaction(work)
 
     async def claim(
         self, limit: int, lease: float, *, ordered: bool, exclude: Collection[str] = ()

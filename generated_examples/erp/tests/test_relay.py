@@ -842,6 +842,59 @@ async def test_store_a_lapsed_lease_is_claimed_again_with_the_same_webhook_id(
         )
 
 
+async def test_store_a_redelivered_event_adds_nothing_even_after_it_was_delivered(
+    store_url: str,
+) -> None:
+    """The broker redelivers a message after its deliveries were made and sent (a consumer restart
+    before the offset commit, a rebalance): it is remembered for its window, on every instance."""
+    async with stores(store_url, 2) as (one, two):
+        await one.create_subscription(
+            "default", "https://example.com/a", [TYPE_A], None
+        )
+        await one.create_subscription(
+            "default", "https://example.com/b", [TYPE_A], None
+        )
+        assert (
+            await one.enqueue(
+                "evt_1", TYPE_A, b"{}", "application/json", remember=3600.0
+            )
+            == 2
+        )
+        assert (
+            await two.enqueue(
+                "evt_1", TYPE_A, b"{}", "application/json", remember=3600.0
+            )
+            == 0
+        )  # pending
+        done = await one.claim(10, 60.0, ordered=False)
+        assert len(done) == 2 and await one.succeeded([(d, 0.01) for d in done]) == []
+        assert await one.pending() == 0
+        for store in (one, two):  # redelivered to either relay instance
+            assert (
+                await store.enqueue(
+                    "evt_1", TYPE_A, b"{}", "application/json", remember=3600.0
+                )
+                == 0
+            )
+        assert (
+            await two.claim(10, 60.0, ordered=False) == [] and await two.pending() == 0
+        )
+        # remembered for its window only; an id not remembered (no message identity) is new again once sent
+        assert (
+            await one.enqueue("evt_2", TYPE_A, b"{}", "application/json", remember=0.05)
+            == 2
+        )
+        assert await one.enqueue("evt_3", TYPE_A, b"{}", "application/json") == 2
+        done = await one.claim(10, 60.0, ordered=False)
+        assert len(done) == 4 and await one.succeeded([(d, 0.01) for d in done]) == []
+        await asyncio.sleep(0.1)
+        assert (
+            await two.enqueue("evt_2", TYPE_A, b"{}", "application/json", remember=0.05)
+            == 2
+        )
+        assert await two.enqueue("evt_3", TYPE_A, b"{}", "application/json") == 2
+
+
 async def test_store_ordered_claims_hand_out_the_oldest_delivery_per_subscription(
     store_url: str,
 ) -> None:
