@@ -247,19 +247,29 @@ class PostgresStore(SqlStore):
         *,
         remember: float = 0.0,
     ) -> int:
-        """Record the event and one pending delivery per matching active subscription (idempotent)."""
-        rows = await self._read(
-            "SELECT id, event_types FROM subscriptions WHERE status = 'active' ORDER BY id"
-        )
-        targets = [r["id"] for r in rows if event_type in json.loads(r["event_types"])]
-        if not targets:
-            return 0
+        """Record the event and one pending delivery per matching active subscription (idempotent).
+
+        One transaction, the subscriptions read in it: the matching ones are locked ``FOR SHARE``
+        (in id order), so a disable or delete running meanwhile waits for this commit (and then
+        moves or deletes these deliveries too), or this waits for it (and the row, re-checked,
+        no longer matches): no delivery is left for a subscription that is disabled or gone.
+        """
         now = time.time()
         prune = self._prune_seen(now)
 
         async def work(con: Any) -> int:
             if prune:
                 await con.execute("DELETE FROM seen_events WHERE expires_at < $1", now)
+            rows = await con.fetch(
+                "SELECT id, event_types FROM subscriptions WHERE status = 'active'"
+                " AND event_types::jsonb @> jsonb_build_array($1::text) ORDER BY id FOR SHARE",
+                event_type,
+            )
+            targets = [
+                r["id"] for r in rows if event_type in json.loads(r["event_types"])
+            ]
+            if not targets:
+                return 0
             if remember > 0 and not _rows(
                 await con.execute(
                     "INSERT INTO seen_events (id, expires_at) VALUES ($1, $2) ON CONFLICT (id)"

@@ -55,6 +55,13 @@ async def store_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/relay.db"
         return
+    async with postgres_schema() as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def postgres_schema() -> AsyncIterator[str]:
+    """The URL of a fresh PostgreSQL schema (dropped afterwards); skips without ``TEST_POSTGRES_URL``."""
     if not POSTGRES_URL:
         pytest.skip(
             "PostgreSQL store: set TEST_POSTGRES_URL=postgresql://user:password@host:port/db"
@@ -893,6 +900,53 @@ async def test_store_a_redelivered_event_adds_nothing_even_after_it_was_delivere
             == 2
         )
         assert await two.enqueue("evt_3", TYPE_A, b"{}", "application/json") == 2
+
+
+async def test_postgres_enqueue_reads_the_subscriptions_in_its_transaction() -> None:
+    """A subscription disabled or deleted (by another instance) while an event is enqueued gets no
+    delivery that no relay would ever claim (SQLite: one writer at a time, the same by construction)."""
+    import asyncpg  # type: ignore[import-untyped,unused-ignore]
+
+    async with postgres_schema() as url, stores(url, 1) as (store,):
+        kept, _ = await store.create_subscription(
+            "default", "https://example.com/kept", [TYPE_A], None
+        )
+        off, _ = await store.create_subscription(
+            "default", "https://example.com/off", [TYPE_A], None
+        )
+        gone, _ = await store.create_subscription(
+            "default", "https://example.com/gone", [TYPE_A], None
+        )
+        other = await asyncpg.connect(url)
+        try:
+            change = other.transaction()
+            await change.start()
+            await other.execute(
+                "UPDATE subscriptions SET status = 'disabled' WHERE id = $1", off.id
+            )
+            await other.execute("DELETE FROM subscriptions WHERE id = $1", gone.id)
+            enqueue = asyncio.create_task(
+                store.enqueue("evt_1", TYPE_A, b"{}", "application/json")
+            )
+            for _ in range(
+                500
+            ):  # until the enqueue waits for the change's row locks, or is done
+                waiting = await other.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR SHARE%'"
+                    " AND pid IN (SELECT pid FROM pg_locks WHERE relation = 'subscriptions'::regclass)"
+                )
+                if waiting or enqueue.done():
+                    break
+                await asyncio.sleep(0.01)
+            await change.commit()
+            created = await enqueue
+        finally:
+            await other.close()
+        assert created == 1
+        assert [
+            d.subscription_id for d in await store.claim(10, 60.0, ordered=False)
+        ] == [kept.id]
+        assert await store.pending() == 1
 
 
 async def test_store_ordered_claims_hand_out_the_oldest_delivery_per_subscription(
