@@ -218,6 +218,8 @@ class HttpBody:
     schema: SchemaDef | None = None
     required: bool = False
     description: str | None = None
+    #: the media type's ``example`` and ``examples.*.value`` as written (plain JSON)
+    examples: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)

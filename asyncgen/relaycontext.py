@@ -19,6 +19,7 @@ Every spec string printed by the templates goes through :func:`lit` (``repr``).
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,6 +28,7 @@ from typing import Any, Protocol
 
 from asyncgen.errors import GenerationError
 from asyncgen.model import Api, Channel, HttpOperation, Message
+from asyncgen.schemas import admits_null
 
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 BODY_EXPR = re.compile(r"^\{?\$request\.body#/([^/{}]+)\}?$")
@@ -120,6 +122,23 @@ class RouteParam:
 
 
 @dataclass
+class NullCase:
+    """What the generated API tests send to a route with a JSON body (``tests/test_api.py``): a
+    valid body, the required parameters, and where a ``null`` is refused / allowed by the schema."""
+
+    url: str = ""
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    #: an optional property whose schema does not allow null (its path in ``body``)
+    refused: tuple[str | int, ...] | None = None
+    #: an optional property whose schema allows null
+    nullable: tuple[str | int, ...] | None = None
+    #: why there is no test (no valid example body or parameter could be made)
+    skip: str = ""
+
+
+@dataclass
 class RouteView:
     op: HttpOperation
     function: str
@@ -129,6 +148,7 @@ class RouteView:
     response_class: str | None
     status_code: int
     summary: str
+    nulls: NullCase | None = None
 
     @property
     def method(self) -> str:
@@ -191,6 +211,11 @@ class RelayView:
     @property
     def event_types(self) -> list[str]:
         return list(dict.fromkeys(t for s in self.sources for t in s.event_types))
+
+    @property
+    def body_routes(self) -> list[RouteView]:
+        """The routes with a JSON request body (their nulls are checked: ``api._refuse_null``)."""
+        return [r for r in self.routes if r.body_class]
 
     @property
     def models_used(self) -> bool:
@@ -352,6 +377,7 @@ def _subscription_api(api: Api, view: RelayView) -> None:
 
 
 def _routes(api: Api, view: RelayView, models: ModelsModule) -> list[RouteView]:
+    defs = {d.name: dict(d.schema) for d in api.schemas}
     builtin = set(view.operation_ids.values()) if view.enabled else set()
     take = _names(API_NAMES)
     routes = []
@@ -397,9 +423,132 @@ def _routes(api: Api, view: RelayView, models: ModelsModule) -> list[RouteView]:
                 response_class=response_class if status != 204 else None,
                 status_code=status,
                 summary=op.summary or op.description or op.key,
+                nulls=_null_case(op, defs) if body_class else None,
             )
         )
     return routes
+
+
+def _null_case(op: HttpOperation, defs: Mapping[str, Any]) -> NullCase:
+    """The generated API tests' request for ``op`` (see :class:`NullCase`), synthesised like the
+    message examples (``asyncgen.examples``); the properties are judged by ``schemas.admits_null``,
+    as the models' ``exclude_if`` is."""
+    from asyncgen.examples import _NOTHING, synthesise, valid
+
+    assert op.request_body is not None and op.request_body.schema is not None
+    case = NullCase(url=op.path)
+    for p in op.parameters:
+        if not (p.required or p.location == "path"):
+            continue
+        value = synthesise(dict(p.schema), defs)
+        if value is _NOTHING or not valid(value, dict(p.schema), defs):
+            case.skip = f"no valid example value for the {p.location} parameter {p.name!r}"
+            return case
+        text = value if isinstance(value, str) else json.dumps(value)
+        if p.location == "path":
+            case.url = case.url.replace("{" + p.name + "}", text)
+        elif p.location == "query":
+            case.query[p.name] = text
+        elif p.location == "header":
+            case.headers[p.name] = text
+        else:
+            case.skip = f"the cookie parameter {p.name!r} is not sent by the generated tests"
+            return case
+    schema = dict(op.request_body.schema.schema)
+    body = next(
+        (e for e in op.request_body.examples if isinstance(e, dict) and valid(e, schema, defs)), _NOTHING
+    )
+    if body is _NOTHING:
+        body = synthesise(schema, defs)
+    if body is _NOTHING or not valid(body, schema, defs):
+        case.skip = "no valid example body in the spec and none could be synthesised from the schema"
+        return case
+    case.body = body
+    todo: list[tuple[tuple[str | int, ...], Any, Any]] = [((), schema, body)]
+    while todo and (case.refused is None or case.nullable is None):
+        path, sub, value = todo.pop(0)
+        sub = _resolved(sub, defs)
+        if isinstance(value, list) and value and isinstance(sub.get("items"), Mapping):
+            todo.append(((*path, 0), sub["items"], value[0]))
+        if not isinstance(value, dict):
+            continue
+        props, required = _object_properties(sub, defs)
+        for name, prop in props.items():
+            if name not in required:
+                if not admits_null(prop, defs):
+                    if case.refused is None and valid(_with(body, (*path, name), _ABSENT), schema, defs):
+                        case.refused = (*path, name)
+                elif (
+                    case.nullable is None
+                    and _says_nullable(prop, defs)
+                    and valid(_with(body, (*path, name), None), schema, defs)
+                ):
+                    case.nullable = (*path, name)
+            if name in value:
+                todo.append(((*path, name), prop, value[name]))
+    return case
+
+
+_ABSENT: Any = object()
+
+
+def _with(value: Any, path: tuple[str | int, ...], new: Any) -> Any:
+    """A copy of the JSON ``value`` with ``new`` at ``path`` (``_ABSENT``: the member left out)."""
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        out = dict(value)
+        if not rest and new is _ABSENT:
+            out.pop(str(head), None)
+        else:
+            out[str(head)] = _with(value.get(str(head)), rest, new)
+        return out
+    if isinstance(value, list) and isinstance(head, int):
+        items = list(value)
+        items[head] = _with(items[head], rest, new)
+        return items
+    return value
+
+
+def _resolved(schema: Any, defs: Mapping[str, Any]) -> Mapping[str, Any]:
+    seen = 0
+    while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str) and seen < 20:
+        target = defs.get(schema["$ref"].rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~"))
+        schema = (
+            {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+            if isinstance(target, Mapping)
+            else {}
+        )
+        seen += 1
+    return schema if isinstance(schema, Mapping) else {}
+
+
+def _object_properties(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """An object schema's properties and required names, its ``allOf`` parts' included."""
+    props: dict[str, Any] = {}
+    required: set[str] = set()
+    for part in schema.get("allOf") or ():
+        more, needed = _object_properties(_resolved(part, defs), defs)
+        props.update(more)
+        required |= needed
+    if isinstance(schema.get("properties"), Mapping):
+        props.update(schema["properties"])
+    required |= {r for r in schema.get("required") or () if isinstance(r, str)}
+    return props, required
+
+
+def _says_nullable(schema: Any, defs: Mapping[str, Any]) -> bool:
+    """Whether a schema allows null in so many words (not merely by being unconstrained)."""
+    schema = _resolved(schema, defs)
+    types = schema.get("type")
+    if schema.get("nullable") is True or (isinstance(types, list) and "null" in types) or types == "null":
+        return True
+    return any(
+        isinstance(b, Mapping) and _says_nullable(b, defs)
+        for key in ("oneOf", "anyOf")
+        for b in schema.get(key) or ()
+    )
 
 
 def _json(content_type: str) -> bool:

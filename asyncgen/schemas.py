@@ -26,7 +26,7 @@ Decisions (the templates rely on them):
   the property's schema does not allow null (:func:`admits_null`), the field also gets
   ``Field(exclude_if=lambda v: v is None)`` (:func:`omit_none`, from dcg's model metadata):
   ``None`` is left out of the JSON rather than sent as a ``null`` the schema refuses; the
-  generated runtime refuses such a ``null`` in incoming JSON (``runtime.null_not_allowed``).
+  generated runtime and HTTP API refuse such a ``null`` in incoming JSON (``nulls.refused_null``).
   Nullable properties (a ``type`` list with null, ``nullable: true``, a null ``oneOf``
   branch) keep sending and receiving explicit ``null``.
 * ``format: email`` becomes ``pydantic.EmailStr``, which needs ``email-validator``:

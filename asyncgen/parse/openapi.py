@@ -276,11 +276,17 @@ class _Parser:
         media = prefer_media(content)
         if media is None:
             return None
+        entry = mapping(content, media)
+        examples = [entry["example"]] if "example" in entry else []
+        examples += [
+            e["value"] for e in mapping(entry, "examples").values() if isinstance(e, Mapping) and "value" in e
+        ]
         return HttpBody(
             content_type=media,
-            schema=self.ctx.schemas.get(mapping(content, media).get("schema")),
+            schema=self.ctx.schemas.get(entry.get("schema")),
             required=body.get("required") is True,
             description=text(body, "description"),
+            examples=tuple(examples),
         )
 
     def _response(self, status: str, response: Any) -> HttpResponse:
