@@ -37,12 +37,14 @@ from fastapi import (
     Query,
 )
 from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import http_handlers, models
 from .http_settings import HttpSettings, get_http_settings
 from .metrics import render_metrics
+from .nulls import refused_null
 from .signing import new_secret
 from .ssrf import CallbackRefused, check, tls_verify, verify_endpoint
 from .store import Store, Subscription, open_store
@@ -157,6 +159,27 @@ def _problem(status: int, title: str, detail: str = "") -> JSONResponse:
         status_code=status,
         media_type="application/problem+json",
     )
+
+
+async def _refuse_null(request: Request, body: BaseModel | None) -> None:
+    """422, as for any invalid body, when the JSON has a ``null`` where the spec's schema does not
+    allow one: the models type an optional property ``X | None = None`` (None is "absent") and
+    FastAPI validates the parsed JSON, so such a null passes them. Nullable properties keep theirs.
+    The check reads the body FastAPI already read, and costs a ``b"null" in body`` without null."""
+    if body is None:
+        return
+    where = refused_null(body, await request.body())
+    if where is not None:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "null_not_allowed",
+                    "loc": ("body", *where),
+                    "msg": "null is not allowed here (the property may be left out)",
+                    "input": None,
+                }
+            ]
+        )
 
 
 async def _call(result: Awaitable[T]) -> T:
@@ -405,6 +428,7 @@ def create_app(
         dependencies=[Depends(tenant)],
     )
     async def create_order(
+        request: Request,
         body: models.NewOrder,
         idempotency_key: Annotated[
             str,
@@ -417,6 +441,7 @@ def create_app(
         ],
     ) -> models.Order:
         """Place a sales order."""
+        await _refuse_null(request, body)
         return await _call(
             http_handlers.create_order(body=body, idempotency_key=idempotency_key)
         )

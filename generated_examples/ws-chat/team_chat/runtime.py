@@ -9,11 +9,12 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, get_args
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, RootModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
+from .nulls import dotted, refused_null
 from .transport import Connection
 
 logger = logging.getLogger("team_chat")
@@ -59,120 +60,12 @@ def encode(payload: M) -> tuple[M, bytes]:
             f"{type(payload).__name__} cannot be serialised: {exc}"
         ) from exc
     checked = type(payload).__pydantic_validator__.validate_json(data, strict=True)
-    if (
-        b"null" in data
-        and _may_hold_refused_null(checked, data)
-        and (where := null_not_allowed(checked)) is not None
-    ):
+    if (where := refused_null(checked, data)) is not None:
         raise ValueError(
-            f"{type(payload).__name__}: {where} would be sent as null, which its schema does not allow "
+            f"{type(payload).__name__}: {dotted(where)} would be sent as null, which its schema does not allow "
             "(a NaN or infinite number is written as null)"
         )
     return checked, data
-
-
-_NOT_NULL_KEYS: dict[type, frozenset[bytes]] = {}
-
-
-def _not_null_keys(model: type[BaseModel]) -> frozenset[bytes]:
-    """The wire names of the fields, at any depth of ``model``, whose null its schema refuses."""
-    found = _NOT_NULL_KEYS.get(model)
-    if found is None:
-        keys: set[bytes] = set()
-        seen: set[int] = set()
-        todo: list[object] = [model]
-        while todo:
-            item = todo.pop()
-            if id(item) in seen:
-                continue
-            seen.add(id(item))
-            if isinstance(item, type) and issubclass(item, BaseModel):
-                for name, info in item.model_fields.items():
-                    if info.exclude_if is not None:
-                        keys.add(
-                            json.dumps(info.alias or name, ensure_ascii=False)[
-                                1:-1
-                            ].encode()
-                        )
-                    todo.append(info.annotation)
-            else:
-                todo.extend(get_args(item))
-        found = _NOT_NULL_KEYS[model] = frozenset(keys)
-    return found
-
-
-def _may_hold_refused_null(value: object, data: bytes) -> bool:
-    """Whether the JSON ``data`` of ``value`` (which holds a ``null``) can hold one where its schema
-    refuses it: a ``"key": null`` member whose key is one of those fields' (or has an escape: unknown).
-    A byte scan, a fraction of the cost of walking the objects."""
-    if not isinstance(value, BaseModel):
-        return True
-    keys = _not_null_keys(type(value))
-    if not keys:
-        return False
-    at = data.find(b"null")
-    while at != -1:
-        i = at - 1
-        while i >= 0 and data[i] in b" \t\r\n":
-            i -= 1
-        if (
-            i >= 0 and data[i] == 58
-        ):  # ":" - a member's value; its key ends at the quote before
-            i -= 1
-            while i >= 0 and data[i] in b" \t\r\n":
-                i -= 1
-            start = data.rfind(b'"', 0, i) if i >= 0 and data[i] == 34 else -1
-            key = data[start + 1 : i]
-            if (
-                start == -1
-                or b"\\" in key
-                or data[start - 1 : start] == b"\\"
-                or key in keys
-            ):
-                return True
-        at = data.find(b"null", at + 4)
-    return False
-
-
-def null_not_allowed(value: object, path: str = "") -> str | None:
-    """Where ``value`` holds a null its schema does not allow, as a path (None: nowhere).
-
-    The models type an optional property ``X | None = None`` whatever its schema says; asyncgen
-    gives the fields of the properties that do not allow null ``exclude_if`` (None is left
-    out of the JSON, never written as null). An explicit null for one of them in incoming JSON
-    (or a NaN written as null) passes the model, so it is looked for here: only in messages
-    whose JSON has a null at all.
-    """
-    if isinstance(value, BaseModel):
-        fields = type(value).model_fields
-        for name in value.model_fields_set:
-            info = fields.get(name)
-            item = getattr(value, name, None)
-            if name == "root" and isinstance(value, RootModel):
-                where = path
-            else:
-                where = f"{path}.{(info.alias if info else None) or name}"
-            if item is None:
-                if info is not None and info.exclude_if is not None:
-                    return where.lstrip(".")
-            elif (found := null_not_allowed(item, where)) is not None:
-                return found
-        return None
-    if isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            if (
-                item is not None
-                and (found := null_not_allowed(item, f"{path}.{i}")) is not None
-            ):
-                return found
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if (
-                item is not None
-                and (found := null_not_allowed(item, f"{path}.{key}")) is not None
-            ):
-                return found
-    return None
 
 
 def encode_any(payload: object) -> bytes:
@@ -226,13 +119,9 @@ def decode(adapter: TypeAdapter[T], body: bytes | str) -> T:
     except ValidationError as exc:
         raise InvalidMessage(f"payload: {reason(exc)}") from None
     data = body if isinstance(body, bytes) else body.encode() if "null" in body else b""
-    if (
-        b"null" in data
-        and _may_hold_refused_null(value, data)
-        and (where := null_not_allowed(value)) is not None
-    ):
+    if (where := refused_null(value, data)) is not None:
         raise InvalidMessage(
-            f"payload: {where}: null is not allowed here (the property may be left out)"
+            f"payload: {dotted(where)}: null is not allowed here (the property may be left out)"
         )
     return value
 
