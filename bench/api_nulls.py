@@ -18,6 +18,7 @@ import asyncio
 import importlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -82,8 +83,7 @@ async def timed(app: Any, body: bytes, n: int) -> float:
     return (time.perf_counter() - t0) / n * 1e6
 
 
-async def main(requests: int, rounds: int) -> None:
-    out = Path(tempfile.mkdtemp(prefix="bench-api-nulls-"))
+async def main(requests: int, rounds: int, out: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "asyncgen", "generate", "specs/erp-events.asyncapi.yaml",
          "specs/erp-api.openapi.yaml", "-o", str(out)],
@@ -137,4 +137,8 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    asyncio.run(main(args.requests, args.rounds))
+    out = Path(tempfile.mkdtemp(prefix="bench-api-nulls-"))
+    try:
+        asyncio.run(main(args.requests, args.rounds, out))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
