@@ -13,15 +13,13 @@ a refused null, an accepted nullable null, an absent property.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
+from project_support import run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -114,26 +112,18 @@ def erp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def run(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(out)}
-    env.pop("PYTEST_ADDOPTS", None)
-    return subprocess.run(
-        [sys.executable, *args], cwd=out, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-
-
 def test_the_generated_api_refuses_null_only_where_the_schema_does(erp: Path, tmp_path: Path) -> None:
     api = (erp / "erp_events" / "api.py").read_text()
     assert (
         "from .nulls import refused_null" in api and "from .runtime" not in api and "from .broker" not in api
     )
-    proc = run(erp, "-W", "error", "-c", SCRIPT, str(tmp_path))
+    proc = run_python(erp, "-W", "error", "-c", SCRIPT, str(tmp_path))
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stdout + proc.stderr
 
 
 def test_the_generated_api_tests_cover_refused_nullable_and_absent(erp: Path) -> None:
     tests = (erp / "tests" / "test_api.py").read_text()
     assert "pytest.skip" not in tests, tests
-    proc = run(erp, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_api.py")
+    proc = run_python(erp, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_api.py")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "3 passed" in proc.stdout, proc.stdout

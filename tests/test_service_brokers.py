@@ -14,14 +14,13 @@ slow part on a 2-core machine.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
+from project_support import run
 
 pytest.importorskip("faststream")
 
@@ -181,14 +180,6 @@ def generate_project(text: str, out: Path, *, role: str = "app", params: dict[st
     api = parse(load_data(yaml.safe_load(text), "inline.yaml"))
     generate_from_api(api, out, role=role, params=params or {})
     return api.package
-
-
-def run(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(cwd)}
-    env.pop("PYTEST_ADDOPTS", None)
-    return subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
 
 
 def check_project(out: Path, package: str) -> None:

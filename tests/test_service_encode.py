@@ -11,13 +11,11 @@ validated (one serialisation, no re-encoding by FastStream).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from project_support import run_python
 
 pytest.importorskip("faststream")
 
@@ -198,15 +196,5 @@ def test_a_payload_that_breaks_the_schema_never_leaves(tmp_path: Path) -> None:
     out = tmp_path / "svc"
     api = parse(load_data(SPEC, "orders.yaml"))
     generate_from_api(api, out, role="app", params={})
-    env = {**os.environ, "PYTHONPATH": str(out)}
-    env.pop("PYTEST_ADDOPTS", None)
-    proc = subprocess.run(
-        [sys.executable, "-W", "error", "-c", GUARD, api.package],
-        cwd=out,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = run_python(out, "-W", "error", "-c", GUARD, api.package, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip().startswith("ok "), proc.stdout + proc.stderr

@@ -14,14 +14,12 @@ FastStream's in-memory broker.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
+from project_support import run_python
 
 from asyncgen.schemas import admits_null, not_null_fields
 
@@ -167,17 +165,7 @@ def test_null_only_where_the_schema_allows_it(tmp_path: Path) -> None:
     models = (out / api.package / "models.py").read_text()
     assert "note: Annotated[str | None, Field(exclude_if=lambda v: v is None)] = None" in models, models
     assert "label: str | None = None" in models, models
-    env = {**os.environ, "PYTHONPATH": str(out)}
-    env.pop("PYTEST_ADDOPTS", None)
-    proc = subprocess.run(
-        [sys.executable, "-W", "error", "-c", SCRIPT, api.package],
-        cwd=out,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = run_python(out, "-W", "error", "-c", SCRIPT, api.package, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stdout + proc.stderr
 
 
@@ -305,26 +293,8 @@ def test_each_message_of_an_operation_is_sent_with_its_content_type(tmp_path: Pa
     out = tmp_path / "svc"
     api = parse(load_data(TWO_TYPES, "mixed.yaml"))
     generate_from_api(api, out, role="app", params={})
-    env = {**os.environ, "PYTHONPATH": str(out)}
-    env.pop("PYTEST_ADDOPTS", None)
-    proc = subprocess.run(
-        [sys.executable, "-W", "error", "-c", TWO_TYPES_SCRIPT, api.package],
-        cwd=out,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = run_python(out, "-W", "error", "-c", TWO_TYPES_SCRIPT, api.package, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stdout + proc.stderr
     # the producer picks the content type by payload class: a conditional mypy --strict accepts
-    mypy = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null", api.package],
-        cwd=out,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    mypy = run_python(out, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null", api.package)
     assert mypy.returncode == 0, mypy.stdout + mypy.stderr
