@@ -47,7 +47,7 @@ from .metrics import render_metrics
 from .nulls import refused_null
 from .signing import new_secret
 from .ssrf import CallbackRefused, check, tls_verify, verify_endpoint
-from .store import Store, Subscription, open_store
+from .store import Store, Subscription, SubscriptionDisabled, open_store
 
 T = TypeVar("T")
 EventType = Literal[
@@ -371,9 +371,20 @@ def create_app(
         response_model=Replayed,
         operation_id="replayDeadLetters",
         summary="Send the dead letters again",
+        responses={
+            409: {"description": "the subscription is disabled: enable it first"}
+        },
     )
     async def replay(subscription_id: SubscriptionId, who: Tenant) -> dict[str, int]:
-        count = await the_store.replay(subscription_id, who)
+        try:
+            count = await the_store.replay(subscription_id, who)
+        except SubscriptionDisabled as exc:
+            # its deliveries would never be claimed: the dead letters stay where they are
+            raise HTTPException(
+                409,
+                f"{exc}: its dead letters are not replayed; enable it first"
+                f" (POST /subscriptions/{subscription_id}/enable), then replay",
+            ) from None
         if count < 0:
             raise HTTPException(404, "no such subscription")
         return {"replayed": count}

@@ -135,6 +135,17 @@ class Due:
     lease_until: float = 0.0
 
 
+class SubscriptionDisabled(Exception):
+    """The subscription is disabled: its deliveries would never be claimed (enable it first)."""
+
+    def __init__(self, sub_id: str, reason: str | None) -> None:
+        super().__init__(
+            f"subscription {sub_id} is disabled ({reason or 'no reason recorded'})"
+        )
+        self.sub_id = sub_id
+        self.reason = reason
+
+
 class LeaseLost(Exception):
     """The delivery is no longer this instance's: its lease lapsed and another instance claimed it,
     or it is gone (delivered by another instance, dead-lettered by a disable, deleted with its
@@ -267,7 +278,13 @@ class Store(ABC):
     async def dead_letters(self, sub_id: str) -> list[DeadLetter]: ...
 
     @abstractmethod
-    async def replay(self, sub_id: str, tenant: str | None) -> int: ...
+    async def replay(self, sub_id: str, tenant: str | None) -> int:
+        """Send the subscription's dead letters again (same webhook-id, fresh retry schedule); how many.
+
+        -1 when there is no such subscription (of ``tenant``); raises :class:`SubscriptionDisabled`
+        (and changes nothing: the dead letters stay) when it is disabled, whose deliveries no
+        relay claims. The check and the change are one transaction.
+        """
 
     @abstractmethod
     async def pending(self) -> int: ...
@@ -893,23 +910,31 @@ class SqliteStore(SqlStore):
         )
 
     async def replay(self, sub_id: str, tenant: str | None) -> int:
-        """Send the subscription's dead letters again (same webhook-id, fresh retry schedule)."""
-        if await self.get_subscription(sub_id, tenant) is None:
-            return -1
-        now = time.time()
-        counts = await self._write(
-            [
-                (
-                    "INSERT OR IGNORE INTO deliveries (webhook_id, event_id, subscription_id, next_attempt_at,"
-                    " created_at) SELECT webhook_id, event_id, subscription_id, ?, ? FROM dead_letters"
-                    " WHERE subscription_id = ? AND event_id IN (SELECT id FROM events)",
-                    (now, now, sub_id),
-                ),
-                ("DELETE FROM dead_letters WHERE subscription_id = ?", (sub_id,)),
-            ],
-            durable=True,
-        )
-        return counts[0]
+        """Send the subscription's dead letters again (see :meth:`Store.replay`)."""
+        clause, args = self._tenant_clause(tenant)
+
+        def work(db: sqlite3.Connection) -> int:
+            row = db.execute(
+                f"SELECT status, disabled_reason FROM subscriptions WHERE id = ?{clause}",
+                (sub_id, *args),
+            ).fetchone()
+            if row is None:
+                return -1
+            if row["status"] != "active":
+                raise SubscriptionDisabled(
+                    sub_id, row["disabled_reason"]
+                )  # rolled back: nothing changed
+            now = time.time()
+            count = db.execute(
+                "INSERT OR IGNORE INTO deliveries (webhook_id, event_id, subscription_id, next_attempt_at,"
+                " created_at) SELECT webhook_id, event_id, subscription_id, ?, ? FROM dead_letters"
+                " WHERE subscription_id = ? AND event_id IN (SELECT id FROM events)",
+                (now, now, sub_id),
+            ).rowcount
+            db.execute("DELETE FROM dead_letters WHERE subscription_id = ?", (sub_id,))
+            return int(count)
+
+        return await self._tx(work, durable=True)
 
 
 _DROP_EVENT = (

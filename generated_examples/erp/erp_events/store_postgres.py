@@ -32,7 +32,15 @@ import time
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any, TypeVar
 
-from .store import OWNED, Due, LeaseLost, SqlStore, success_counters, webhook_id
+from .store import (
+    OWNED,
+    Due,
+    LeaseLost,
+    SqlStore,
+    SubscriptionDisabled,
+    success_counters,
+    webhook_id,
+)
 
 T = TypeVar("T")
 
@@ -469,23 +477,44 @@ class PostgresStore(SqlStore):
         )
 
     async def replay(self, sub_id: str, tenant: str | None) -> int:
-        """Send the subscription's dead letters again (same webhook-id, fresh retry schedule)."""
-        if await self.get_subscription(sub_id, tenant) is None:
-            return -1
-        now = time.time()
-        counts = await self._write(
-            [
-                (
-                    "INSERT INTO deliveries (webhook_id, event_id, subscription_id, next_attempt_at, created_at)"
-                    " SELECT webhook_id, event_id, subscription_id, ?, ? FROM dead_letters"
-                    " WHERE subscription_id = ? AND event_id IN (SELECT id FROM events)"
-                    " ORDER BY failed_at, webhook_id ON CONFLICT (webhook_id) DO NOTHING",
-                    (now, now, sub_id),
+        """Send the subscription's dead letters again (see :class:`erp_events.store.Store`).
+
+        The subscription's row is locked ``FOR SHARE`` while its dead letters move: a disable
+        running meanwhile waits, then dead-letters them again.
+        """
+        clause, args = self._tenant_clause(tenant)
+
+        async def work(con: Any) -> int:
+            row = await con.fetchrow(
+                sql(
+                    f"SELECT status, disabled_reason FROM subscriptions WHERE id = ?{clause} FOR SHARE"
                 ),
-                ("DELETE FROM dead_letters WHERE subscription_id = ?", (sub_id,)),
-            ]
-        )
-        return counts[0]
+                sub_id,
+                *args,
+            )
+            if row is None:
+                return -1
+            if row["status"] != "active":
+                raise SubscriptionDisabled(
+                    sub_id, row["disabled_reason"]
+                )  # rolled back: nothing changed
+            now = time.time()
+            count = _rows(
+                await con.execute(
+                    "INSERT INTO deliveries (webhook_id, event_id, subscription_id, next_attempt_at, created_at)"
+                    " SELECT webhook_id, event_id, subscription_id, $1, $1 FROM dead_letters"
+                    " WHERE subscription_id = $2 AND event_id IN (SELECT id FROM events)"
+                    " ORDER BY failed_at, webhook_id ON CONFLICT (webhook_id) DO NOTHING",
+                    now,
+                    sub_id,
+                )
+            )
+            await con.execute(
+                "DELETE FROM dead_letters WHERE subscription_id = $1", sub_id
+            )
+            return count
+
+        return await self._transaction(work)
 
 
 _REPLACE_DEAD_LETTER = (

@@ -35,7 +35,15 @@ from erp_events import signing, ssrf
 from erp_events.api import ConfigError, create_app
 from erp_events.http_settings import HttpSettings
 from erp_events.relay import Relay
-from erp_events.store import Due, LeaseLost, SqliteStore, SqlStore, Store, open_store
+from erp_events.store import (
+    Due,
+    LeaseLost,
+    SqliteStore,
+    SqlStore,
+    Store,
+    SubscriptionDisabled,
+    open_store,
+)
 
 KEY = "test-key-0123456789"
 ADDRESS_A = "erp.customer.changed"
@@ -333,6 +341,42 @@ async def test_retries_are_dead_lettered_then_replayed(
     assert await harness.relay.drained()
     ids = {h["webhook-id"] for p, h, _ in receiver.received if p == "/down"}
     assert len(ids) == 1 and len(receiver.bodies("/down")) == 5
+
+
+async def test_replaying_a_disabled_subscription_is_refused_with_409(
+    harness: Harness, receiver: Receiver
+) -> None:
+    receiver.script["/gone"] = [410]
+    sub = await harness.subscribe(receiver.base + "/gone", [TYPE_A])
+    await harness.publish({"n": 4})
+    assert await harness.relay.drained()
+    auth = {"X-API-Key": KEY}
+    refused = await harness.api.post(
+        f"{SUBSCRIPTIONS}/{sub['id']}/replay", headers=auth
+    )
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert "is disabled" in problem["title"] and "/enable" in problem["title"], problem
+    assert (
+        len(
+            (
+                await harness.api.get(
+                    f"{SUBSCRIPTIONS}/{sub['id']}/dead-letters", headers=auth
+                )
+            ).json()
+        )
+        == 1
+    )
+    assert await harness.store.pending() == 0
+    assert (
+        await harness.api.post(f"{SUBSCRIPTIONS}/{sub['id']}/enable", headers=auth)
+    ).status_code == 200
+    replayed = await harness.api.post(
+        f"{SUBSCRIPTIONS}/{sub['id']}/replay", headers=auth
+    )
+    assert replayed.json() == {"replayed": 1}
+    assert await harness.relay.drained()
+    assert len(receiver.bodies("/gone")) == 2
 
 
 async def test_429_honours_retry_after(harness: Harness, receiver: Receiver) -> None:
@@ -1049,6 +1093,12 @@ async def test_store_failures_dead_letters_replay_disable_and_delete(
         assert disabled is not None and disabled.status == "disabled"
         assert await store.pending() == 0 and len(await store.dead_letters(sub.id)) == 3
         assert await store.claim(10, 60.0, ordered=False) == []
+        with pytest.raises(
+            SubscriptionDisabled, match="410 Gone"
+        ):  # never claimed: refused, nothing moves
+            await store.replay(sub.id, "acme")
+        assert await store.replay(sub.id, "globex") == -1
+        assert await store.pending() == 0 and len(await store.dead_letters(sub.id)) == 3
         assert await store.enable(sub.id, "acme")
         assert await store.replay(sub.id, "acme") == 3
         [due, *_] = await store.claim(10, 60.0, ordered=False)
