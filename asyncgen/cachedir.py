@@ -122,3 +122,61 @@ def write_bytes(folder: Path, name: str, data: bytes) -> str | None:
     except OSError as err:
         return f"cannot write the cache file {folder / name}: {err.strerror or err}"
     return None
+
+
+#: a project cache folder nobody wrote for this long is removed (its output was moved or deleted,
+#: or is not generated any more); the next run into it is a full one, nothing else is lost
+PRUNE_AFTER_DAYS = 30
+_PRUNE_MARK = ".last-prune"
+
+
+def prune(now: float | None = None) -> list[str]:
+    """Remove project cache folders (and compiled templates) untouched for :data:`PRUNE_AFTER_DAYS`.
+
+    At most once a day (the mark's mtime); only entries that are safely ours (real folders and
+    files, owned by us, no symlinks followed). Returns what was removed. Never raises: a cache
+    that cannot be pruned just stays.
+    """
+    import shutil
+    import time
+
+    root = cache_root()
+    if root is None or disabled_by_env() or not hasattr(os, "getuid"):
+        return []
+    now = time.time() if now is None else now
+    cutoff = now - PRUNE_AFTER_DAYS * 86400
+    removed: list[str] = []
+    try:
+        mark = root / PROJECTS / _PRUNE_MARK
+        if os.path.lexists(mark) and os.lstat(mark).st_mtime > now - 86400:
+            return []
+        for kind in (PROJECTS, "templates"):
+            folder, why = private_dir(kind, create=False)
+            if folder is None or why is not None:
+                continue
+            for entry in os.scandir(folder):
+                info = entry.stat(follow_symlinks=False)
+                if entry.name == _PRUNE_MARK or info.st_uid != os.getuid() or info.st_mtime >= cutoff:
+                    continue
+                if stat.S_ISDIR(info.st_mode):
+                    shutil.rmtree(entry.path)  # rmtree never follows symlinks inside
+                elif stat.S_ISREG(info.st_mode):
+                    os.unlink(entry.path)
+                else:
+                    continue
+                removed.append(f"{kind}/{entry.name}")
+        if os.path.isdir(root / PROJECTS):
+            Path(mark).touch()
+            os.utime(mark, (now, now))
+    except OSError:
+        pass
+    return removed
+
+
+def touch(folder: Path | None) -> None:
+    """Mark a project cache folder as used now (what :func:`prune` goes by)."""
+    if folder is not None:
+        try:
+            os.utime(folder)
+        except OSError:
+            pass

@@ -527,6 +527,8 @@ def generate_from_api(
                 (ENGINE_MARK, engine_id().encode()),
             ):
                 cache_fallback = cachedir.write_bytes(cache_dir, name, data) or cache_fallback
+            cachedir.touch(cache_dir)
+            cachedir.prune()  # other projects' folders unused for a month; at most once a day
         legacy_removed = _remove_legacy_caches(out, legacy)
     return GenerateResult.from_write(
         out,
@@ -746,7 +748,8 @@ def _up_to_date(spec: Path, out: Path, run_key: str) -> GenerateResult | None:
     inputs = previous.get("inputs")
     if previous.get("run_key") != run_key or not isinstance(inputs, dict):
         return None
-    if cachedir.disabled_by_env() or not _same_engine(cachedir.project_dir(out, create=False)[0]):
+    cache_dir = None if cachedir.disabled_by_env() else cachedir.project_dir(out, create=False)[0]
+    if not _same_engine(cache_dir):
         return None  # written by other code under the same version (a checkout), or unknown: render
     if any(os.path.lexists(out / p) for p in LEGACY_CACHES):
         return None  # a full run removes them
@@ -769,6 +772,7 @@ def _up_to_date(spec: Path, out: Path, run_key: str) -> GenerateResult | None:
             return None
         if record.get("ownership") != "user" and sha256(data) != record.get("sha256"):
             return None
+    cachedir.touch(cache_dir)
     return GenerateResult(
         out=out,
         unchanged=sorted(files),

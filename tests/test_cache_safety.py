@@ -151,3 +151,42 @@ def test_an_unsafe_cache_folder_is_not_used(
     assert sorted(p.name for p in target.iterdir()) == [MODELS_CACHE]
     assert _tree(out) == _tree(reference)
     assert not generate(SPEC, out, check=True).drift
+
+
+def test_project_caches_unused_for_a_month_are_pruned_once_a_day(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from asyncgen import cachedir
+
+    root = cachedir.cache_root()
+    assert root is not None
+    now = time.time()
+    old, recent = (cachedir.project_dir(tmp_path / n)[0] for n in ("old", "recent"))
+    assert old is not None and recent is not None
+    (old / "models-cache.json").write_text("{}")
+    month = cachedir.PRUNE_AFTER_DAYS * 86400
+    os.utime(old, (now - month - 60, now - month - 60))
+    os.utime(recent, (now - month + 3600, now - month + 3600))
+    elsewhere = tmp_path / "not-ours"
+    elsewhere.mkdir()
+    (root / cachedir.PROJECTS / "link").symlink_to(elsewhere)  # never followed, never removed
+    os.utime(root / cachedir.PROJECTS / "link", (0, 0), follow_symlinks=False)
+    (root / cachedir.PROJECTS / cachedir._PRUNE_MARK).unlink(missing_ok=True)
+
+    assert cachedir.prune(now) == [f"projects/{old.name}"]
+    assert not old.exists() and recent.is_dir() and elsewhere.is_dir()
+    os.utime(recent, (now - month - 60, now - month - 60))
+    assert cachedir.prune(now + 3600) == []  # pruned less than a day ago
+    assert cachedir.prune(now + 86400 + 1) == [f"projects/{recent.name}"]
+
+
+def test_a_run_marks_its_project_cache_as_used(tmp_path: Path) -> None:
+    import os
+
+    out = tmp_path / "out"
+    generate(SPEC, out, formatter="ruff")
+    folder = project_cache(out)
+    os.utime(folder, (0, 0))
+    assert generate(SPEC, out, formatter="ruff").up_to_date  # the shortcut touches it too
+    assert folder.stat().st_mtime > 0
