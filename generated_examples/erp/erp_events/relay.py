@@ -37,7 +37,7 @@ import random
 import ssl
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -428,6 +428,11 @@ class Relay:
     batch per transaction, not one delivery. Claims leave out the subscriptions of
     endpoints whose queue is full.
 
+    Attempts are counted when a delivery is claimed (see ``Store.claim``): when the store fails
+    to record an outcome (the error is logged), the delivery is sent again once its lease
+    ends, as the next attempt of its schedule; one whose last attempt went unrecorded is
+    dead-lettered without being sent again.
+
     Leases: a delivery is sent only with at least ``DELIVERY_TIMEOUT`` + ``LEASE_MARGIN``
     seconds of its lease left; one that waited longer for its endpoint renews its lease
     first, and is dropped (logged) when another instance has taken it meanwhile. Every
@@ -741,6 +746,18 @@ class Relay:
     async def _deliver(self, due: Due) -> None:
         settings = self.settings
         try:
+            if due.attempts > len(settings.schedule):
+                # its last attempt (the schedule's end) was made, but that outcome could not be recorded
+                await self.store.dead_letter(
+                    replace(due, attempts=due.attempts - 1),
+                    f"gave up after {due.attempts} attempts (the outcome of the last one was never recorded)",
+                )
+                logger.warning(
+                    "dead-lettered %s after %d attempts, the last one unrecorded",
+                    due.webhook_id,
+                    due.attempts,
+                )
+                return
             if due.lease_until - time.time() < settings.delivery_timeout + LEASE_MARGIN:
                 # it waited for its endpoint: the attempt and its record must end within the lease
                 renewed = await self.store.renew(due, settings.lease)
@@ -769,8 +786,12 @@ class Relay:
                 due.webhook_id,
             )
         except Exception:
+            # the store failed (most likely while recording the outcome): the attempt was counted when it
+            # was claimed, so the schedule still ends (dead letter) even if the store keeps failing here
             logger.exception(
-                "delivery %s failed unexpectedly; retried when its lease ends",
+                "the outcome of attempt %d of %s could not be recorded; sent again when its lease ends"
+                " (the attempt is counted)",
+                due.attempts + 1,
                 due.webhook_id,
             )
 

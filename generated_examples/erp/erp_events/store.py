@@ -124,7 +124,9 @@ class Due:
     event_id: str
     event_type: str
     subscription_id: str
-    attempts: int  # attempts made before this one
+    #: attempts made before this one (the store counts each claim as an attempt: one whose outcome
+    #: was never recorded - the relay died, the store failed - counts too; release() gives it back)
+    attempts: int
     url: str
     secrets: list[str]  # every valid secret (the newest first)
     body: bytes
@@ -237,7 +239,9 @@ class Store(ABC):
         Oldest due first; ``ordered``: only each subscription's oldest pending delivery;
         none of the subscriptions in ``exclude`` (the relay's endpoints that cannot take
         more now). One transaction per call (the relay claims in batches); concurrent
-        relays never get the same delivery while its lease runs.
+        relays never get the same delivery while its lease runs. Each claim counts as an
+        attempt (``Due.attempts`` is the count before it): an attempt whose outcome could not
+        be recorded is counted all the same, and the schedule still ends.
         """
 
     @abstractmethod
@@ -269,7 +273,8 @@ class Store(ABC):
 
     @abstractmethod
     async def release(self, dues: list[Due]) -> int:
-        """Give claimed deliveries back unattempted (any instance may claim them at once); how many were still held."""
+        """Give claimed deliveries back unattempted (any instance may claim them at once, and their claim's
+        attempt is not counted); how many were still held."""
 
     @abstractmethod
     async def disable(self, sub_id: str, reason: str) -> None: ...
@@ -385,7 +390,7 @@ class SqlStore(Store):
         counts = await self._write(
             [
                 (
-                    f"UPDATE deliveries SET lease_until = NULL WHERE {OWNED}",
+                    f"UPDATE deliveries SET lease_until = NULL, attempts = attempts - 1 WHERE {OWNED}",
                     (d.id, d.lease_until),
                 )
                 for d in dues
@@ -764,8 +769,9 @@ class SqliteStore(SqlStore):
                 (now, now, *excluded, limit),
             ).fetchall()
             if rows:
+                # the attempt is counted here, when it is claimed: counted even if its outcome is never recorded
                 db.executemany(
-                    "UPDATE deliveries SET lease_until = ? WHERE id = ?",
+                    "UPDATE deliveries SET lease_until = ?, attempts = attempts + 1 WHERE id = ?",
                     [(until, r["id"]) for r in rows],
                 )
             bodies: dict[
@@ -862,7 +868,7 @@ class SqliteStore(SqlStore):
             disable = row is not None and now - since >= disable_after
             release = "" if disable else " lease_until = NULL,"
             updated = db.execute(
-                f"UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?,{release} last_error = ?"
+                f"UPDATE deliveries SET next_attempt_at = ?,{release} last_error = ?"
                 f" WHERE {OWNED}",
                 (at, error[:2000], due.id, due.lease_until),
             ).rowcount

@@ -342,7 +342,7 @@ class PostgresStore(SqlStore):
             " WHERE d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)"
             f" AND s.status = 'active'{order_clause}"
             " ORDER BY d.next_attempt_at, d.id LIMIT ? FOR UPDATE OF d SKIP LOCKED)"
-            " UPDATE deliveries d SET lease_until = ? FROM picked, subscriptions s, events e"
+            " UPDATE deliveries d SET lease_until = ?, attempts = d.attempts + 1 FROM picked, subscriptions s, events e"
             " WHERE d.id = picked.id AND s.id = d.subscription_id AND e.id = d.event_id"
             " RETURNING d.id, d.webhook_id, d.event_id, d.subscription_id, d.attempts, d.next_attempt_at,"
             " s.url, s.secret, s.old_secret, s.old_secret_until, e.event_type, e.body, e.content_type",
@@ -361,7 +361,7 @@ class PostgresStore(SqlStore):
                     event_id=r["event_id"],
                     event_type=r["event_type"],
                     subscription_id=r["subscription_id"],
-                    attempts=r["attempts"],
+                    attempts=r["attempts"] - 1,  # counted by this claim
                     url=r["url"],
                     secrets=keys,
                     body=bytes(r["body"]),
@@ -434,7 +434,7 @@ class PostgresStore(SqlStore):
         await self._write(
             [
                 (
-                    f"UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?,{release} last_error = ?"
+                    f"UPDATE deliveries SET next_attempt_at = ?,{release} last_error = ?"
                     f" WHERE {OWNED}",
                     (at, error[:2000], due.id, due.lease_until),
                 ),

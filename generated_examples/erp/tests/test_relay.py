@@ -701,6 +701,52 @@ async def test_successes_the_store_failed_to_record_are_recorded_later_not_sent_
     assert (await harness.store.metrics())["deliveries_ok_total"] == 1
 
 
+async def test_attempts_are_counted_even_when_the_store_cannot_record_them(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, store_url: str, receiver: Receiver
+) -> None:
+    """The store fails whenever the relay records a failed attempt: the delivery is sent again only when
+    its lease ends (made to end here), each time as the schedule's next attempt, and dead-lettered at its
+    end; one whose last attempt went unrecorded is dead-lettered without being sent again."""
+    receiver.script["/down"] = [500] * 10
+    async with running(
+        tmp_path, monkeypatch, store_url=store_url, retry_schedule="0.05"
+    ) as h:
+        real_dead_letter, calls = (
+            h.store.dead_letter,
+            {"retry_later": 0, "dead_letter": 0},
+        )
+
+        async def retry_later(*args: Any, **kwargs: Any) -> bool:
+            calls["retry_later"] += 1
+            raise ConnectionError("the store is failing")
+
+        async def dead_letter(due: Due, error: str) -> None:
+            calls["dead_letter"] += 1
+            if calls["dead_letter"] == 1:
+                raise ConnectionError("the store is failing")
+            await real_dead_letter(due, error)
+
+        monkeypatch.setattr(h.store, "retry_later", retry_later)
+        monkeypatch.setattr(h.store, "dead_letter", dead_letter)
+        assert isinstance(h.store, SqlStore)
+        sub = await h.subscribe(receiver.base + "/down", [TYPE_A])
+        await h.publish({"n": 14})
+        for recorded in ("retry_later", "dead_letter", "dead_letter"):
+            count = calls[recorded]
+            await until(lambda r=recorded, c=count: calls[r] > c, f"a {recorded} call")  # type: ignore[misc]
+            await until(lambda: not h.relay._inflight, "the attempt to end")
+            if not await h.store.dead_letters(sub["id"]):
+                await h.store._write(
+                    [("UPDATE deliveries SET lease_until = 0", ())]
+                )  # the lease ends
+        [dead] = await h.store.dead_letters(sub["id"])
+        assert dead.attempts == 2 and "never recorded" in dead.last_error
+        assert (
+            len(receiver.bodies("/down")) == 2
+        )  # the schedule's two attempts, no third
+        assert await h.store.pending() == 0
+
+
 def test_an_endpoint_is_its_host_and_port() -> None:
     key = relay_module.endpoint_key
     assert (
@@ -891,6 +937,10 @@ async def test_store_a_lapsed_lease_is_claimed_again_with_the_same_webhook_id(
             held.webhook_id,
             b'{"n":1}',
         )
+        assert (held.attempts, again.attempts) == (
+            0,
+            1,
+        )  # the first claim counts, its outcome unrecorded
 
 
 async def test_store_a_redelivered_event_adds_nothing_even_after_it_was_delivered(
@@ -1133,7 +1183,9 @@ async def test_store_changes_need_the_lease_they_were_claimed_with(
         assert [d.subscription_id for d in only_b] == [b.id, b.id]
         assert await one.release(only_b) == 2 and await one.release(only_b) == 0
         held = await one.claim(10, 0.05, ordered=False)
-        assert len(held) == 4
+        assert len(held) == 4 and all(
+            d.attempts == 0 for d in held
+        )  # a release takes back its claim's count
         await asyncio.sleep(0.1)  # the first instance stalls: its leases lapse
         taken = await two.claim(10, 60.0, ordered=False)
         assert sorted(d.id for d in taken) == sorted(d.id for d in held)
