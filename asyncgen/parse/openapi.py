@@ -51,6 +51,7 @@ from asyncgen.parse.common import (
     tag_names,
     text,
 )
+from asyncgen.parse.dialect import plain
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 LOCATIONS = ("path", "query", "header", "cookie")
@@ -286,7 +287,7 @@ class _Parser:
             schema=self.ctx.schemas.get(entry.get("schema")),
             required=body.get("required") is True,
             description=text(body, "description"),
-            examples=tuple(examples),
+            examples=tuple(plain(e) for e in examples),  # data, never the spec's nodes
         )
 
     def _response(self, status: str, response: Any) -> HttpResponse:

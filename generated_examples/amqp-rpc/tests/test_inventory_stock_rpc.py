@@ -112,7 +112,10 @@ async def test_publish_send_stock_level_sends_example() -> None:
     got: list[bytes] = []
     content_types: list[str | None] = []
 
-    @broker.subscriber("example")
+    # not persistent, and held only by this test: gone after it (conftest collects it)
+    listener_sub = broker.subscriber("example", persistent=False)
+
+    @listener_sub
     async def listener(message: RabbitMessage) -> Any:
         got.append(message.body)
         content_types.append(message.content_type)

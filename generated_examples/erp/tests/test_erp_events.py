@@ -79,7 +79,12 @@ async def test_consume_receive_payment_received_payment_received_refuses_invalid
     monkeypatch.setattr(handlers, "on_receive_payment_received", spy, raising=False)
     dead: list[bytes] = []
 
-    @broker.subscriber("payments.payment.received.dlq")
+    # not persistent, and held only by this test: gone after it (conftest collects it)
+    dead_letters_sub = broker.subscriber(
+        "payments.payment.received.dlq", persistent=False
+    )
+
+    @dead_letters_sub
     async def dead_letters(message: KafkaMessage) -> None:
         dead.append(message.body)
 
@@ -97,7 +102,10 @@ async def test_publish_customer_changed_sends_example() -> None:
     got: list[bytes] = []
     content_types: list[str | None] = []
 
-    @broker.subscriber("erp.customer.changed")
+    # not persistent, and held only by this test: gone after it (conftest collects it)
+    listener_sub = broker.subscriber("erp.customer.changed", persistent=False)
+
+    @listener_sub
     async def listener(message: KafkaMessage) -> Any:
         got.append(message.body)
         content_types.append(message.content_type)
@@ -187,7 +195,10 @@ async def test_publish_order_created_sends_example() -> None:
     got: list[bytes] = []
     content_types: list[str | None] = []
 
-    @broker.subscriber("erp.order.created")
+    # not persistent, and held only by this test: gone after it (conftest collects it)
+    listener_sub = broker.subscriber("erp.order.created", persistent=False)
+
+    @listener_sub
     async def listener(message: KafkaMessage) -> Any:
         got.append(message.body)
         content_types.append(message.content_type)
@@ -285,7 +296,10 @@ async def test_publish_order_status_changed_sends_example() -> None:
     got: list[bytes] = []
     content_types: list[str | None] = []
 
-    @broker.subscriber("erp.order.status-changed")
+    # not persistent, and held only by this test: gone after it (conftest collects it)
+    listener_sub = broker.subscriber("erp.order.status-changed", persistent=False)
+
+    @listener_sub
     async def listener(message: KafkaMessage) -> Any:
         got.append(message.body)
         content_types.append(message.content_type)
@@ -339,7 +353,10 @@ async def test_publish_invoice_issued_sends_example() -> None:
     got: list[bytes] = []
     content_types: list[str | None] = []
 
-    @broker.subscriber("erp.invoice.issued")
+    # not persistent, and held only by this test: gone after it (conftest collects it)
+    listener_sub = broker.subscriber("erp.invoice.issued", persistent=False)
+
+    @listener_sub
     async def listener(message: KafkaMessage) -> Any:
         got.append(message.body)
         content_types.append(message.content_type)

@@ -94,7 +94,10 @@ async def test_publish_request_shipment_confluent_wire_format(
 ) -> None:
     got: list[bytes] = []
 
-    @broker.subscriber("shop.shipments.requested")
+    # not persistent, and held only by this test: gone after it (conftest collects it)
+    listener_sub = broker.subscriber("shop.shipments.requested", persistent=False)
+
+    @listener_sub
     async def listener(message: KafkaMessage) -> None:
         got.append(message.body)
 

@@ -89,7 +89,10 @@ async def test_consume_fulfil_order_order_placed_refuses_invalid(
     monkeypatch.setattr(handlers, "on_fulfil_order", spy, raising=False)
     dead: list[bytes] = []
 
-    @broker.subscriber("shop.orders.placed.dlq")
+    # not persistent, and held only by this test: gone after it (conftest collects it)
+    dead_letters_sub = broker.subscriber("shop.orders.placed.dlq", persistent=False)
+
+    @dead_letters_sub
     async def dead_letters(message: KafkaMessage) -> None:
         dead.append(message.body)
 
@@ -107,7 +110,10 @@ async def test_publish_request_shipment_sends_example() -> None:
     got: list[bytes] = []
     content_types: list[str | None] = []
 
-    @broker.subscriber("shop.shipments.requested")
+    # not persistent, and held only by this test: gone after it (conftest collects it)
+    listener_sub = broker.subscriber("shop.shipments.requested", persistent=False)
+
+    @listener_sub
     async def listener(message: KafkaMessage) -> Any:
         got.append(message.body)
         content_types.append(message.content_type)

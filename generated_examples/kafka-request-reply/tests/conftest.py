@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+from collections.abc import Iterator
 
 import pytest
+from price_quotes.broker import broker
 
 
 @pytest.fixture(autouse=True)
 def _log_level(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="price_quotes")
+
+
+@pytest.fixture(autouse=True)
+def _tests_own_subscribers_removed() -> Iterator[None]:
+    """A test's own subscribers (its spies) are not persistent and only the test holds them: the
+    broker keeps them weakly, so collecting the garbage after the test removes them, and none of
+    them answers or records in a later test. Only after tests that added one (the count grew).
+    """
+    before = len(broker.subscribers)
+    yield
+    if len(broker.subscribers) > before:
+        gc.collect()

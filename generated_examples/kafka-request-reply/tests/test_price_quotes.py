@@ -95,7 +95,10 @@ async def test_consume_answer_quote_request_quote_request_refuses_invalid(
     monkeypatch.setattr(handlers, "on_answer_quote_request", spy, raising=False)
     dead: list[bytes] = []
 
-    @broker.subscriber("pricing.quote.requests.dlq")
+    # not persistent, and held only by this test: gone after it (conftest collects it)
+    dead_letters_sub = broker.subscriber("pricing.quote.requests.dlq", persistent=False)
+
+    @dead_letters_sub
     async def dead_letters(message: KafkaMessage) -> None:
         dead.append(message.body)
 

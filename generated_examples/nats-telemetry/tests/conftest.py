@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+from collections.abc import Iterator
 
 import pytest
 from telemetry_ingest.broker import broker
@@ -23,3 +25,15 @@ def _publishers_unfaked(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     # they publish through the broker's producer, which the test broker replaces
     monkeypatch.setattr(type(broker), "publishers", property(lambda self: []))
+
+
+@pytest.fixture(autouse=True)
+def _tests_own_subscribers_removed() -> Iterator[None]:
+    """A test's own subscribers (its spies) are not persistent and only the test holds them: the
+    broker keeps them weakly, so collecting the garbage after the test removes them, and none of
+    them answers or records in a later test. Only after tests that added one (the count grew).
+    """
+    before = len(broker.subscribers)
+    yield
+    if len(broker.subscribers) > before:
+        gc.collect()

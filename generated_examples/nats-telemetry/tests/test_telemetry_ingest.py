@@ -94,7 +94,10 @@ async def test_publish_raise_alert_sends_example() -> None:
     got: list[bytes] = []
     content_types: list[str | None] = []
 
-    @broker.subscriber("telemetry.{site_id}.alerts")
+    # not persistent, and held only by this test: gone after it (conftest collects it)
+    listener_sub = broker.subscriber("telemetry.{site_id}.alerts", persistent=False)
+
+    @listener_sub
     async def listener(message: NatsMessage) -> Any:
         got.append(message.body)
         content_types.append(message.content_type)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+from collections.abc import Iterator
 
 import pytest
 from faststream.redis.testing import PEL, PELKey
@@ -38,3 +40,15 @@ def _raw_format_pel(monkeypatch: pytest.MonkeyPatch) -> None:
         self.entries.pop(correlation_id, None)
 
     monkeypatch.setattr(PEL, "_remove", remove)
+
+
+@pytest.fixture(autouse=True)
+def _tests_own_subscribers_removed() -> Iterator[None]:
+    """A test's own subscribers (its spies) are not persistent and only the test holds them: the
+    broker keeps them weakly, so collecting the garbage after the test removes them, and none of
+    them answers or records in a later test. Only after tests that added one (the count grew).
+    """
+    before = len(broker.subscribers)
+    yield
+    if len(broker.subscribers) > before:
+        gc.collect()

@@ -94,7 +94,10 @@ async def test_publish_user_notification_sends_example() -> None:
     got: list[bytes] = []
     content_types: list[str | None] = []
 
-    @broker.subscriber("notifications.user.{user_id}")
+    # not persistent, and held only by this test: gone after it (conftest collects it)
+    listener_sub = broker.subscriber("notifications.user.{user_id}", persistent=False)
+
+    @listener_sub
     async def listener(message: RedisMessage) -> Any:
         got.append(message.body)
         content_types.append(message.content_type)

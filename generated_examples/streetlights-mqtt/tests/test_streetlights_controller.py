@@ -90,9 +90,14 @@ async def test_publish_turn_on_sends_example() -> None:
     got: list[bytes] = []
     content_types: list[str | None] = []
 
-    @broker.subscriber(
-        "smartylighting/streetlights/1/0/action/{streetlight_id}/turn/on", qos=QoS(1)
+    # not persistent, and held only by this test: gone after it (conftest collects it)
+    listener_sub = broker.subscriber(
+        "smartylighting/streetlights/1/0/action/{streetlight_id}/turn/on",
+        qos=QoS(1),
+        persistent=False,
     )
+
+    @listener_sub
     async def listener(message: MQTTMessage) -> Any:
         got.append(message.body)
         content_types.append(message.content_type)
@@ -130,9 +135,14 @@ async def test_publish_turn_off_sends_example() -> None:
     got: list[bytes] = []
     content_types: list[str | None] = []
 
-    @broker.subscriber(
-        "smartylighting/streetlights/1/0/action/{streetlight_id}/turn/off", qos=QoS(1)
+    # not persistent, and held only by this test: gone after it (conftest collects it)
+    listener_sub = broker.subscriber(
+        "smartylighting/streetlights/1/0/action/{streetlight_id}/turn/off",
+        qos=QoS(1),
+        persistent=False,
     )
+
+    @listener_sub
     async def listener(message: MQTTMessage) -> Any:
         got.append(message.body)
         content_types.append(message.content_type)
@@ -170,9 +180,14 @@ async def test_publish_dim_light_sends_example() -> None:
     got: list[bytes] = []
     content_types: list[str | None] = []
 
-    @broker.subscriber(
-        "smartylighting/streetlights/1/0/action/{streetlight_id}/dim", qos=QoS(1)
+    # not persistent, and held only by this test: gone after it (conftest collects it)
+    listener_sub = broker.subscriber(
+        "smartylighting/streetlights/1/0/action/{streetlight_id}/dim",
+        qos=QoS(1),
+        persistent=False,
     )
+
+    @listener_sub
     async def listener(message: MQTTMessage) -> Any:
         got.append(message.body)
         content_types.append(message.content_type)
