@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 
 def run(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -20,3 +22,14 @@ def run(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.Complete
 def run_python(out: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """This interpreter with ``args`` inside the generated project ``out``."""
     return run([sys.executable, *args], out, timeout)
+
+
+def generate_service(data: Mapping[str, Any], name: str, out: Path) -> str:
+    """Generate the app of spec ``data`` (as if read from a file ``name``) into ``out``; its package."""
+    from asyncgen.generate import generate_from_api
+    from asyncgen.load import load_data
+    from asyncgen.parse import parse
+
+    api = parse(load_data(dict(data), name))
+    generate_from_api(api, out, role="app", params={})
+    return api.package

@@ -15,13 +15,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from project_support import run_python
+from project_support import generate_service, run_python
 
 pytest.importorskip("faststream")
 
-from asyncgen.generate import generate_from_api
-from asyncgen.load import load_data
-from asyncgen.parse import parse
 
 SPEC = {
     "asyncapi": "3.0.0",
@@ -194,7 +191,6 @@ GUARD = textwrap.dedent(
 
 def test_a_payload_that_breaks_the_schema_never_leaves(tmp_path: Path) -> None:
     out = tmp_path / "svc"
-    api = parse(load_data(SPEC, "orders.yaml"))
-    generate_from_api(api, out, role="app", params={})
-    proc = run_python(out, "-W", "error", "-c", GUARD, api.package, timeout=120)
+    package = generate_service(SPEC, "orders.yaml", out)
+    proc = run_python(out, "-W", "error", "-c", GUARD, package, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip().startswith("ok "), proc.stdout + proc.stderr

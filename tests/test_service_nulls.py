@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from project_support import run_python
+from project_support import generate_service, run_python
 
 from asyncgen.schemas import admits_null, not_null_fields
 
@@ -155,17 +155,12 @@ SCRIPT = textwrap.dedent(
 
 def test_null_only_where_the_schema_allows_it(tmp_path: Path) -> None:
     pytest.importorskip("faststream")
-    from asyncgen.generate import generate_from_api
-    from asyncgen.load import load_data
-    from asyncgen.parse import parse
-
     out = tmp_path / "svc"
-    api = parse(load_data(SPEC, "parcels.yaml"))
-    generate_from_api(api, out, role="app", params={})
-    models = (out / api.package / "models.py").read_text()
+    package = generate_service(SPEC, "parcels.yaml", out)
+    models = (out / package / "models.py").read_text()
     assert "note: Annotated[str | None, Field(exclude_if=lambda v: v is None)] = None" in models, models
     assert "label: str | None = None" in models, models
-    proc = run_python(out, "-W", "error", "-c", SCRIPT, api.package, timeout=120)
+    proc = run_python(out, "-W", "error", "-c", SCRIPT, package, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stdout + proc.stderr
 
 
@@ -286,15 +281,10 @@ TWO_TYPES_SCRIPT = textwrap.dedent(
 
 def test_each_message_of_an_operation_is_sent_with_its_content_type(tmp_path: Path) -> None:
     pytest.importorskip("faststream")
-    from asyncgen.generate import generate_from_api
-    from asyncgen.load import load_data
-    from asyncgen.parse import parse
-
     out = tmp_path / "svc"
-    api = parse(load_data(TWO_TYPES, "mixed.yaml"))
-    generate_from_api(api, out, role="app", params={})
-    proc = run_python(out, "-W", "error", "-c", TWO_TYPES_SCRIPT, api.package, timeout=120)
+    package = generate_service(TWO_TYPES, "mixed.yaml", out)
+    proc = run_python(out, "-W", "error", "-c", TWO_TYPES_SCRIPT, package, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stdout + proc.stderr
     # the producer picks the content type by payload class: a conditional mypy --strict accepts
-    mypy = run_python(out, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null", api.package)
+    mypy = run_python(out, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null", package)
     assert mypy.returncode == 0, mypy.stdout + mypy.stderr
