@@ -31,47 +31,122 @@ from asyncgen.errors import Location, join_pointer
 
 
 class MapNode(dict[str, Any]):
-    """A mapping from a spec file. ``loc`` is where it starts."""
+    """A mapping from a spec file. ``loc`` is where it starts.
 
-    __slots__ = ("key_locs", "loc", "ref", "ref_target")
+    Locations are kept compact until someone asks for them: the composer
+    (:mod:`asyncgen.yaml12`) stores the parser's position marks, and ``loc``,
+    ``key_loc()`` and ``key_locs`` build the :class:`Location` objects on first
+    use (equal to eagerly built ones). Read and write them only through these
+    accessors, never the underscored slots.
+    """
+
+    __slots__ = ("_keys", "_loc", "ref", "ref_target")
 
     def __init__(self, *args: Any, loc: Location | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.loc: Location = loc or Location("<memory>")
-        self.key_locs: dict[str, Location] = {}
+        self._loc: Any = loc or Location("<memory>")
+        #: key -> Location, or a parser mark (``.line``/``.column``, 0-based) built on demand
+        self._keys: dict[str, Any] = {}
         #: the ``$ref`` string this node was reached through first (resolved graph only)
         self.ref: str | None = None
         #: for merged ref+siblings nodes: the node the ref pointed to
         self.ref_target: MapNode | None = None
 
+    @property
+    def loc(self) -> Location:
+        loc = self._loc
+        if type(loc) is not Location:  # (file, mark, pointer) from the composer
+            loc = self._loc = Location(loc[0], loc[1].line + 1, loc[1].column + 1, loc[2])
+        return loc
+
+    @loc.setter
+    def loc(self, value: Location) -> None:
+        self._loc = value
+
+    @property
+    def key_locs(self) -> dict[str, Location]:
+        """Every key's location (a live dict: writing to it sets a key's location)."""
+        keys = self._keys
+        pending = [(key, found) for key, found in keys.items() if type(found) is not Location]
+        if pending:
+            loc = self.loc
+            for key, mark in pending:
+                keys[key] = Location(loc.file, mark.line + 1, mark.column + 1, loc.pointer + "/" + _esc(key))
+        return keys
+
+    @key_locs.setter
+    def key_locs(self, value: dict[str, Location]) -> None:
+        self._keys = value
+
     def key_loc(self, key: str) -> Location:
         """Location of ``key`` inside this mapping (falls back to the mapping's own)."""
-        found = self.key_locs.get(key)
+        found = self._keys.get(key)
         if found is not None:
+            if type(found) is not Location:
+                loc = self.loc
+                found = Location(loc.file, found.line + 1, found.column + 1, loc.pointer + "/" + _esc(key))
             return found
-        return Location(self.loc.file, self.loc.line, self.loc.column, join_pointer(self.loc.pointer, key))
+        loc = self.loc
+        return Location(loc.file, loc.line, loc.column, join_pointer(loc.pointer, key))
 
     def __reduce__(self) -> Any:  # pickling/copy as a plain dict is never what we want
         return (dict, (dict(self),))
 
 
 class SeqNode(list[Any]):
-    """A sequence from a spec file. ``loc`` is where it starts."""
+    """A sequence from a spec file. ``loc`` is where it starts (built lazily, like MapNode's)."""
 
-    __slots__ = ("item_locs", "loc")
+    __slots__ = ("_items", "_loc")
 
     def __init__(self, *args: Any, loc: Location | None = None) -> None:
         super().__init__(*args)
-        self.loc: Location = loc or Location("<memory>")
-        self.item_locs: list[Location] = []
+        self._loc: Any = loc or Location("<memory>")
+        #: Locations, or parser marks built on demand (see MapNode)
+        self._items: list[Any] = []
+
+    @property
+    def loc(self) -> Location:
+        loc = self._loc
+        if type(loc) is not Location:
+            loc = self._loc = Location(loc[0], loc[1].line + 1, loc[1].column + 1, loc[2])
+        return loc
+
+    @loc.setter
+    def loc(self, value: Location) -> None:
+        self._loc = value
+
+    @property
+    def item_locs(self) -> list[Location]:
+        """Every item's location (a live list)."""
+        items = self._items
+        for index, found in enumerate(items):
+            if type(found) is not Location:
+                items[index] = self._item_loc(index, found)
+        return items
+
+    @item_locs.setter
+    def item_locs(self, value: list[Location]) -> None:
+        self._items = value
+
+    def _item_loc(self, index: int, mark: Any) -> Location:
+        loc = self.loc
+        return Location(loc.file, mark.line + 1, mark.column + 1, f"{loc.pointer}/{index}")
 
     def item_loc(self, index: int) -> Location:
-        if 0 <= index < len(self.item_locs):
-            return self.item_locs[index]
+        items = self._items
+        if 0 <= index < len(items):
+            found = items[index]
+            return found if type(found) is Location else self._item_loc(index, found)
         return Location(self.loc.file, self.loc.line, self.loc.column, join_pointer(self.loc.pointer, index))
 
     def __reduce__(self) -> Any:
         return (list, (list(self),))
+
+
+def _esc(part: str) -> str:
+    if "~" in part or "/" in part:
+        return part.replace("~", "~0").replace("/", "~1")
+    return part
 
 
 def loc_of(node: Any, fallback: Location) -> Location:

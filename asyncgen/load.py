@@ -269,25 +269,31 @@ class _Loader:
                 return tree
         stack: list[Any] = [root]
         seen: set[int] = set()
+        follow = self.follow
         while stack:  # depth first, in document order (so errors and node.ref follow the text)
             node = stack.pop()
             if id(node) in seen:
                 continue
             seen.add(id(node))
-            items = list(node.items()) if type(node) is MapNode else list(enumerate(node))
             todo: list[Any] = []
-            for key, value in items:
-                child = value
-                if _is_ref(value):
-                    child = self.follow(value)
+            # replacing the value of an existing key while iterating is safe (the size stays)
+            for key, value in node.items() if type(node) is MapNode else enumerate(node):
+                kind = type(value)
+                if kind is MapNode:
+                    if not isinstance(value.get("$ref"), str):
+                        todo.append(value)
+                        continue
+                    child = follow(value)
                     if child is _FAILED:
                         continue
                     node[key] = child
                     target = getattr(child, "ref_target", None)
                     if target is not None:
                         todo.append(target)  # a merged node: its target is part of the graph too
-                if isinstance(child, MapNode | SeqNode):
-                    todo.append(child)
+                    if isinstance(child, MapNode | SeqNode):
+                        todo.append(child)
+                elif kind is SeqNode:
+                    todo.append(value)
             stack.extend(child for child in reversed(todo) if id(child) not in seen)
         return root
 
@@ -576,7 +582,7 @@ def _cache_key(real: str, url: str | None) -> str:
 
 
 def _key_pos(node: MapNode) -> tuple[int, int]:
-    loc = node.key_locs.get("$ref", node.loc)
+    loc = node.key_loc("$ref")  # (the mapping's own line and column if it has no location for the key)
     return loc.line, loc.column
 
 

@@ -207,29 +207,32 @@ def copy_tree(root: MapNode) -> tuple[MapNode, list[Any]]:
     Much cheaper than :func:`wrap_data`: no pointers recomputed, no checks (the
     tree passed them when it was composed). Returns the copy and its containers.
     """
-    copies: dict[int, Any] = {}
-    containers: list[Any] = []
-
-    def shallow(node: Any) -> Any:
-        if type(node) is MapNode:
-            new: Any = MapNode(node, loc=node.loc)
-            new.key_locs = node.key_locs.copy()
-        else:
-            new = SeqNode(node, loc=node.loc)
-            new.item_locs = node.item_locs.copy()
-        copies[id(node)] = new
-        containers.append(new)
-        return new
-
-    top = shallow(root)
+    new_map, new_seq = dict.__new__, list.__new__
+    top: Any = new_map(MapNode)
+    top.update(root)
+    top._keys, top._loc, top.ref, top.ref_target = root._keys.copy(), root._loc, None, None
+    copies: dict[int, Any] = {id(root): top}
+    containers: list[Any] = [top]
     stack = [top]
     while stack:
         node = stack.pop()
         for key, value in node.items() if type(node) is MapNode else enumerate(node):
-            if type(value) is MapNode or type(value) is SeqNode:
+            kind = type(value)
+            if kind is MapNode or kind is SeqNode:
                 copy = copies.get(id(value))
                 if copy is None:
-                    copy = shallow(value)
+                    # the node's own slots, copied as they are (locations may still be unbuilt marks)
+                    if kind is MapNode:
+                        copy = new_map(MapNode)
+                        copy.update(value)
+                        copy._keys, copy.ref, copy.ref_target = value._keys.copy(), None, None
+                    else:
+                        copy = new_seq(SeqNode)
+                        copy.extend(value)
+                        copy._items = value._items.copy()
+                    copy._loc = value._loc
+                    copies[id(value)] = copy
+                    containers.append(copy)
                     stack.append(copy)
                 node[key] = copy
     return top, containers

@@ -122,6 +122,10 @@ def _tagged(value: str, tag: str) -> tuple[Any, str | None]:
     return value, f"unsupported YAML tag {short_tag(tag)!r}"
 
 
+_CORE_HINT = "only YAML 1.2 core schema tags are allowed"
+_MAP_TAG, _SEQ_TAG = _CORE + "map", _CORE + "seq"
+
+
 def _esc(part: str) -> str:
     if "~" in part or "/" in part:
         return part.replace("~", "~0").replace("/", "~1")
@@ -139,19 +143,6 @@ class Parsed:
     has_refs: bool = False
 
 
-class _Frame:
-    __slots__ = ("anchor", "key", "key_loc", "key_plain", "node", "pointer", "start_count")
-
-    def __init__(self, node: Any, pointer: str, anchor: str | None, start_count: int) -> None:
-        self.node = node
-        self.pointer = pointer
-        self.anchor = anchor
-        self.start_count = start_count
-        self.key: str | None = None
-        self.key_loc: Location | None = None
-        self.key_plain = False
-
-
 class _Composer:
     def __init__(
         self, parser: Any, file: str, max_depth: int, max_nodes: int, restore: dict[int, int] | None = None
@@ -162,7 +153,6 @@ class _Composer:
         self.file = file
         self.max_depth = max_depth
         self.max_nodes = max_nodes
-        self.count = 0
         #: anchor -> (node, expanded size, scalar key text or None)
         self.anchors: dict[str, tuple[Any, int, str | None]] = {}
         self.errors: list[SpecError] = []
@@ -198,85 +188,116 @@ class _Composer:
         return self.out
 
     def document(self) -> Any:
+        """The document's root value, composed in one pass over the parser's events.
+
+        The hot loop of loading: the innermost open container's state lives in
+        local variables (the enclosing ones' on ``stack``), and locations are
+        kept as the parser's marks, turned into :class:`Location` objects only
+        when someone asks (see :class:`~asyncgen.document.MapNode`).
+        """
         get = self.parser.get_event
-        stack: list[_Frame] = []
-        containers = self.out.containers
+        restore, file, anchors, errors, out = self.restore, self.file, self.anchors, self.errors, self.out
+        containers, merge_keys = out.containers, self.merge_keys
         max_depth, max_nodes = self.max_depth, self.max_nodes
         scalar_t, alias_t = yaml.ScalarEvent, yaml.AliasEvent
         map_t, seq_t = yaml.MappingStartEvent, yaml.SequenceStartEvent
+        map_end_t, seq_end_t = yaml.MappingEndEvent, yaml.SequenceEndEvent
+        new_map, new_seq = dict.__new__, list.__new__
+        special, numeric = _SPECIAL, "0123456789+-."
+        #: the enclosing containers' (node, is_map, pointer, locs, anchor, start count)
+        stack: list[tuple[Any, bool, str, Any, str | None, int]] = []
+        node: Any = None  # the innermost open container; None at the top level
+        is_map = False
+        pointer = ""  # node's JSON pointer
+        locs: Any = None  # node's key -> mark dict, or item marks list
+        anchor: str | None = None  # node's anchor
+        start = 0  # the count when node opened
+        key: Any = None  # the key (str) waiting for its value (mappings); None: a key comes next
+        key_mark: Any = None
+        key_plain = False
+        count = 0
         while True:
             event = get()
             etype = type(event)
-            top = stack[-1] if stack else None
-            # -- a mapping key ------------------------------------------------
-            if top is not None and top.key is None and type(top.node) is MapNode:
-                if etype is yaml.MappingEndEvent:
-                    value = self.close(stack.pop())
-                    if not stack:
-                        return value
-                    continue
+            # -- the end of the innermost container ------------------------------
+            if etype is map_end_t or etype is seq_end_t:
+                closed = node
+                if merge_keys and id(closed) in merge_keys:
+                    self.merge(closed)
+                if count > max_nodes:
+                    raise self.too_many(closed.loc)
+                if anchor is not None:
+                    anchors[anchor] = (closed, count - start + 1, None)
+                node, is_map, pointer, locs, anchor, start = stack.pop()
+                if node is None:
+                    return closed
+                continue
+            # -- a mapping key ----------------------------------------------------
+            if is_map and key is None:
                 if etype is scalar_t:
-                    key_text = event.value if self.restore is None else event.value.translate(self.restore)
-                    plain = event.implicit[0] and event.tag is None
-                    if event.tag is not None and event.tag != "!":
-                        key_value, problem = _tagged(key_text, event.tag)
+                    text = event.value
+                    if restore is not None:
+                        text = text.translate(restore)
+                    tag = event.tag
+                    plain = tag is None and event.implicit[0]
+                    if tag is not None and tag != "!":
+                        key_value, problem = _tagged(text, tag)
                         if problem:
-                            self.errors.append(
-                                self.fail(
-                                    problem,
-                                    event.start_mark,
-                                    hint="only YAML 1.2 core schema tags are allowed",
-                                )
-                            )
-                    else:
-                        key_value = resolve_plain(key_text) if plain else key_text
-                    if event.anchor is not None:
-                        self.anchors[event.anchor] = (key_value, 1, key_text)
-                elif etype is alias_t and event.anchor in self.anchors and self.anchors[event.anchor][2]:
-                    key_text, plain = self.anchors[event.anchor][2], False
+                            errors.append(self.fail(problem, event.start_mark, hint=_CORE_HINT))
+                        if event.anchor is not None:
+                            anchors[event.anchor] = (key_value, 1, text)
+                    elif event.anchor is not None:
+                        anchors[event.anchor] = (resolve_plain(text) if plain else text, 1, text)
                 else:
-                    raise self.fail(
-                        "complex mapping keys (a mapping or list used as a key) are not supported",
-                        event.start_mark,
-                        top.pointer,
-                        hint="keys must be plain strings or numbers",
-                    )
-                self.count += 1
-                key_loc = self.loc(event.start_mark, top.pointer + "/" + _esc(key_text))
-                if key_text in top.node:
-                    first = top.node.key_locs.get(key_text)
+                    found = anchors.get(event.anchor) if etype is alias_t else None
+                    if found is None or not found[2]:
+                        raise self.fail(
+                            "complex mapping keys (a mapping or list used as a key) are not supported",
+                            event.start_mark,
+                            pointer,
+                            hint="keys must be plain strings or numbers",
+                        )
+                    text, plain = found[2], False
+                count += 1
+                key_mark = event.start_mark
+                if text in node:
+                    first = node.key_loc(text) if text in locs else None
                     where = f"at line {first.line}:{first.column}" if first else "earlier"
-                    self.errors.append(
+                    errors.append(
                         SpecError(
-                            f"duplicate key {key_text!r} (first defined {where})",
-                            key_loc,
+                            f"duplicate key {text!r} (first defined {where})",
+                            self.loc(key_mark, pointer + "/" + _esc(text)),
                             hint="mapping keys must be unique; other tools would silently keep only one",
                         )
                     )
-                if key_text == "$ref":
-                    self.out.has_refs = True
-                top.key, top.key_loc, top.key_plain = key_text, key_loc, plain
+                if text == "$ref":
+                    out.has_refs = True
+                key, key_plain = text, plain
                 continue
-            # -- a value (or the end of a sequence) ---------------------------
+            # -- a value ----------------------------------------------------------
             if etype is scalar_t:
-                self.count += 1
-                text = event.value if self.restore is None else event.value.translate(self.restore)
-                if event.tag is None or event.tag == "!":
-                    value = resolve_plain(text) if event.implicit[0] and event.tag is None else text
+                count += 1
+                text = event.value
+                if restore is not None:
+                    text = text.translate(restore)
+                tag = event.tag
+                if tag is None:
+                    if event.implicit[0] and (text[:1] in numeric or text in special):
+                        value = resolve_plain(text)  # ("" is in every string: empty -> None)
+                    else:
+                        value = text
+                elif tag == "!":
+                    value = text
                 else:
-                    value, problem = _tagged(text, event.tag)
+                    value, problem = _tagged(text, tag)
                     if problem:
-                        self.errors.append(
-                            self.fail(
-                                problem, event.start_mark, hint="only YAML 1.2 core schema tags are allowed"
-                            )
-                        )
+                        errors.append(self.fail(problem, event.start_mark, hint=_CORE_HINT))
                 if event.anchor is not None:
-                    self.anchors[event.anchor] = (value, 1, text)
+                    anchors[event.anchor] = (value, 1, text)
             elif etype is alias_t:
-                found = self.anchors.get(event.anchor)
+                found = anchors.get(event.anchor)
                 if found is None:
-                    open_anchor = any(f.anchor == event.anchor for f in stack)
+                    open_anchor = anchor == event.anchor or any(f[4] == event.anchor for f in stack)
                     problem = (
                         "refers to a node that contains it"
                         if open_anchor
@@ -284,77 +305,76 @@ class _Composer:
                     )
                     raise self.fail(f"alias *{event.anchor} {problem}", event.start_mark)
                 value = found[0]
-                self.count += found[1]
+                count += found[1]
                 self.aliases = True
             elif etype is map_t or etype is seq_t:
-                self.count += 1
-                if len(stack) >= max_depth:
+                count += 1
+                mark = event.start_mark
+                if len(stack) >= max_depth:  # stack: the open containers (and the top level)
                     raise LimitError(  # no pointer: it would be hundreds of levels long
                         f"nesting deeper than {max_depth} levels",
-                        self.loc(event.start_mark, ""),
+                        self.loc(mark, ""),
                         hint="too deeply nested to be a spec (raise the limit if it is genuine)",
                     )
-                pointer = self.child_pointer(top)
-                node: Any = MapNode(loc=self.loc(event.start_mark, pointer)) if etype is map_t else None
                 if node is None:
-                    node = SeqNode(loc=self.loc(event.start_mark, pointer))
+                    child_pointer = ""
+                elif is_map:
+                    child_pointer = pointer + "/" + (key if "~" not in key and "/" not in key else _esc(key))
+                else:
+                    child_pointer = f"{pointer}/{len(node)}"
+                child: Any
+                child_locs: Any
+                if etype is map_t:
+                    child = new_map(MapNode)
+                    child._keys = child_locs = {}
+                    child.ref = child.ref_target = None
+                else:
+                    child = new_seq(SeqNode)
+                    child._items = child_locs = []
+                child._loc = (file, mark, child_pointer)
                 tag = event.tag
-                if tag is not None and tag != "!" and tag != _CORE + ("map" if etype is map_t else "seq"):
-                    self.errors.append(
+                if tag is not None and tag not in ("!", _MAP_TAG if etype is map_t else _SEQ_TAG):
+                    errors.append(
                         self.fail(
-                            f"unsupported YAML tag {short_tag(tag)!r}",
-                            event.start_mark,
-                            pointer,
-                            hint="only YAML 1.2 core schema tags are allowed",
+                            f"unsupported YAML tag {short_tag(tag)!r}", mark, child_pointer, hint=_CORE_HINT
                         )
                     )
-                containers.append(node)
-                if top is not None:
-                    self.attach(top, node, event.start_mark)
-                stack.append(_Frame(node, pointer, event.anchor, self.count))
-                continue
-            elif etype is yaml.SequenceEndEvent:
-                value = self.close(stack.pop())
-                if not stack:
-                    return value
+                containers.append(child)
+                if node is not None:
+                    if is_map:
+                        if key_plain and key == "<<":
+                            merge_keys.add(id(node))
+                        node[key] = child
+                        locs[key] = key_mark
+                        key = None
+                    else:
+                        locs.append(mark)
+                        node.append(child)
+                stack.append((node, is_map, pointer, locs, anchor, start))
+                node, is_map, pointer, locs, anchor, start = (
+                    child,
+                    etype is map_t,
+                    child_pointer,
+                    child_locs,
+                    event.anchor,
+                    count,
+                )
                 continue
             else:  # pragma: no cover - the parser guarantees the grammar
                 raise self.fail(f"unexpected YAML event {etype.__name__}", event.start_mark)
-            if self.count > max_nodes:
+            if count > max_nodes:
                 raise self.too_many(self.loc(event.start_mark, ""))
-            if top is None:
+            if node is None:
                 return value
-            self.attach(top, value, event.start_mark)
-
-    def child_pointer(self, top: _Frame | None) -> str:
-        if top is None:
-            return ""
-        if top.key is not None:
-            return top.pointer + "/" + _esc(top.key)
-        return f"{top.pointer}/{len(top.node)}"
-
-    def attach(self, top: _Frame, value: Any, mark: Any) -> None:
-        node = top.node
-        if top.key is not None:
-            key = top.key
-            if key == "<<" and top.key_plain:
-                self.merge_keys.add(id(node))
-            node[key] = value
-            node.key_locs[key] = top.key_loc
-            top.key = None
-        else:
-            node.item_locs.append(self.loc(mark, f"{top.pointer}/{len(node)}"))
-            node.append(value)
-
-    def close(self, frame: _Frame) -> Any:
-        node = frame.node
-        if id(node) in self.merge_keys:
-            self.merge(node)
-        if self.count > self.max_nodes:
-            raise self.too_many(node.loc)
-        if frame.anchor is not None:
-            self.anchors[frame.anchor] = (node, self.count - frame.start_count + 1, None)
-        return node
+            if is_map:
+                if key_plain and key == "<<":
+                    merge_keys.add(id(node))
+                node[key] = value
+                locs[key] = key_mark
+                key = None
+            else:
+                locs.append(event.start_mark)
+                node.append(value)
 
     def too_many(self, where: Location) -> SpecError:
         if self.aliases:
@@ -440,7 +460,7 @@ def compose(text: str, file: str, *, max_depth: int, max_nodes: int) -> Parsed:
     (one character each: positions do not move) and restored in every scalar.
     """
     restore = None
-    if _BREAKS_RE.search(text) and not any(chr(c) in text for c in _RESTORE_11):
+    if not text.isascii() and _BREAKS_RE.search(text) and not any(chr(c) in text for c in _RESTORE_11):
         text, restore = text.translate(_BREAKS_11), _RESTORE_11
     parser = _CParser(text) if _CParser is not None else _PyParser(text)
     try:

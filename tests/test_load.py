@@ -15,7 +15,8 @@ from conftest import ADEO_PREFIXES, corpus_load_options, require_shared
 
 from asyncgen import yaml12
 from asyncgen.document import Document, LoadOptions, MapNode, SeqNode
-from asyncgen.errors import SpecError, SpecErrors
+from asyncgen.errors import Location, SpecError, SpecErrors
+from asyncgen.jsonpos import parse_json
 from asyncgen.load import load, load_data
 
 load_module = importlib.import_module("asyncgen.load")
@@ -251,6 +252,70 @@ def test_locations_of_nodes_keys_and_items(tmp_path: Path) -> None:
     ]
     assert tags[0].loc.pointer == "/channels/user~1signedup/tags/0"
     assert doc.root.loc.file == str(tmp_path / "spec.yaml")
+
+
+def _every_location(node: Any, seen: set[int] | None = None) -> list[Any]:
+    """Every location a tree reports, through each accessor, in a fixed order."""
+    seen = set() if seen is None else seen
+    if id(node) in seen or not isinstance(node, MapNode | SeqNode):
+        return []
+    seen.add(id(node))
+    found: list[Any] = [node.loc]
+    if isinstance(node, MapNode):
+        found += [(key, node.key_loc(key)) for key in node]  # one key at a time first...
+        found.append(dict(node.key_locs))  # ...then all of them
+        children = list(node.values())
+    else:
+        found += [node.item_loc(index) for index in range(len(node) + 1)]
+        found.append(list(node.item_locs))
+        children = list(node)
+    for child in children:
+        found += _every_location(child, seen)
+    return found
+
+
+def test_locations_built_on_demand_equal_the_json_parsers(tmp_path: Path) -> None:
+    """The YAML composer keeps marks and builds Locations when asked; the JSON parser builds them at once."""
+    text = (
+        '{"asyncapi": "3.0.0", "paths": {"/a/{id}": {"x~y": [1, {"k": [[], {}]}, "s"]}},\n'
+        '  "list": [\n    {"$ref": "#/paths"}, 2, {"a/b": {"c": null}}],\n  "": {"": 1}}'
+    )
+    path = write(tmp_path / "spec.json", text)
+    composed = yaml12.compose(text, str(path), max_depth=50, max_nodes=1000)
+    strict = parse_json(text, str(path), max_depth=50, max_nodes=1000)
+    assert composed.root == strict.root
+    assert _every_location(composed.root) == _every_location(strict.root)
+    locations = _every_location(composed.root)
+    assert ("x~y", Location(str(path), 1, 45, "/paths/~1a~1{id}/x~0y")) in locations
+    assert Location(str(path), 3, 37, "/list/2/a~1b") in locations  # a mapping in a list
+    # the resolved copy (Document.root) reports the same locations as Document.raw
+    doc = load(path)
+    assert _every_location(doc.raw["paths"]) == _every_location(doc.root["paths"])
+    assert doc.raw["list"].item_locs == doc.root["list"].item_locs
+
+
+def test_key_and_item_locations_can_be_written(tmp_path: Path) -> None:
+    doc = load_text(tmp_path, "asyncapi: 3.0.0\ninfo: {title: t}\ntags: [a]\n")
+    assert doc.root["info"].key_loc("title") == Location(str(tmp_path / "spec.yaml"), 2, 8, "/info/title")
+    info, tags = doc.root["info"], doc.root["tags"]
+    moved = Location("elsewhere.yaml", 9, 9, "/x")
+    info.key_locs["title"] = moved
+    assert info.key_loc("title") == moved
+    tags.item_locs[0] = moved
+    assert tags.item_loc(0) == moved
+    info.loc = moved
+    assert info.loc == moved
+    assert info.key_loc("other") == Location("elsewhere.yaml", 9, 9, "/x/other")
+
+
+def test_merge_key_locations_point_into_the_merged_mapping(tmp_path: Path) -> None:
+    doc = load_text(tmp_path, "asyncapi: 3.0.0\nbase: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n")
+    merged = doc.root["m"]
+    file = str(tmp_path / "spec.yaml")
+    assert merged == {"x": 1, "y": 3}
+    assert merged.key_loc("x") == Location(file, 2, 11, "/base/x")  # where the merged key is written
+    assert merged.key_loc("y") == Location(file, 5, 3, "/m/y")
+    assert set(merged.key_locs) == {"x", "y"}
 
 
 def test_relative_display_path_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
