@@ -242,6 +242,18 @@ class _Opaque(Exception):
     """A value the cache cannot key or keep: computed every time."""
 
 
+#: values _scan need not look into (exact types; floats are checked for NaN/inf)
+_JSON_LEAVES = frozenset({str, int, bool})
+
+
+def _def_token(ref: Any) -> str:
+    """The def name of a ``#/$defs/<one token>`` reference; :class:`_Opaque` for any other."""
+    token = ref[len(_DEFS_REF) :] if isinstance(ref, str) and ref.startswith(_DEFS_REF) else ""
+    if not token or "/" in token or "%" in token or "#" in token:
+        raise _Opaque
+    return token.replace("~1", "/").replace("~0", "~")
+
+
 def _scan(node: Any, refs: set[str]) -> None:
     """Check ``node`` is plain JSON data and collect the def names its ``$ref``s name (or _Opaque).
 
@@ -249,9 +261,22 @@ def _scan(node: Any, refs: set[str]) -> None:
     ``_resolve`` and jsonschema resolve to that def; nothing else may steer resolution.
     """
     stack = [node]
+    push = stack.append
     while stack:
         value = stack.pop()
-        if value is None or isinstance(value, (bool, int, str)):
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:
+            continue
+        if kind is dict:  # the common case, without the general checks' isinstance calls
+            for key, item in value.items():
+                if (type(key) is not str and not isinstance(key, str)) or key in _SCOPE_KEYWORDS:
+                    raise _Opaque
+                if key == "$ref":
+                    refs.add(_def_token(item))
+                if not (item is None or type(item) in _JSON_LEAVES):
+                    push(item)
+            continue
+        if isinstance(value, (bool, int, str)):
             continue
         if isinstance(value, float):
             if not math.isfinite(value):
@@ -261,12 +286,7 @@ def _scan(node: Any, refs: set[str]) -> None:
                 if not isinstance(key, str) or key in _SCOPE_KEYWORDS:
                     raise _Opaque
                 if key == "$ref":
-                    token = (
-                        item[len(_DEFS_REF) :] if isinstance(item, str) and item.startswith(_DEFS_REF) else ""
-                    )
-                    if not token or "/" in token or "%" in token or "#" in token:
-                        raise _Opaque
-                    refs.add(token.replace("~1", "/").replace("~0", "~"))
+                    refs.add(_def_token(item))
                 stack.append(item)
         elif isinstance(value, list):
             stack.extend(value)
@@ -291,6 +311,7 @@ class ExampleCache:
     def __init__(self, previous: Mapping[str, Any], engine: Mapping[str, str]) -> None:
         self.previous = previous
         self.engine = dict(engine)
+        self._engine_text = _text(self.engine)
         self.entries: dict[str, list[Any]] = {}
         self.hits = 0
         self._defs: Any = None
@@ -317,7 +338,7 @@ class ExampleCache:
         try:
             _scan(schema, refs)
             _scan(payloads, refs)
-            parts = [_text(self.engine), _text(schema), _text(payloads)]
+            parts = [self._engine_text, _text(schema), _text(payloads)]
         except (_Opaque, TypeError, ValueError):
             return None
         todo, reached = sorted(refs), set(refs)

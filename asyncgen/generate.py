@@ -392,19 +392,22 @@ def generate_from_api(
     fail_on_warning: bool = False,
     dcg_worker: DcgWorker | None = None,
     cache: bool = True,
+    loaded_set: TemplateSet | None = None,
 ) -> GenerateResult:
     """Generate ``out`` from an Api in memory; ``sources`` (path -> bytes) are copied to ``spec/``.
 
     ``run_key`` (from :func:`generate`) is recorded so the next identical run can skip everything.
     ``dcg_worker`` (:func:`asyncgen.dcgworker.start`): where dcg runs, if it must (same bytes).
     ``cache=False`` (or ``ASYNCGEN_NO_CACHE=1``): read and write no cache (same bytes, slower).
+    ``loaded_set``: ``load_set(template_set, templates_dir)``, when the caller loaded it already.
     Caches live in the user's private cache folder (:func:`asyncgen.cachedir.project_dir`),
     never in ``out``: what is in ``out`` comes from the repository, so it is never trusted.
     """
     out = Path(out)
     if role not in ROLES:
         raise GenerationError(f"role {role!r} is not one of: {', '.join(ROLES)}")
-    tset = load_set(template_set, templates_dir)
+    tset = loaded_set if loaded_set is not None else load_set(template_set, templates_dir)
+    fingerprint = tset.fingerprint()  # every template file's bytes: read once per run
     extensions = run_extensions(Path(filters_file) if filters_file is not None else None)
     values = tset.resolve_params(*param_layers, ("the command line", params or {}))
     pkg = package or api.package
@@ -438,7 +441,7 @@ def generate_from_api(
     spec_files = spec_copies(sources or {})
     settings = {
         "asyncgen": __version__,  # recorded in the manifest: the version, not the code digest
-        "templates": tset.fingerprint(),
+        "templates": fingerprint,
         "params": values,
         "role": role,
         "server": server,
@@ -507,7 +510,7 @@ def generate_from_api(
         "run_key": run_key,
         "asyncgen_version": __version__,
         "template_set": tset.name,
-        "templates_sha256": tset.fingerprint(),
+        "templates_sha256": fingerprint,
         "params": values,
         "role": role,
         "server": server,
@@ -638,6 +641,7 @@ def generate(
             params=params, template_set=template_set, filters_file=filters_file,
             fail_on_warning=fail_on_warning, companions=companions, role=chosen_role,
             server=chosen_server, package=chosen_package, formatter=chosen_formatter, cache=cache,
+            tset=tset,
         )  # fmt: skip
 
 
@@ -663,6 +667,7 @@ def _generate(
     package: str | None,
     formatter: str,
     cache: bool,
+    tset: TemplateSet,
 ) -> GenerateResult:
     from asyncgen.load import load
     from asyncgen.parse import parse
@@ -713,6 +718,7 @@ def _generate(
         formatter=formatter,
         dcg_worker=worker,
         cache=cache,
+        loaded_set=tset,
     )
 
 

@@ -199,8 +199,22 @@ def _refs(node: Any, found: set[str]) -> None:
             _refs(value, found)
 
 
-def groups(schemas: Mapping[str, Any]) -> dict[str, int]:
-    """def name -> group number (connected components of the ``$ref`` graph, undirected)."""
+def def_refs(schemas: Mapping[str, Any]) -> dict[str, set[str]]:
+    """def name -> the def names its ``$ref``s name (:class:`_Refused` for any other reference)."""
+    out: dict[str, set[str]] = {}
+    for name, schema in schemas.items():
+        targets: set[str] = set()
+        _refs(schema, targets)
+        out[name] = targets
+    return out
+
+
+def groups(schemas: Mapping[str, Any], refs: Mapping[str, set[str]] | None = None) -> dict[str, int]:
+    """def name -> group number (connected components of the ``$ref`` graph, undirected).
+
+    ``refs``: :func:`def_refs` of ``schemas``, when already known.
+    """
+    refs = def_refs(schemas) if refs is None else refs
     parent = {name: name for name in schemas}
 
     def root(name: str) -> str:
@@ -209,10 +223,8 @@ def groups(schemas: Mapping[str, Any]) -> dict[str, int]:
             name = parent[name]
         return name
 
-    for name, schema in schemas.items():
-        targets: set[str] = set()
-        _refs(schema, targets)
-        for target in targets:
+    for name in schemas:
+        for target in refs[name]:
             if target not in parent:
                 raise _Refused(f"{name} refers to #/$defs/{target}, which does not exist")
             parent[root(target)] = root(name)
@@ -282,9 +294,16 @@ def _incremental(
     if [d[0] for d in previous["defs"]] != [d[0] for d in defs]:
         raise _Refused("schemas were added, removed or reordered")
     changed = [name for name, text in defs if old_texts[name] != text]
-    old_schemas = {name: json.loads(text) for name, text in old_texts.items()}
+    changed_set = set(changed)
     new_schemas: Mapping[str, Any] = document["$defs"]
-    old_groups, new_groups = groups(old_schemas), groups(new_schemas)
+    # for the groups: a def whose JSON text is the same is the same schema, so only the changed
+    # ones are read back from the cache, and only their references are looked for again
+    old_schemas = {
+        name: json.loads(text) if name in changed_set else new_schemas[name] for name, text in old_texts.items()
+    }
+    new_refs = def_refs(new_schemas)
+    old_refs = {**new_refs, **def_refs({name: old_schemas[name] for name in changed})}
+    old_groups, new_groups = groups(old_schemas, old_refs), groups(new_schemas, new_refs)
     members = {name for name in new_schemas if new_groups[name] in {new_groups[c] for c in changed}}
     if members != {name for name in old_schemas if old_groups[name] in {old_groups[c] for c in changed}}:
         raise _Refused("the references between schemas changed")
@@ -292,7 +311,7 @@ def _incremental(
         raise _Refused(f"{len(members)} of {len(new_schemas)} schemas are in changed groups")
     order = [name for name in new_schemas if name in members]
     (before, _), (after, _) = _run_dcg(
-        [{**document, "$defs": {n: old_schemas[n] for n in order}},
+        [{**document, "$defs": {n: json.loads(old_texts[n]) for n in order}},  # dcg's own copies
          {**document, "$defs": {n: new_schemas[n] for n in order}}],
         worker,
     )  # fmt: skip

@@ -146,11 +146,18 @@ def fix_defaults(document: dict[str, Any]) -> list[str]:
             return target
         return None
 
-    def visit(node: Any, pointer: str, depth: int) -> Any:
+    skip = ("default", "enum", "const", "examples", "example")
+
+    def visit(node: Any, pointer: Any, depth: int) -> Any:
+        # pointer: (parent pointer, key) pairs down from the def's name, joined only for a note
+        # (an f-string per node cost as much as the rest of the walk)
         if depth > 200:
             return node
         if isinstance(node, list):
-            return [visit(v, f"{pointer}/{i}", depth + 1) for i, v in enumerate(node)]
+            return [
+                v if v is None or type(v) in _LEAVES else visit(v, (pointer, i), depth + 1)
+                for i, v in enumerate(node)
+            ]
         if not isinstance(node, dict):
             return node
         target = primitive_def(node.get("$ref"))
@@ -162,15 +169,31 @@ def fix_defaults(document: dict[str, Any]) -> list[str]:
         if "default" in node and wanted and all(t in _JSON_TYPES for t in wanted):
             if not any(_JSON_TYPES[t](node["default"]) for t in wanted):
                 notes.append(
-                    f"default {node['default']!r} at {pointer} does not fit type {'/'.join(wanted)}; ignored"
+                    f"default {node['default']!r} at {_pointer(pointer)} does not fit type "
+                    f"{'/'.join(wanted)}; ignored"
                 )
                 node = {k: v for k, v in node.items() if k != "default"}
-        skip = ("default", "enum", "const", "examples", "example")
-        return {k: v if k in skip else visit(v, f"{pointer}/{k}", depth + 1) for k, v in node.items()}
+        return {
+            k: v if k in skip or v is None or type(v) in _LEAVES else visit(v, (pointer, k), depth + 1)
+            for k, v in node.items()
+        }
 
     for name in list(defs):
         defs[name] = visit(defs[name], f"#/$defs/{name}", 0)
     return notes
+
+
+#: values ``visit`` returns as they are (exact types: subclasses take the general path)
+_LEAVES = frozenset({str, int, float, bool})
+
+
+def _pointer(chain: Any) -> str:
+    """``"#/$defs/Name/properties/x"`` from ``visit``'s (parent, key) chain."""
+    parts: list[str] = []
+    while isinstance(chain, tuple):
+        chain, key = chain
+        parts.append(str(key))
+    return "/".join([chain, *reversed(parts)])
 
 
 def _merge_null_union(node: dict[str, Any]) -> dict[str, Any]:
@@ -192,6 +215,9 @@ def _merge_null_union(node: dict[str, Any]) -> dict[str, Any]:
 
 def _plain(value: Any) -> Any:
     """JSON data (dict/list copies): dcg must never see or mutate our IR's mappings."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value  # the common leaves first: the schemas of a big spec are ~half strings
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
