@@ -9,7 +9,9 @@ position; the pointer is that of the value).
 
 Two views of the same spec:
 
-* ``Document.raw`` - the root file as written, ``$ref`` objects untouched.
+* ``Document.raw`` - the root file as written, ``$ref`` objects untouched (its own
+  nodes, sharing no node with ``root`` - unless the file has no ``$ref`` at all, then
+  it *is* ``root``; ``load`` makes the copy on first read).
 * ``Document.root`` - the *resolved graph*: every ``{"$ref": ...}`` mapping has
   been replaced by the very node object it points to (possibly in another file),
   so identity is meaningful (``op["channel"] is doc.root["channels"]["x"]``) and
@@ -22,8 +24,9 @@ Two views of the same spec:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +91,23 @@ class MapNode(dict[str, Any]):
             return found
         loc = self.loc
         return Location(loc.file, loc.line, loc.column, join_pointer(loc.pointer, key))
+
+    def at_key(self, key: str) -> Location:
+        """The mapping's own location (file, pointer) at ``key``'s line and column, if it has one.
+
+        How a ``$ref`` mapping reports itself: on the ``$ref`` line, with its own pointer.
+        """
+        loc = self._loc
+        if type(loc) is Location:
+            file, pointer, line, column = loc.file, loc.pointer, loc.line, loc.column
+        else:
+            file, pointer, line, column = loc[0], loc[2], loc[1].line + 1, loc[1].column + 1
+        found = self._keys.get(key)
+        if type(found) is Location:
+            line, column = found.line, found.column
+        elif found is not None:
+            line, column = found.line + 1, found.column + 1
+        return Location(file, line, column, pointer)
 
     def __reduce__(self) -> Any:  # pickling/copy as a plain dict is never what we want
         return (dict, (dict(self),))
@@ -181,12 +201,25 @@ class LoadOptions:
     max_nodes: int = 5_000_000
 
 
-@dataclass(frozen=True)
+class Deferred:
+    """A value made by ``make()`` when first read (a :class:`Document` field may be given one)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], MapNode]) -> None:
+        self.make = make
+
+
+@dataclass(frozen=True, init=False)
 class Document:
-    """A loaded, ref-resolved spec (not yet validated)."""
+    """A loaded, ref-resolved spec (not yet validated).
+
+    ``raw`` (see the module docstring) may be given as a :class:`Deferred`: ``load``
+    does, as most runs never read it; the copy is then made on first read.
+    """
 
     path: Path
-    raw: MapNode
+    _raw: MapNode | Deferred = field(repr=False, compare=False)  # read it as ``raw``
     root: MapNode
     #: "asyncapi" | "openapi" | "unknown"
     family: str
@@ -194,6 +227,26 @@ class Document:
     version: str
     #: every file read, root first, in read order
     files: tuple[Path, ...] = field(default=())
+
+    def __init__(  # noqa: PLR0917 - the dataclass's own signature, ``raw`` for ``_raw``
+        self,
+        path: Path,
+        raw: MapNode | Deferred,
+        root: MapNode,
+        family: str,
+        version: str,
+        files: tuple[Path, ...] = (),
+    ) -> None:
+        for name, value in (
+            ("path", path), ("_raw", raw), ("root", root), ("family", family), ("version", version),
+            ("files", files),
+        ):  # fmt: skip
+            object.__setattr__(self, name, value)
+
+    @cached_property
+    def raw(self) -> MapNode:
+        raw = self._raw
+        return raw.make() if isinstance(raw, Deferred) else raw
 
     @property
     def display_path(self) -> str:

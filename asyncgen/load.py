@@ -55,10 +55,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import unquote, urljoin, urlsplit
 
-from asyncgen.document import Document, LoadOptions, MapNode, SeqNode, detect_family
+from asyncgen.document import Deferred, Document, LoadOptions, MapNode, SeqNode, detect_family
 from asyncgen.errors import Location, SpecError, SpecErrors
 from asyncgen.gcpause import without_gc
-from asyncgen.loadsrc import copy_tree, decode, fetch, parse_text, read_local, wrap_data
+from asyncgen.loadsrc import decode, fetch, parse_text, read_local, restored_copy, wrap_data
 from asyncgen.yaml12 import EMPTY, Parsed
 
 __all__ = ["load", "load_data"]
@@ -84,7 +84,7 @@ class _Source:
     display: str  # what locations show
     path: Path | None  # local file (None when fetched)
     url: str | None  # the URL it stands for (fetched or mapped), for relative refs
-    tree: Any  # the resolved tree (the root's is a copy of Document.raw)
+    tree: Any  # the resolved tree (the root file's is Document.root)
 
 
 @without_gc
@@ -212,6 +212,9 @@ class _Loader:
         self.owner: dict[int, _Source] = {}
         self.memo: dict[int, tuple[MapNode, Any]] = {}
         self.chain: list[MapNode] = []
+        self.on_chain: set[int] = set()  # ids of the chain's nodes
+        #: (container, key, the $ref mapping) for every ref resolve_all replaced
+        self.replaced: list[tuple[Any, Any, MapNode]] = []
         self.errors: list[SpecError] = []
         #: running totals over all files, against the limits of the whole spec
         self.bytes_read = 0
@@ -239,21 +242,22 @@ class _Loader:
             self.files.append(path)
             self.file_set.add(path)
         self.nodes = len(parsed.containers)
-        tree = raw
-        containers = parsed.containers
-        if parsed.has_refs:
-            tree, containers = copy_tree(raw)
-        root_source = _Source(key, display, local, None, tree)
+        root_source = _Source(key, display, local, None, raw)
         self.sources[key] = root_source
-        root = tree
+        root: Any = raw
+        raw_view: MapNode | Deferred = raw
         if parsed.has_refs:
-            self.own(containers, root_source)
-            root = self.resolve_all(tree)
+            # resolved in place; Document.raw is rebuilt from what was replaced when first read
+            # (validation of OpenAPI reads it; AsyncAPI specs rarely need it)
+            self.own(parsed.containers, root_source)
+            root = self.resolve_all(raw)
+            replaced = self.replaced
+            raw_view = Deferred(lambda: restored_copy(raw, replaced))
         if self.errors:
             raise self.errors[0] if len(self.errors) == 1 else SpecErrors(self.errors)
         family, version = detect_family(root)
         return Document(
-            path=path, raw=raw, root=root, family=family, version=version, files=tuple(self.files)
+            path=path, raw=raw_view, root=root, family=family, version=version, files=tuple(self.files)
         )
 
     def own(self, containers: list[Any], source: _Source) -> None:
@@ -269,7 +273,7 @@ class _Loader:
                 return tree
         stack: list[Any] = [root]
         seen: set[int] = set()
-        follow = self.follow
+        follow, replaced = self.follow, self.replaced
         while stack:  # depth first, in document order (so errors and node.ref follow the text)
             node = stack.pop()
             if id(node) in seen:
@@ -287,6 +291,7 @@ class _Loader:
                     if child is _FAILED:
                         continue
                     node[key] = child
+                    replaced.append((node, key, value))
                     target = getattr(child, "ref_target", None)
                     if target is not None:
                         todo.append(target)  # a merged node: its target is part of the graph too
@@ -304,8 +309,8 @@ class _Loader:
         if done is not None:
             return done[1]
         ref = ref_node["$ref"]
-        where = Location(ref_node.loc.file, *_key_pos(ref_node), ref_node.loc.pointer)
-        if any(node is ref_node for node in self.chain) or len(self.chain) >= MAX_REF_CHAIN:
+        where = ref_node.at_key("$ref")
+        if id(ref_node) in self.on_chain or len(self.chain) >= MAX_REF_CHAIN:
             start = next((i for i, n in enumerate(self.chain) if n is ref_node), 0)
             refs = [repr(n["$ref"]) for n in [*self.chain[start:], ref_node]]
             hops = " -> ".join(refs if len(refs) < 8 else [*refs[:3], "...", *refs[-3:]])
@@ -313,6 +318,7 @@ class _Loader:
             self.report(SpecError(f"{problem}: {hops}", where, hint="a $ref must end at a real value"))
             return self.remember(ref_node, _FAILED)
         self.chain.append(ref_node)
+        self.on_chain.add(id(ref_node))
         try:
             target = self.target(ref_node, ref, where)
         except _Unresolved:
@@ -321,7 +327,7 @@ class _Loader:
             self.report(SpecError(f"unresolved $ref {_short(ref)}: {err}", where))
             target = _FAILED
         finally:
-            self.chain.pop()
+            self.on_chain.discard(id(self.chain.pop()))
         if target is not _FAILED:
             siblings = [k for k in ref_node if k != "$ref"]
             if siblings:
@@ -579,11 +585,6 @@ def _short(ref: str, limit: int = 160) -> str:
 def _cache_key(real: str, url: str | None) -> str:
     """Sources are cached by real path, and by URL for mapped copies (refs inside resolve differently)."""
     return f"{real}\n{url or ''}"
-
-
-def _key_pos(node: MapNode) -> tuple[int, int]:
-    loc = node.key_loc("$ref")  # (the mapping's own line and column if it has no location for the key)
-    return loc.line, loc.column
 
 
 def _first_line(value: Any) -> tuple[int, int]:

@@ -19,7 +19,16 @@ from asyncgen.errors import Location, SpecError, SpecErrors, join_pointer
 from asyncgen.jsonpos import parse_json
 from asyncgen.yaml12 import LimitError, Parsed, compose
 
-__all__ = ["copy_tree", "decode", "fetch", "parse_text", "read_limited", "read_local", "too_big", "wrap_data"]
+__all__ = [
+    "decode",
+    "fetch",
+    "parse_text",
+    "read_limited",
+    "read_local",
+    "restored_copy",
+    "too_big",
+    "wrap_data",
+]
 
 REMOTE_TIMEOUT = 10.0
 
@@ -201,19 +210,37 @@ def _item_loc(source: Any, index: int, file: str, pointer: str) -> Location:
     return locs[index] if index < len(locs) else Location(file, 0, 0, pointer)
 
 
-def copy_tree(root: MapNode) -> tuple[MapNode, list[Any]]:
-    """A copy of a composed tree sharing its (immutable) locations; shared nodes stay shared.
+def restored_copy(root: MapNode, replaced: list[tuple[Any, Any, Any]]) -> MapNode:
+    """A copy of the tree ``root`` as composed, before ref resolution replaced values in it.
 
-    Much cheaper than :func:`wrap_data`: no pointers recomputed, no checks (the
-    tree passed them when it was composed). Returns the copy and its containers.
+    ``replaced`` lists (container, key, original value) of every replacement. The
+    copy shares the nodes' (immutable) locations, shared nodes stay shared, and no
+    pointer is recomputed, nothing checked (the tree passed when it was composed).
     """
+    undo: dict[int, list[tuple[Any, Any]]] = {}
+    for container, key, original in replaced:
+        undo.setdefault(id(container), []).append((key, original))
     new_map, new_seq = dict.__new__, list.__new__
-    top: Any = new_map(MapNode)
-    top.update(root)
-    top._keys, top._loc, top.ref, top.ref_target = root._keys.copy(), root._loc, None, None
-    copies: dict[int, Any] = {id(root): top}
-    containers: list[Any] = [top]
-    stack = [top]
+    copies: dict[int, Any] = {}
+
+    def copy_of(node: Any) -> Any:
+        # the node's own slots, copied as they are (locations may still be unbuilt marks)
+        if type(node) is MapNode:
+            copy: Any = new_map(MapNode)
+            copy.update(node)
+            copy._keys, copy.ref, copy.ref_target = node._keys.copy(), None, None
+        else:
+            copy = new_seq(SeqNode)
+            copy.extend(node)
+            copy._items = node._items.copy()
+        copy._loc = node._loc
+        for key, original in undo.get(id(node), ()):
+            copy[key] = original
+        copies[id(node)] = copy
+        return copy
+
+    top: MapNode = copy_of(root)
+    stack: list[Any] = [top]
     while stack:
         node = stack.pop()
         for key, value in node.items() if type(node) is MapNode else enumerate(node):
@@ -221,21 +248,10 @@ def copy_tree(root: MapNode) -> tuple[MapNode, list[Any]]:
             if kind is MapNode or kind is SeqNode:
                 copy = copies.get(id(value))
                 if copy is None:
-                    # the node's own slots, copied as they are (locations may still be unbuilt marks)
-                    if kind is MapNode:
-                        copy = new_map(MapNode)
-                        copy.update(value)
-                        copy._keys, copy.ref, copy.ref_target = value._keys.copy(), None, None
-                    else:
-                        copy = new_seq(SeqNode)
-                        copy.extend(value)
-                        copy._items = value._items.copy()
-                    copy._loc = value._loc
-                    copies[id(value)] = copy
-                    containers.append(copy)
+                    copy = copy_of(value)
                     stack.append(copy)
                 node[key] = copy
-    return top, containers
+    return top
 
 
 def fetch(url: str, max_bytes: int, where: Location) -> bytes:

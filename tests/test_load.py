@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from conftest import ADEO_PREFIXES, corpus_load_options, require_shared
 
 from asyncgen import yaml12
@@ -939,6 +940,34 @@ def test_raw_and_root_share_locations_not_nodes(tmp_path: Path) -> None:
     assert doc.raw["a"].key_locs == doc.root["a"].key_locs
     assert doc.root["r"] is doc.root["a"]["b"]
     assert doc.raw["r"] == {"$ref": "#/a/b"}
+
+
+def test_raw_is_the_text_as_written_whatever_was_resolved(tmp_path: Path) -> None:
+    write(tmp_path / "other.yaml", "x: {y: {$ref: '#/z'}}\nz: [1]\n")
+    text = (
+        "asyncapi: 3.0.0\nbase: &b {k: {$ref: '#/t'}}\nalias: *b\nt: {v: 1}\n"
+        "sib: {$ref: '#/t', description: d, more: {$ref: '#/t'}}\n"
+        "list: [{$ref: 'other.yaml#/x'}, {$ref: '#/list/0'}]\n"
+    )
+    doc = load_text(tmp_path, text)
+    root = doc.root
+    assert root["base"]["k"] is root["t"] and root["t"].ref == "#/t"
+    assert root["sib"]["more"] is root["t"] and root["sib"].ref_target is root["t"]
+    assert root["list"][1] is root["list"][0] and root["list"][0]["y"] == [1]
+    raw = doc.raw  # read after the resolved graph was walked
+    assert raw == yaml.safe_load(text)
+    assert raw["alias"] is raw["base"]  # an alias is one node in raw too
+    assert raw["t"].ref is None and raw["t"] is not root["t"]
+    seen: set[int] = set()
+    stack: list[Any] = [raw]
+    while stack:  # no node of raw is one of the resolved graph's
+        node = stack.pop()
+        if isinstance(node, MapNode | SeqNode) and id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(node.values() if isinstance(node, MapNode) else node)
+    assert not any(id(node) in seen for node, _ in doc.walk())
+    assert raw["sib"]["more"].loc == Location(str(tmp_path / "spec.yaml"), 5, 42, "/sib/more")
+    assert doc.raw is raw  # made once
 
 
 def test_tags_and_anchors_on_keys(tmp_path: Path) -> None:
