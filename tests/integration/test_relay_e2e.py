@@ -10,7 +10,9 @@ signature valid per the independent ``standardwebhooks`` package.
 
 Faults proven: a receiver that is down (connection refused) for a while gets everything
 once it is back; the relay killed with SIGKILL mid-stream and restarted loses nothing; the
-store file passes ``PRAGMA integrity_check`` after the crash; SIGTERM ends both processes
+store file passes ``PRAGMA integrity_check`` after the crash; records the broker delivers
+again (the relay restarted with committed offsets from before them) reach each receiver
+once, caught by the store's de-duplication (``DEDUP_WINDOW``); SIGTERM ends both processes
 with exit code 0.
 
 Scale-out: two relay processes in one consumer group sharing one PostgreSQL store (and an
@@ -53,6 +55,8 @@ TOPICS = {
     "OrderCreated": "erp.order.created",
     "InvoiceIssued": "erp.invoice.issued",
 }
+#: every topic the relay consumes (OrderStatusChanged: no receiver subscribes to it)
+RELAYED = (*TOPICS.values(), "erp.order.status-changed")
 
 
 def _opened(event: threading.Event) -> threading.Event:
@@ -219,7 +223,7 @@ async def _skip_history(group: str) -> None:
         await consumer.topics()  # metadata
         parts = [
             TopicPartition(topic, p)
-            for topic in (*TOPICS.values(), "erp.order.status-changed")
+            for topic in RELAYED
             for p in sorted(consumer.partitions_for_topic(topic) or ())
         ]
         if parts:
@@ -440,6 +444,88 @@ def test_relay_killed_mid_stream_loses_nothing(stack: Stack) -> None:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     stack.relay.start()
     check_delivered(stack, run, sent, timeout=120)
+
+
+async def _group_offsets(
+    group: str, rewind: dict[Any, int] | None = None, *, committed: bool = False
+) -> dict[Any, int]:
+    """The relayed topics' partitions -> their end offsets (``committed``: ``group``'s committed offsets);
+    ``rewind``: commit those offsets for ``group`` first (a group that never had members: Tansu refuses
+    commits from outside a group that had some)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=BROKERS["kafka"].url, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        await consumer.topics()  # metadata
+        parts = [
+            TopicPartition(topic, p)
+            for topic in RELAYED
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        consumer.assign(parts)
+        if rewind is not None:
+            await consumer.commit(rewind)
+        if committed:
+            return {tp: (await consumer.committed(tp)) or 0 for tp in parts}
+        return dict(await consumer.end_offsets(parts))
+    finally:
+        await consumer.stop()
+
+
+def consumed_up_to(group: str, ends: dict[Any, int]) -> bool:
+    """Whether ``group`` has committed at least ``ends`` on every partition."""
+    committed = asyncio.run(_group_offsets(group, committed=True))
+    return all(committed.get(tp, 0) >= end for tp, end in ends.items())
+
+
+def deduplicated(api_url: str) -> float:
+    """Broker messages the relay caught as redeliveries (the ``events_deduplicated_total`` counter)."""
+    counter = PREFIX.lower() + "webhook_events_deduplicated_total "
+    text = httpx.get(api_url + "/metrics").text
+    return float(next(line for line in text.splitlines() if line.startswith(counter)).split()[-1])
+
+
+def posts(receiver: Receiver, run: str) -> dict[str, int]:
+    """eventId -> how many POSTs of it arrived (every attempt, not de-duplicated)."""
+    with receiver.lock:
+        bodies = [json.loads(body) for _, body in receiver.received]
+    out: dict[str, int] = {}
+    for data in bodies:
+        if isinstance(data, dict) and data.get("run") == run:
+            out[data["eventId"]] = out.get(data["eventId"], 0) + 1
+    return out
+
+
+def test_events_the_broker_redelivers_reach_each_callback_once(stack: Stack) -> None:
+    """Kafka redelivers what a group consumed but did not commit (a relay that dies or is rebalanced
+    away between its store commit and its offset commits). Here the relay is stopped after the run's
+    events were delivered and restarts in a group whose committed offsets are those from before the
+    run (a fresh group: Tansu refuses offset commits from outside a group that had members), so it
+    consumes the very same records (partition, offset, timestamp) again. The store de-duplicates them
+    (DEDUP_WINDOW): each receiver still has exactly one POST per event, and the counter of caught
+    redeliveries grew by at least the run's events."""
+    before = asyncio.run(_group_offsets(stack.relay.env[PREFIX + "RELAY_GROUP"]))
+    run = uuid.uuid4().hex[:8]
+    sent = publish(run, {"CustomerChanged": 8, "OrderCreated": 8, "InvoiceIssued": 4})
+    check_delivered(stack, run, sent)
+    counted = deduplicated(stack.api_url)
+    assert stack.relay.terminate() == 0
+    group = "erp-relay-e2e-" + uuid.uuid4().hex[:8]
+    ends = asyncio.run(_group_offsets(group, before))  # its offsets: before the run
+    # (the broker is shared: another session's records in these topics may be in the range too)
+    assert sum(ends.values()) - sum(before.values()) >= len(sent)
+    stack.relay.env = {**stack.relay.env, PREFIX + "RELAY_GROUP": group}  # the later tests' relays too
+    stack.relay.start()
+    wait_for(lambda: consumed_up_to(group, ends), 90, "the restarted relay consumed the run's records again")
+    assert deduplicated(stack.api_url) >= counted + len(sent), "the run's records were not redelivered"
+    # a delivery the redelivery created would be in the store by its offset commit: wait until all are sent
+    wait_for(lambda: pending(stack.api_url) == 0, 60, "the store holds no delivery")
+    for name, receiver in stack.receivers.items():
+        assert posts(receiver, run) == dict.fromkeys(expected_for(stack, name, sent), 1), name
+    check_delivered(stack, run, sent)
 
 
 def test_two_relays_in_one_group_share_1000_events(stack: Stack) -> None:

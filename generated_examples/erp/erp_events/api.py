@@ -39,7 +39,8 @@ from fastapi import (
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
 
 from . import http_handlers, models
 from .http_settings import HttpSettings, get_http_settings
@@ -56,13 +57,29 @@ EventType = Literal[
 
 
 class NewSubscription(BaseModel):
-    """A subscription request."""
+    """A subscription request (``description`` may be left out, but is never null)."""
 
+    # the only request body of the subscription API; an explicit null description is refused with 422
+    # (null_not_allowed at body.description), as the spec's request bodies refuse a null their schema
+    # does not allow (nulls.refused_null)
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     callback_url: str = Field(alias="callbackUrl", min_length=1, max_length=2000)
     event_types: list[EventType] = Field(alias="eventTypes", min_length=1)
-    description: str | None = Field(default=None, max_length=200)
+    description: Annotated[
+        str | None, WithJsonSchema({"type": "string", "maxLength": 200})
+    ] = Field(default=None, max_length=200)
+
+    @field_validator("description", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # runs only for a description that is present (defaults are not validated)
+        if value is None:
+            raise PydanticCustomError(
+                "null_not_allowed",
+                "null is not allowed here (the property may be left out)",
+            )
+        return value
 
 
 class SubscriptionOut(BaseModel):

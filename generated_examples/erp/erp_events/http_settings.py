@@ -50,7 +50,8 @@ class HttpSettings(BaseSettings):
     relay_group: str = "erp_events-relay"
     #: seconds the relay remembers an accepted broker message (by its identity: see relay.event_id):
     #: redelivered within this window (consumer restart before its offset commit or ack, rebalance),
-    #: it creates no deliveries again; one row per event in the store meanwhile
+    #: it creates no deliveries again; after it, a delivered event is sent again (same webhook-id).
+    #: One row per event in the store meanwhile (pruned once a minute; 0 = remember nothing)
     dedup_window: float = Field(86400.0, ge=0)
     #: seconds a receiver has to answer a delivery with 2xx
     delivery_timeout: float = 15.0

@@ -13,6 +13,10 @@ COUNTERS = (
     ("deliveries_failed_total", "Failed delivery attempts (any reason)."),
     ("deliveries_retried_total", "Failed attempts scheduled for a retry."),
     ("deliveries_dead_lettered_total", "Deliveries given up on (dead letters)."),
+    (
+        "events_deduplicated_total",
+        "Broker messages redelivered within DEDUP_WINDOW (they created no delivery).",
+    ),
 )
 
 

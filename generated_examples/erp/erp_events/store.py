@@ -18,6 +18,8 @@ delivery or dead letter refers to it any more, so the file holds only the backlo
 (SQLite reuses the freed pages; the file keeps its high-water size). Dead letters
 stay until replayed or their subscription is deleted; an endpoint that fails without
 a success for ``ERP_EVENTS_DISABLE_AFTER`` seconds is disabled and gets no new ones.
+``seen_events`` holds one row per event of the last ``ERP_EVENTS_DEDUP_WINDOW`` seconds: each
+instance deletes the expired ones in an ``enqueue`` (``SqlStore.PRUNE_EVERY``, ``PRUNE_BATCH``).
 
 Scale-out: :class:`Store` is the interface the API and the relay use;
 ``ERP_EVENTS_STORE_URL=postgresql://...`` selects :class:`erp_events.store_postgres.PostgresStore`
@@ -358,15 +360,26 @@ class SqlStore(Store):
     @abstractmethod
     async def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]: ...
 
-    #: Unix time ``seen_events`` was last pruned by this instance (once a minute at most)
+    #: seconds between two prunes of the expired ``seen_events`` by one instance (each ``enqueue`` may prune)
+    PRUNE_EVERY: float = 60.0
+    #: expired ``seen_events`` rows one prune deletes at most (it runs in an ``enqueue`` transaction, which
+    #: the broker's acknowledgement waits for); a full batch prunes again at the next ``enqueue``
+    PRUNE_BATCH: int = 10_000
+    #: Unix time ``seen_events`` was last pruned by this instance
     _pruned: float = 0.0
 
     def _prune_seen(self, now: float) -> bool:
-        """Whether to delete the expired ``seen_events`` now (True once a minute per instance)."""
-        if now - self._pruned < 60.0:
+        """Whether to delete expired ``seen_events`` now (at most once per ``PRUNE_EVERY`` per instance,
+        unless the last prune left some: :meth:`_pruned_rows`)."""
+        if now - self._pruned < self.PRUNE_EVERY:
             return False
         self._pruned = now
         return True
+
+    def _pruned_rows(self, deleted: int) -> None:
+        """After a prune: a full batch (more may be expired) lets the next ``enqueue`` prune again."""
+        if deleted >= self.PRUNE_BATCH:
+            self._pruned = 0.0
 
     @staticmethod
     def _tenant_clause(tenant: str | None) -> tuple[str, tuple[Any, ...]]:
@@ -696,7 +709,13 @@ class SqliteStore(SqlStore):
         def work(db: sqlite3.Connection) -> int:
             now = time.time()
             if self._prune_seen(now):
-                db.execute("DELETE FROM seen_events WHERE expires_at < ?", (now,))
+                self._pruned_rows(
+                    db.execute(
+                        "DELETE FROM seen_events WHERE rowid IN"
+                        " (SELECT rowid FROM seen_events WHERE expires_at < ? LIMIT ?)",
+                        (now, self.PRUNE_BATCH),
+                    ).rowcount
+                )
             rows = db.execute(
                 "SELECT id, event_types FROM subscriptions WHERE status = 'active'"
             ).fetchall()
@@ -715,7 +734,9 @@ class SqliteStore(SqlStore):
                     (event_id, now + remember, now),
                 ).rowcount
             ):
-                return 0  # accepted before (a redelivery): its deliveries exist or were made
+                # accepted before, within the window (a redelivery): its deliveries exist or were made
+                db.execute(_INCR, ("events_deduplicated_total", 1.0, 1.0))
+                return 0
             db.execute(
                 "INSERT OR IGNORE INTO events (id, event_type, body, content_type, created_at) VALUES (?, ?, ?, ?, ?)",
                 (event_id, event_type, body, content_type, now),

@@ -267,7 +267,17 @@ class PostgresStore(SqlStore):
 
         async def work(con: Any) -> int:
             if prune:
-                await con.execute("DELETE FROM seen_events WHERE expires_at < $1", now)
+                # SKIP LOCKED: instances pruning at the same time neither wait for nor deadlock on each other
+                self._pruned_rows(
+                    _rows(
+                        await con.execute(
+                            "DELETE FROM seen_events WHERE id IN (SELECT id FROM seen_events WHERE expires_at < $1"
+                            " LIMIT $2 FOR UPDATE SKIP LOCKED)",
+                            now,
+                            self.PRUNE_BATCH,
+                        )
+                    )
+                )
             rows = await con.fetch(
                 "SELECT id, event_types FROM subscriptions WHERE status = 'active'"
                 " AND event_types::jsonb @> jsonb_build_array($1::text) ORDER BY id FOR SHARE",
@@ -287,7 +297,10 @@ class PostgresStore(SqlStore):
                     now,
                 )
             ):
-                return 0  # accepted before (a redelivery): its deliveries exist or were made
+                # accepted before, within the window (a redelivery): its deliveries exist or were made
+                [(text, args)] = _incr({"events_deduplicated_total": 1})
+                await con.execute(sql(text), *args)
+                return 0
             await con.execute(
                 "INSERT INTO events (id, event_type, body, content_type, created_at) VALUES ($1, $2, $3, $4, $5)"
                 " ON CONFLICT (id) DO NOTHING",

@@ -996,6 +996,77 @@ async def test_store_a_redelivered_event_adds_nothing_even_after_it_was_delivere
         assert await two.enqueue("evt_3", TYPE_A, b"{}", "application/json") == 2
 
 
+async def test_store_expired_seen_events_are_pruned_and_a_late_redelivery_is_sent_again(
+    store_url: str,
+) -> None:
+    """``seen_events`` keeps an id for its window only: each instance deletes expired rows in its
+    ``enqueue`` (``PRUNE_BATCH`` at most, again at the next enqueue after a full batch, else once per
+    ``PRUNE_EVERY``); a message redelivered after its window is accepted again, with the same webhook-ids."""
+    async with stores(store_url, 1) as (store,):
+        assert isinstance(store, SqlStore)
+        sub, _ = await store.create_subscription(
+            "default", "https://example.com/a", [TYPE_A], None
+        )
+
+        async def seen() -> set[str]:
+            return {r["id"] for r in await store._read("SELECT id FROM seen_events")}
+
+        async def enqueue(event: str, window: float) -> int:
+            return await store.enqueue(
+                event, TYPE_A, b"{}", "application/json", remember=window
+            )
+
+        for n in range(
+            5
+        ):  # the first enqueue prunes (nothing yet), then none for PRUNE_EVERY
+            assert await enqueue(f"evt_old{n}", 0.05) == 1
+        assert await enqueue("evt_kept", 3600.0) == 1
+        first = await store.claim(10, 60.0, ordered=False)
+        assert (
+            len(first) == 6 and await store.succeeded([(d, 0.01) for d in first]) == []
+        )
+        await asyncio.sleep(0.1)  # the five short windows are over
+        assert (
+            len(await seen()) == 6
+        )  # expired, not pruned: the last prune was less than PRUNE_EVERY ago
+
+        store.PRUNE_EVERY, store.PRUNE_BATCH = 0.0, 2
+        assert await enqueue("evt_new1", 3600.0) == 1  # prunes 2 (a full batch) ...
+        assert len(await seen()) == 5
+        assert await enqueue("evt_new2", 3600.0) == 1  # ... 2 more ...
+        assert await enqueue("evt_new3", 3600.0) == 1  # ... the last one
+        assert await seen() == {"evt_kept", "evt_new1", "evt_new2", "evt_new3"}
+
+        store.PRUNE_EVERY = 3600.0
+        assert await enqueue("evt_short", 0.01) == 1
+        await asyncio.sleep(0.05)
+        assert await enqueue("evt_new4", 3600.0) == 1
+        assert "evt_short" in await seen()  # expired, left for the next prune
+
+        # within their windows: nothing new, counted; after them: accepted again (remembered anew)
+        assert await enqueue("evt_kept", 3600.0) == 0
+        assert await enqueue("evt_new1", 3600.0) == 0
+        assert await enqueue("evt_old0", 3600.0) == 1  # delivered long ago: sent again
+        assert (
+            await enqueue("evt_short", 3600.0) == 0
+        )  # its delivery is still pending: not a second one
+        assert await enqueue("evt_old0", 3600.0) == 0
+        assert (await store.metrics())["events_deduplicated_total"] == 3
+        again = await store.claim(20, 60.0, ordered=False)
+        assert sorted(d.event_id for d in again) == [
+            "evt_new1",
+            "evt_new2",
+            "evt_new3",
+            "evt_new4",
+            "evt_old0",
+            "evt_short",
+        ]
+        old0 = next(d.webhook_id for d in first if d.event_id == "evt_old0")
+        assert (
+            next(d.webhook_id for d in again if d.event_id == "evt_old0") == old0
+        )  # receivers may drop it
+
+
 async def test_postgres_enqueue_reads_the_subscriptions_in_its_transaction() -> None:
     """A subscription disabled or deleted (by another instance) while an event is enqueued gets no
     delivery that no relay would ever claim (SQLite: one writer at a time, the same by construction)."""
@@ -1243,6 +1314,59 @@ async def test_requests_without_a_valid_key_get_401(harness: Harness) -> None:
     )
     assert bearer.status_code == 200
     assert (await harness.api.get("/healthz")).status_code == 200
+
+
+async def test_a_subscription_request_refuses_null_where_its_property_is_not_nullable(
+    tmp_path: Any, receiver: Receiver
+) -> None:
+    """The subscription API's only request body: every property refuses ``null`` (422 with its
+    location); ``description`` is optional, so it may be left out, but is not nullable. Nothing
+    refused is stored; the published schema does not offer null either."""
+    settings = make_settings(tmp_path)
+    store = SqliteStore(f"{tmp_path}/relay.db")
+    await store.open()
+    app = create_app(settings, store)
+    transport = httpx.ASGITransport(app=app)
+    valid = {URL_FIELD: receiver.base + "/n", "eventTypes": [TYPE_A]}
+    refused: list[tuple[dict[str, Any], list[Any], str | None]] = [
+        ({**valid, "description": None}, ["body", "description"], "null_not_allowed"),
+        ({**valid, URL_FIELD: None}, ["body", URL_FIELD], None),
+        ({**valid, "eventTypes": None}, ["body", "eventTypes"], None),
+        ({**valid, "eventTypes": [None]}, ["body", "eventTypes", 0], None),
+    ]
+    try:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://api", headers={"X-API-Key": KEY}
+        ) as api:
+            for body, where, kind in refused:
+                response = await api.post(SUBSCRIPTIONS, json=body)
+                assert response.status_code == 422, (body, response.text)
+                [error] = response.json()["detail"]
+                assert error["loc"] == where, (body, error)
+                if kind:
+                    assert (
+                        error["type"] == kind and "may be left out" in error["msg"]
+                    ), error
+            assert (await api.get(SUBSCRIPTIONS)).json() == []
+            left_out = await api.post(SUBSCRIPTIONS, json=valid)
+            assert left_out.status_code == 201, left_out.text
+            assert left_out.json()["description"] is None
+            described = await api.post(
+                SUBSCRIPTIONS, json={**valid, "description": "billing"}
+            )
+            assert (
+                described.status_code == 201
+                and described.json()["description"] == "billing"
+            )
+    finally:
+        await store.close()
+    schema = app.openapi()["components"]["schemas"]["NewSubscription"]
+    description = schema["properties"]["description"]
+    assert (description["type"], description["maxLength"]) == (
+        "string",
+        200,
+    ) and "anyOf" not in description
+    assert "'null'" not in str(schema["properties"])
 
 
 def test_the_api_refuses_to_start_without_a_key(tmp_path: Any) -> None:
