@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from asyncgen import __version__, cachedir, dcgworker, plugins
+from asyncgen import __version__, cachedir, dcgworker, format_chunks, plugins
 from asyncgen.dcgworker import DcgWorker
 from asyncgen.document import LoadOptions
 from asyncgen.engine import engine_id
@@ -43,6 +43,7 @@ from asyncgen.errors import (
     SpecErrors,
 )
 from asyncgen.examples import example_cache, examples_engine, read_examples_cache
+from asyncgen.format_chunks import format_by_chunks
 from asyncgen.gcpause import without_gc
 from asyncgen.model import Api
 from asyncgen.models_cache import build_models
@@ -73,6 +74,8 @@ MODELS_CACHE = "models-cache.json"
 FORMAT_CACHE = "format-cache.json"
 FORMAT_CACHE_VERSION = 1
 EXAMPLES_CACHE = "examples-cache.json"
+#: which top-level pieces the formatted files are made of (asyncgen.format_chunks)
+CHUNKS_CACHE = "format-chunks.json"
 #: the engine (asyncgen.engine.engine_id: version + code digest) of the last writing run
 ENGINE_MARK = "engine"
 #: where asyncgen < 0.x kept them: inside the output (committed, so never trusted): ignored, removed
@@ -106,6 +109,8 @@ class GenerateResult:
     models_fallback: str | None = None
     #: files rendered again whose formatted text was taken from disk (the format cache proved it)
     format_reused: list[str] = field(default_factory=list)
+    #: files formatted again by their changed top-level pieces only (asyncgen.format_chunks)
+    format_spliced: list[str] = field(default_factory=list)
     #: examples (context) taken from the examples cache instead of synthesised and validated again
     examples_reused: int = 0
     #: where dcg ran: "worker" (a forked, pre-warmed process), "in-process: <why>", None (not run)
@@ -156,6 +161,7 @@ class GenerateResult:
             "rendered": self.rendered,
             "reused": self.reused,
             "format_reused": self.format_reused,
+            "format_spliced": self.format_spliced,
             "up_to_date": self.up_to_date,
             "models": {
                 "mode": self.models_mode,
@@ -317,12 +323,17 @@ def _format_reusing(
     origins: Mapping[PurePosixPath, str],
     out: Path,
     formats: Mapping[str, list[str]],
-) -> tuple[dict[PurePosixPath, str], dict[str, list[str]], list[str]]:
+    *,
+    chunks: Mapping[str, Any] | None = None,
+) -> tuple[dict[PurePosixPath, str], dict[str, list[str]], list[str], dict[str, Any], list[str]]:
     """``format_files(fresh)``, taking a file from disk when it holds the formatted text already.
 
     A rendered text whose hash the format cache maps to the bytes on disk is not formatted
-    again (the formatter is deterministic). Returns the texts, the cache entries of ``fresh``
-    and the paths taken from disk.
+    again (the formatter is deterministic). ``chunks``: the records of
+    :mod:`asyncgen.format_chunks` (ruff, incremental runs): a file formatted again is then
+    formatted by its new top-level pieces only. Returns the texts, the cache entries of
+    ``fresh``, the paths taken from disk, the chunk records of the files formatted and the
+    paths formatted by pieces.
     """
     texts = {p: normalize_newlines(t) for p, t in fresh.items()}
     raw = {p: sha256(t.encode("utf-8")) for p, t in texts.items() if _formatted(p)}
@@ -340,12 +351,18 @@ def _format_reusing(
                 done[path] = data.decode("utf-8")
             except UnicodeDecodeError:
                 continue
-    formatted = {
-        **format_files({p: t for p, t in texts.items() if p not in done}, formatter, origins),
-        **done,
-    }
+    pending = {p: t for p, t in texts.items() if p not in done}
+    records: dict[str, Any] = {}
+    spliced: list[str] = []
+    if chunks is not None and formatter == "ruff":
+        made, records, spliced = format_by_chunks(
+            pending, chunks, out, lambda files: format_files(files, formatter, origins)
+        )
+    else:
+        made = format_files(pending, formatter, origins)
+    formatted = {**made, **done}
     entries = {str(p): [raw[p], sha256(formatted[p].encode("utf-8"))] for p in raw}
-    return formatted, entries, sorted(str(p) for p in done)
+    return formatted, entries, sorted(str(p) for p in done), records, spliced
 
 
 def spec_copies(files: Mapping[str, bytes]) -> list[OutputFile]:
@@ -423,6 +440,12 @@ def generate_from_api(
     incremental = bool(previous) and not check and _same_engine(cache_dir)
     legacy = [str(p) for p in LEGACY_CACHES if os.path.lexists(out / p)]  # never read
     formats = read_format_cache(cache_dir / FORMAT_CACHE, formatter_id) if incremental and cache_dir else {}
+    chunks_key = format_chunks.cache_key(engine_id(), formatter_id) if formatter_id else None
+    chunks = (
+        format_chunks.read_records(cache_dir / CHUNKS_CACHE, chunks_key)
+        if incremental and cache_dir and chunks_key and chosen_formatter == "ruff"
+        else None
+    )
 
     # --check reuses the models cache too (ours, not the repository's): an incremental run
     # proves itself equal to a full one
@@ -474,7 +497,15 @@ def generate_from_api(
     )
     fresh = {path: r.text for path, r in rendered.items() if not r.reused}
     origins = {p: r.template for p, r in rendered.items()}
-    formatted, format_entries, format_reused = _format_reusing(fresh, chosen_formatter, origins, out, formats)
+    formatted, format_entries, format_reused, chunk_records, format_spliced = _format_reusing(
+        fresh, chosen_formatter, origins, out, formats, chunks=chunks
+    )
+    if chunks is not None:  # kept too: the records of the files not formatted in this run
+        formatted_now = {str(p) for p in fresh if _formatted(p)} - set(format_reused)
+        chunk_records = {
+            **{p: r for p, r in chunks.items() if p in format_entries and p not in formatted_now},
+            **chunk_records,
+        }
     for path, r in rendered.items():
         if r.reused and _formatted(path):
             format_entries[str(path)] = formats[str(path)]
@@ -523,11 +554,17 @@ def generate_from_api(
     legacy_removed = False
     if not check:
         if cache_dir is not None:
+            chunk_files = (
+                [(CHUNKS_CACHE, format_chunks.records_bytes(chunks_key, chunk_records))]
+                if chunks_key and chunks is not None
+                else []
+            )
             for name, data in (
                 (MODELS_CACHE, models_cache),
                 (FORMAT_CACHE, format_cache_bytes(formatter_id, format_entries)),
                 (EXAMPLES_CACHE, examples.to_bytes()),
                 (ENGINE_MARK, engine_id().encode()),
+                *chunk_files,
             ):
                 cache_fallback = cachedir.write_bytes(cache_dir, name, data) or cache_fallback
             cachedir.touch(cache_dir)
@@ -545,6 +582,7 @@ def generate_from_api(
         models_fallback=models_run.reason,
         models_worker=dcg_worker.note if dcg_worker is not None and dcg_worker.used else None,
         format_reused=format_reused,
+        format_spliced=format_spliced,
         examples_reused=examples.hits,
         check=check,
         cache_dir=str(cache_dir) if cache_dir is not None else None,

@@ -299,7 +299,8 @@ def _incremental(
     # for the groups: a def whose JSON text is the same is the same schema, so only the changed
     # ones are read back from the cache, and only their references are looked for again
     old_schemas = {
-        name: json.loads(text) if name in changed_set else new_schemas[name] for name, text in old_texts.items()
+        name: json.loads(text) if name in changed_set else new_schemas[name]
+        for name, text in old_texts.items()
     }
     new_refs = def_refs(new_schemas)
     old_refs = {**new_refs, **def_refs({name: old_schemas[name] for name in changed})}
