@@ -149,7 +149,10 @@ def _split_pointer(fragment: str) -> list[str] | None:
         return []
     if not fragment.startswith("/"):
         return None
-    return [t.replace("~1", "/").replace("~0", "~") for t in fragment[1:].split("/")]
+    tokens = fragment[1:].split("/")
+    if "~" not in fragment:
+        return tokens
+    return [t.replace("~1", "/").replace("~0", "~") for t in tokens]
 
 
 def _type_name(value: Any) -> str:
@@ -299,7 +302,7 @@ class _Loader:
                         todo.append(child)
                 elif kind is SeqNode:
                     todo.append(value)
-            stack.extend(child for child in reversed(todo) if id(child) not in seen)
+            stack.extend(reversed(todo))  # (the seen ones are skipped when popped)
         return root
 
     # -- one ref --------------------------------------------------------------
@@ -329,7 +332,7 @@ class _Loader:
         finally:
             self.on_chain.discard(id(self.chain.pop()))
         if target is not _FAILED:
-            siblings = [k for k in ref_node if k != "$ref"]
+            siblings = [k for k in ref_node if k != "$ref"] if len(ref_node) > 1 else None
             if siblings:
                 target = self.merge(ref_node, target, siblings, where)
             elif isinstance(target, MapNode) and target.ref is None:
@@ -422,21 +425,28 @@ class _Loader:
             if found is not _FAILED:
                 return found
         for index, token in enumerate(tokens):
-            owner = "the document" if index == 0 else tokens[index - 1]
-            if not isinstance(current, dict | list):
-                self.fail(ref, f"{owner} is {_type_name(current)}, not a mapping or list", where)
             if isinstance(current, dict):
                 if token not in current:
+                    owner = "the document" if index == 0 else tokens[index - 1]
                     self.fail(
                         ref, f"{owner} has no key {token!r}", where, hint=self.suggest(token, owner, current)
                     )
-                current = self.deref(current[token])
-            else:
+                current = current[token]
+            elif isinstance(current, list):
                 if not (token.isdigit() and (token == "0" or not token.startswith("0"))):
+                    owner = "the document" if index == 0 else tokens[index - 1]
                     self.fail(ref, f"{owner} is a list; {token!r} is not an index", where)
                 if int(token) >= len(current):
+                    owner = "the document" if index == 0 else tokens[index - 1]
                     self.fail(ref, f"{owner} has no item {token} (it has {len(current)})", where)
-                current = self.deref(current[int(token)])
+                current = current[int(token)]
+            else:
+                owner = "the document" if index == 0 else tokens[index - 1]
+                self.fail(ref, f"{owner} is {_type_name(current)}, not a mapping or list", where)
+            if type(current) is MapNode and isinstance(current.get("$ref"), str):
+                current = self.follow(current)
+                if current is _FAILED:
+                    raise _Unresolved
         return current
 
     # -- files --------------------------------------------------------------------
