@@ -36,35 +36,24 @@ from asyncgen.errors import Location, join_pointer
 class MapNode(dict[str, Any]):
     """A mapping from a spec file. ``loc`` is where it starts.
 
-    Locations are kept compact until someone asks for them: the composer
-    (:mod:`asyncgen.yaml12`) stores the parser's position marks, and ``loc``,
+    The locations of keys are kept compact until someone asks for them: the
+    composer (:mod:`asyncgen.yaml12`) stores the parser's position marks, and
     ``key_loc()`` and ``key_locs`` build the :class:`Location` objects on first
-    use (equal to eagerly built ones). Read and write them only through these
-    accessors, never the underscored slots.
+    use (equal to eagerly built ones; most are never asked for). Read and write
+    them only through these accessors, never the underscored slot.
     """
 
-    __slots__ = ("_keys", "_loc", "ref", "ref_target")
+    __slots__ = ("_keys", "loc", "ref", "ref_target")
 
     def __init__(self, *args: Any, loc: Location | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._loc: Any = loc or Location("<memory>")
+        self.loc: Location = loc or Location("<memory>")
         #: key -> Location, or a parser mark (``.line``/``.column``, 0-based) built on demand
         self._keys: dict[str, Any] = {}
         #: the ``$ref`` string this node was reached through first (resolved graph only)
         self.ref: str | None = None
         #: for merged ref+siblings nodes: the node the ref pointed to
         self.ref_target: MapNode | None = None
-
-    @property
-    def loc(self) -> Location:
-        loc = self._loc
-        if type(loc) is not Location:  # (file, mark, pointer) from the composer
-            loc = self._loc = Location(loc[0], loc[1].line + 1, loc[1].column + 1, loc[2])
-        return loc
-
-    @loc.setter
-    def loc(self, value: Location) -> None:
-        self._loc = value
 
     @property
     def key_locs(self) -> dict[str, Location]:
@@ -87,7 +76,9 @@ class MapNode(dict[str, Any]):
         if found is not None:
             if type(found) is not Location:
                 loc = self.loc
-                found = Location(loc.file, found.line + 1, found.column + 1, loc.pointer + "/" + _esc(key))
+                found = self._keys[key] = Location(
+                    loc.file, found.line + 1, found.column + 1, loc.pointer + "/" + _esc(key)
+                )
             return found
         loc = self.loc
         return Location(loc.file, loc.line, loc.column, join_pointer(loc.pointer, key))
@@ -97,11 +88,8 @@ class MapNode(dict[str, Any]):
 
         How a ``$ref`` mapping reports itself: on the ``$ref`` line, with its own pointer.
         """
-        loc = self._loc
-        if type(loc) is Location:
-            file, pointer, line, column = loc.file, loc.pointer, loc.line, loc.column
-        else:
-            file, pointer, line, column = loc[0], loc[2], loc[1].line + 1, loc[1].column + 1
+        loc = self.loc
+        file, pointer, line, column = loc.file, loc.pointer, loc.line, loc.column
         found = self._keys.get(key)
         if type(found) is Location:
             line, column = found.line, found.column
@@ -114,26 +102,15 @@ class MapNode(dict[str, Any]):
 
 
 class SeqNode(list[Any]):
-    """A sequence from a spec file. ``loc`` is where it starts (built lazily, like MapNode's)."""
+    """A sequence from a spec file. ``loc`` is where it starts (item locations: like MapNode's keys)."""
 
-    __slots__ = ("_items", "_loc")
+    __slots__ = ("_items", "loc")
 
     def __init__(self, *args: Any, loc: Location | None = None) -> None:
         super().__init__(*args)
-        self._loc: Any = loc or Location("<memory>")
+        self.loc: Location = loc or Location("<memory>")
         #: Locations, or parser marks built on demand (see MapNode)
         self._items: list[Any] = []
-
-    @property
-    def loc(self) -> Location:
-        loc = self._loc
-        if type(loc) is not Location:
-            loc = self._loc = Location(loc[0], loc[1].line + 1, loc[1].column + 1, loc[2])
-        return loc
-
-    @loc.setter
-    def loc(self, value: Location) -> None:
-        self._loc = value
 
     @property
     def item_locs(self) -> list[Location]:
@@ -156,7 +133,9 @@ class SeqNode(list[Any]):
         items = self._items
         if 0 <= index < len(items):
             found = items[index]
-            return found if type(found) is Location else self._item_loc(index, found)
+            if type(found) is not Location:
+                found = items[index] = self._item_loc(index, found)
+            return found
         return Location(self.loc.file, self.loc.line, self.loc.column, join_pointer(self.loc.pointer, index))
 
     def __reduce__(self) -> Any:

@@ -32,6 +32,12 @@ class Location:
     column: int = 0
     pointer: str = ""
 
+    def __init__(self, file: str, line: int = 0, column: int = 0, pointer: str = "") -> None:
+        # the generated frozen __init__ calls object.__setattr__ per field: twice as slow, and
+        # loading and validating a large spec make tens of thousands of these
+        fields = self.__dict__
+        fields["file"], fields["line"], fields["column"], fields["pointer"] = file, line, column, pointer
+
     def __str__(self) -> str:
         if self.line:
             return f"{self.file}:{self.line}:{self.column}"

@@ -216,6 +216,8 @@ class _Loader:
         self.memo: dict[int, tuple[MapNode, Any]] = {}
         self.chain: list[MapNode] = []
         self.on_chain: set[int] = set()  # ids of the chain's nodes
+        #: ids of containers with no $ref at or below them, in every file (see Parsed.ref_free)
+        self.ref_free: set[int] = set()
         #: (container, key, the $ref mapping) for every ref resolve_all replaced
         self.replaced: list[tuple[Any, Any, MapNode]] = []
         self.errors: list[SpecError] = []
@@ -253,6 +255,7 @@ class _Loader:
             # resolved in place; Document.raw is rebuilt from what was replaced when first read
             # (validation of OpenAPI reads it; AsyncAPI specs rarely need it)
             self.own(parsed.containers, root_source)
+            self.ref_free = parsed.ref_free
             root = self.resolve_all(raw)
             replaced = self.replaced
             raw_view = Deferred(lambda: restored_copy(raw, replaced))
@@ -276,7 +279,7 @@ class _Loader:
                 return tree
         stack: list[Any] = [root]
         seen: set[int] = set()
-        follow, replaced = self.follow, self.replaced
+        follow, replaced, ref_free = self.follow, self.replaced, self.ref_free
         while stack:  # depth first, in document order (so errors and node.ref follow the text)
             node = stack.pop()
             if id(node) in seen:
@@ -288,7 +291,8 @@ class _Loader:
                 kind = type(value)
                 if kind is MapNode:
                     if not isinstance(value.get("$ref"), str):
-                        todo.append(value)
+                        if id(value) not in ref_free:  # (nothing to resolve in the others)
+                            todo.append(value)
                         continue
                     child = follow(value)
                     if child is _FAILED:
@@ -296,11 +300,11 @@ class _Loader:
                     node[key] = child
                     replaced.append((node, key, value))
                     target = getattr(child, "ref_target", None)
-                    if target is not None:
+                    if target is not None and id(target) not in ref_free:
                         todo.append(target)  # a merged node: its target is part of the graph too
-                    if isinstance(child, MapNode | SeqNode):
+                    if isinstance(child, MapNode | SeqNode) and id(child) not in ref_free:
                         todo.append(child)
-                elif kind is SeqNode:
+                elif kind is SeqNode and id(value) not in ref_free:
                     todo.append(value)
             stack.extend(reversed(todo))  # (the seen ones are skipped when popped)
         return root
@@ -509,6 +513,7 @@ class _Loader:
             parsed = self.parse_target(data, url, url)
             source = _Source(url, url, None, url, parsed.root)
             self.own(parsed.containers, source)
+            self.ref_free |= parsed.ref_free
             return source
 
         return self.source(url, produce, ref, where)
@@ -526,6 +531,7 @@ class _Loader:
             parsed = self.parse_target(data, display, str(local))
             source = _Source(key, display, local, url, parsed.root)
             self.own(parsed.containers, source)
+            self.ref_free |= parsed.ref_free
             return source
 
         return self.source(key, produce, ref, where)

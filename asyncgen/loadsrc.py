@@ -233,7 +233,7 @@ def restored_copy(root: MapNode, replaced: list[tuple[Any, Any, Any]]) -> MapNod
             copy = new_seq(SeqNode)
             copy.extend(node)
             copy._items = node._items.copy()
-        copy._loc = node._loc
+        copy.loc = node.loc
         for key, original in undo.get(id(node), ()):
             copy[key] = original
         copies[id(node)] = copy

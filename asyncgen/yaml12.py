@@ -141,6 +141,9 @@ class Parsed:
     containers: list[Any] = field(default_factory=list)
     #: whether any mapping has a ``$ref`` key (so the caller can skip work)
     has_refs: bool = False
+    #: ids of containers with no ``$ref`` key at or below them (ref resolution skips them);
+    #: a container not listed may have one
+    ref_free: set[int] = field(default_factory=set)
 
 
 class _Composer:
@@ -192,26 +195,27 @@ class _Composer:
 
         The hot loop of loading: the innermost open container's state lives in
         local variables (the enclosing ones' on ``stack``), and locations are
-        kept as the parser's marks, turned into :class:`Location` objects only
-        when someone asks (see :class:`~asyncgen.document.MapNode`).
+        of keys and items kept as the parser's marks, turned into :class:`Location`
+        objects only when someone asks (see :class:`~asyncgen.document.MapNode`).
         """
         get = self.parser.get_event
         restore, file, anchors, errors, out = self.restore, self.file, self.anchors, self.errors, self.out
-        containers, merge_keys = out.containers, self.merge_keys
+        containers, merge_keys, ref_free = out.containers, self.merge_keys, out.ref_free
         max_depth, max_nodes = self.max_depth, self.max_nodes
         scalar_t, alias_t = yaml.ScalarEvent, yaml.AliasEvent
         map_t, seq_t = yaml.MappingStartEvent, yaml.SequenceStartEvent
         map_end_t, seq_end_t = yaml.MappingEndEvent, yaml.SequenceEndEvent
         new_map, new_seq = dict.__new__, list.__new__
         special, numeric = _SPECIAL, "0123456789+-."
-        #: the enclosing containers' (node, is_map, pointer, locs, anchor, start count)
-        stack: list[tuple[Any, bool, str, Any, str | None, int]] = []
+        #: the enclosing containers' (node, is_map, pointer, locs, anchor, start count, below)
+        stack: list[tuple[Any, bool, str, Any, str | None, int, bool]] = []
         node: Any = None  # the innermost open container; None at the top level
         is_map = False
         pointer = ""  # node's JSON pointer
         locs: Any = None  # node's key -> mark dict, or item marks list
         anchor: str | None = None  # node's anchor
         start = 0  # the count when node opened
+        below = False  # whether node (so far) has a $ref key at or below it (or might have)
         key: Any = None  # the key (str) waiting for its value (mappings); None: a key comes next
         key_mark: Any = None
         key_plain = False
@@ -224,11 +228,17 @@ class _Composer:
                 closed = node
                 if merge_keys and id(closed) in merge_keys:
                     self.merge(closed)
+                    below = True  # (so is its "<<" value already; merged values are not tracked apart)
                 if count > max_nodes:
                     raise self.too_many(closed.loc)
                 if anchor is not None:
                     anchors[anchor] = (closed, count - start + 1, None)
-                node, is_map, pointer, locs, anchor, start = stack.pop()
+                if not below:
+                    ref_free.add(id(closed))
+                closed_below = below
+                node, is_map, pointer, locs, anchor, start, below = stack.pop()
+                if closed_below:
+                    below = True
                 if node is None:
                     return closed
                 continue
@@ -271,7 +281,7 @@ class _Composer:
                         )
                     )
                 if text == "$ref":
-                    out.has_refs = True
+                    out.has_refs = below = True
                 key, key_plain = text, plain
                 continue
             # -- a value ----------------------------------------------------------
@@ -307,6 +317,8 @@ class _Composer:
                 value = found[0]
                 count += found[1]
                 self.aliases = True
+                if not below and isinstance(value, MapNode | SeqNode) and id(value) not in ref_free:
+                    below = True
             elif etype is map_t or etype is seq_t:
                 count += 1
                 mark = event.start_mark
@@ -331,7 +343,7 @@ class _Composer:
                 else:
                     child = new_seq(SeqNode)
                     child._items = child_locs = []
-                child._loc = (file, mark, child_pointer)
+                child.loc = Location(file, mark.line + 1, mark.column + 1, child_pointer)
                 tag = event.tag
                 if tag is not None and tag not in ("!", _MAP_TAG if etype is map_t else _SEQ_TAG):
                     errors.append(
@@ -350,14 +362,15 @@ class _Composer:
                     else:
                         locs.append(mark)
                         node.append(child)
-                stack.append((node, is_map, pointer, locs, anchor, start))
-                node, is_map, pointer, locs, anchor, start = (
+                stack.append((node, is_map, pointer, locs, anchor, start, below))
+                node, is_map, pointer, locs, anchor, start, below = (
                     child,
                     etype is map_t,
                     child_pointer,
                     child_locs,
                     event.anchor,
                     count,
+                    False,
                 )
                 continue
             else:  # pragma: no cover - the parser guarantees the grammar

@@ -970,6 +970,26 @@ def test_raw_is_the_text_as_written_whatever_was_resolved(tmp_path: Path) -> Non
     assert doc.raw is raw  # made once
 
 
+def test_refs_reached_through_aliases_and_merge_keys_are_resolved(tmp_path: Path) -> None:
+    doc = load_text(
+        tmp_path,
+        """
+        asyncapi: 3.0.0
+        t: {v: 1}
+        x: &x {b: {$ref: '#/t'}}
+        r: &r {$ref: '#/t'}
+        plain: {s: {u: *r}, w: [1, [*r]]}
+        m: {<<: *x, n: {k: 1}}
+        """,
+    )
+    root = doc.root
+    assert root["x"]["b"] is root["t"]
+    assert root["plain"]["s"]["u"] is root["t"]
+    assert root["plain"]["w"][1][0] is root["t"]
+    assert root["m"]["b"] is root["t"]  # merged from x: the $ref mapping itself
+    assert doc.raw["m"]["b"] == {"$ref": "#/t"}
+
+
 def test_tags_and_anchors_on_keys(tmp_path: Path) -> None:
     doc = load_text(tmp_path, "&k name: 1\nother: *k\n!!str 200: x\n? &n 404\n: y\nagain: *n\n")
     assert doc.root == {"name": 1, "other": "name", "200": "x", "404": "y", "again": 404}
