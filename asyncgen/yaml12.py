@@ -218,7 +218,7 @@ class _Composer:
         below = False  # whether node (so far) has a $ref key at or below it (or might have)
         key: Any = None  # the key (str) waiting for its value (mappings); None: a key comes next
         key_mark: Any = None
-        key_plain = False
+        key_merges = False  # the key is a plain "<<"
         count = 0
         while True:
             event = get()
@@ -249,15 +249,19 @@ class _Composer:
                     if restore is not None:
                         text = text.translate(restore)
                     tag = event.tag
-                    plain = tag is None and event.implicit[0]
+                    merge_key = False
                     if tag is not None and tag != "!":
                         key_value, problem = _tagged(text, tag)
                         if problem:
                             errors.append(self.fail(problem, event.start_mark, hint=_CORE_HINT))
                         if event.anchor is not None:
                             anchors[event.anchor] = (key_value, 1, text)
-                    elif event.anchor is not None:
-                        anchors[event.anchor] = (resolve_plain(text) if plain else text, 1, text)
+                    else:
+                        if event.anchor is not None:
+                            plain = tag is None and event.implicit[0]
+                            anchors[event.anchor] = (resolve_plain(text) if plain else text, 1, text)
+                        if text == "<<":  # only a plain one merges
+                            merge_key = tag is None and event.implicit[0]
                 else:
                     found = anchors.get(event.anchor) if etype is alias_t else None
                     if found is None or not found[2]:
@@ -267,7 +271,7 @@ class _Composer:
                             pointer,
                             hint="keys must be plain strings or numbers",
                         )
-                    text, plain = found[2], False
+                    text, merge_key = found[2], False
                 count += 1
                 key_mark = event.start_mark
                 if text in node:
@@ -282,7 +286,7 @@ class _Composer:
                     )
                 if text == "$ref":
                     out.has_refs = below = True
-                key, key_plain = text, plain
+                key, key_merges = text, merge_key
                 continue
             # -- a value ----------------------------------------------------------
             if etype is scalar_t:
@@ -354,7 +358,7 @@ class _Composer:
                 containers.append(child)
                 if node is not None:
                     if is_map:
-                        if key_plain and key == "<<":
+                        if key_merges:
                             merge_keys.add(id(node))
                         node[key] = child
                         locs[key] = key_mark
@@ -380,7 +384,7 @@ class _Composer:
             if node is None:
                 return value
             if is_map:
-                if key_plain and key == "<<":
+                if key_merges:
                     merge_keys.add(id(node))
                 node[key] = value
                 locs[key] = key_mark
