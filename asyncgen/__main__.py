@@ -1,3 +1,3 @@
-from asyncgen.cli import main
+from asyncgen.launch import main
 
 main()

@@ -5,9 +5,10 @@ pydantic config models on the first ``generate()`` call (0.3-0.5 s; the next 1-s
 call takes ~5 ms). A regeneration that changes one schema pays it in full for two tiny
 dcg calls. The worker only pays off with an idle CPU: it is forked when the load average
 leaves half a CPU free (``ASYNCGEN_DCG_WORKER=1``: always, ``=0``: never).
-:func:`start` forks a worker as soon as the run knows it is not up to date;
-the worker imports dcg and makes one throw-away call while the main process loads,
-validates and parses the spec, then serves :meth:`DcgWorker.run` requests.
+:func:`start` forks a worker as soon as the run knows it is not up to date (the command
+line: before its own imports, :mod:`asyncgen.launch`); the worker imports dcg and makes one
+throw-away call while the main process imports, loads, validates and parses the spec, then
+serves :meth:`DcgWorker.run` requests.
 
 The worker runs the very function the main process would (:func:`asyncgen.schemas.run_document`,
 in the same order of calls) and sends back plain JSON (code, class names, dcg's warnings,
@@ -27,7 +28,7 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from asyncgen import schemas
@@ -49,8 +50,6 @@ def _serve(conn: Any) -> None:  # pragma: no cover - runs in the forked child
             run_document(dict(_WARM_UP))  # imports dcg and builds its config models
     except Exception:  # the real call reports whatever is wrong
         pass
-    from asyncgen.models_cache import segments_of
-
     while True:
         try:
             request = json.loads(conn.recv_bytes())
@@ -68,7 +67,7 @@ def _serve(conn: Any) -> None:  # pragma: no cover - runs in the forked child
                     "code": run.code,
                     "class_names": dict(run.class_names),
                     "warnings": list(run.dcg_warnings),
-                    "segments": segments_of(run),
+                    "segments": run.segments,
                 }
             )
         conn.send_bytes(json.dumps(answers, ensure_ascii=False).encode("utf-8"))
@@ -128,24 +127,31 @@ class DcgWorker:
             return
         self.process, self.conn = process, parent
 
-    def run(self, documents: Sequence[dict[str, Any]]) -> list[tuple[DcgRun, list[list[Any]] | None]]:
+    def run(
+        self, documents: Sequence[dict[str, Any]], meanwhile: Callable[[], None] | None = None
+    ) -> list[tuple[DcgRun, list[list[Any]] | None]]:
         """``run_document`` over each document in order: (run, class offsets or None) each.
 
+        ``meanwhile``: called once the worker has the request, before waiting for its answer
+        (work of the main process that does not need the models); not called in-process.
         Raises :class:`GenerationError` as the first failing in-process call would.
         """
         self.used = True
-        answers = self._ask(documents)
+        answers = self._ask(documents, meanwhile)
         if answers is None:
-            return [(run_document(d), None) for d in documents]
+            return [(run, run.segments) for run in map(run_document, documents)]
         out: list[tuple[DcgRun, list[list[Any]] | None]] = []
         for answer in answers:
             if "error" in answer:
                 raise GenerationError(answer["error"])
-            out.append((DcgRun(answer["code"], answer["class_names"], tuple(answer["warnings"])),
-                        answer["segments"]))  # fmt: skip
+            segments = answer.get("segments")
+            run = DcgRun(answer["code"], answer["class_names"], tuple(answer["warnings"]), segments)
+            out.append((run, segments))
         return out
 
-    def _ask(self, documents: Sequence[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    def _ask(
+        self, documents: Sequence[dict[str, Any]], meanwhile: Callable[[], None] | None = None
+    ) -> list[dict[str, Any]] | None:
         if self.conn is None:
             return None
         try:
@@ -157,6 +163,12 @@ class DcgWorker:
             return None
         try:
             self.conn.send_bytes(request.encode("utf-8"))
+        except OSError as err:
+            self._give_up(f"the worker failed ({type(err).__name__}: {err})")
+            return None
+        if meanwhile is not None:
+            meanwhile()  # its errors are its own, not the worker's
+        try:
             if not self.conn.poll(ANSWER_TIMEOUT):
                 raise TimeoutError(f"no answer in {ANSWER_TIMEOUT:.0f} s")
             answers: Any = json.loads(self.conn.recv_bytes())
@@ -206,6 +218,23 @@ class DcgWorker:
         self.close()
 
 
+#: a worker forked ahead of the run that will use it (:func:`prestart`)
+_PENDING: list[DcgWorker] = []
+
+
+def prestart() -> None:
+    """Fork the worker now, for the next :func:`start` to take (the command line does this
+    before its own imports when the run cannot be up to date: :mod:`asyncgen.launch`)."""
+    if not _PENDING:
+        _PENDING.append(DcgWorker())
+
+
+def discard_pending() -> None:
+    """Stop a worker :func:`prestart` forked that no run took."""
+    while _PENDING:
+        _PENDING.pop().close()
+
+
 def start() -> DcgWorker:
-    """A worker forked now (or an in-process stand-in saying why not)."""
-    return DcgWorker()
+    """The worker :func:`prestart` forked, else one forked now (or an in-process stand-in saying why not)."""
+    return _PENDING.pop() if _PENDING else DcgWorker()

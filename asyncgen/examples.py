@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -316,6 +316,8 @@ class ExampleCache:
         self.hits = 0
         self._defs: Any = None
         self._def_memo: dict[str, tuple[str, frozenset[str]] | None] = {}
+        #: examples computed ahead (:meth:`prefetch`) by key: not entries until looked up
+        self.ready: dict[str, tuple[Any, bool]] = {}
 
     def _def(self, name: str, defs: Mapping[str, Any]) -> tuple[str, frozenset[str]] | None:
         if defs is not self._defs:
@@ -362,7 +364,8 @@ class ExampleCache:
             self.hits += 1
             self.entries[key] = entry
             return entry[0], entry[1]
-        value, found = _example_for(message, defs)
+        ready = self.ready.get(key)
+        value, found = ready if ready is not None else _example_for(message, defs)
         try:
             _scan(value, set())
             kept = json.loads(_text(value))
@@ -371,6 +374,22 @@ class ExampleCache:
         if kept == value:  # the JSON round trip keeps it: a later run may take it from the cache
             self.entries[key] = [kept, found]
         return value, found
+
+    def prefetch(self, messages: Iterable[Message], defs: Mapping[str, Any]) -> None:
+        """Compute the examples of ``messages`` ahead, for :meth:`example_for` to take (a cold
+        run does it while dcg runs in its worker). Only what is looked up counts as used: the
+        cache written stays the same. A message whose example cannot be made here (an error) is
+        left to its lookup, which reports the error where it matters."""
+        for message in messages:
+            if message.payload is None:
+                continue
+            try:
+                key = self.key(message, defs)
+                if key is None or key in self.previous or key in self.ready:
+                    continue
+                self.ready[key] = _example_for(message, defs)
+            except Exception:  # only a head start: the lookup computes it again, and reports it
+                continue
 
     def to_bytes(self) -> bytes:
         data = {
@@ -411,7 +430,13 @@ def read_examples_cache(path: Any, engine: Mapping[str, str]) -> dict[str, Any]:
 @contextmanager
 def example_cache(previous: Mapping[str, Any], engine: Mapping[str, str]) -> Iterator[ExampleCache]:
     """Within the block, :func:`example_for` goes through a cache (this thread/context only)."""
-    cache = ExampleCache(previous, engine)
+    with use_example_cache(ExampleCache(previous, engine)) as cache:
+        yield cache
+
+
+@contextmanager
+def use_example_cache(cache: ExampleCache) -> Iterator[ExampleCache]:
+    """Within the block, :func:`example_for` goes through ``cache`` (this thread/context only)."""
     token = _CACHE.set(cache)
     try:
         yield cache

@@ -42,9 +42,10 @@ from asyncgen.errors import (
     SpecError,
     SpecErrors,
 )
-from asyncgen.examples import example_cache, examples_engine, read_examples_cache
+from asyncgen.examples import ExampleCache, examples_engine, read_examples_cache, use_example_cache
 from asyncgen.format_chunks import format_by_chunks
 from asyncgen.gcpause import without_gc
+from asyncgen.launch import cannot_be_up_to_date
 from asyncgen.model import Api
 from asyncgen.models_cache import build_models
 from asyncgen.output import (
@@ -62,7 +63,7 @@ from asyncgen.output import (
     write_output,
 )
 from asyncgen.plan import RESERVED_DIR, canonical_hash
-from asyncgen.render import Reuse, make_environment, render, run_extensions
+from asyncgen.render import Reuse, make_environment, preload, render, run_extensions
 from asyncgen.schemas import ModelsModule
 from asyncgen.templateset import TemplateSet, TemplateSetError, load_config, load_set
 
@@ -447,17 +448,37 @@ def generate_from_api(
         else None
     )
 
-    # --check reuses the models cache too (ours, not the repository's): an incremental run
-    # proves itself equal to a full one
-    models_run = build_models(api, cache_dir / MODELS_CACHE if previous and cache_dir else None, dcg_worker)
-    if dcg_worker is not None:
-        dcg_worker.close()  # unused when the models came from the cache
-    models, models_cache = models_run.module, models_run.cache
     engine = examples_engine()
     previous_examples = (
         read_examples_cache(cache_dir / EXAMPLES_CACHE, engine) if incremental and cache_dir else {}
     )
-    with example_cache(previous_examples, engine) as examples:
+    examples = ExampleCache(previous_examples, engine)
+    env = make_environment(tset, extensions)
+    if cache_dir is None and cache_fallback == NO_CACHE_REASON:
+        env.bytecode_cache = None
+    ahead: list[bool] = []
+
+    def meanwhile() -> None:
+        """What needs no models, done while dcg runs in its worker (the main process would idle)."""
+        if ahead:
+            return  # a refused incremental run is followed by a full one
+        ahead.append(True)
+        try:
+            uses_context = _context_builder(tset) is not None  # its module imported now
+        except TemplateSetError:
+            uses_context = False  # build_template_context reports it
+        if uses_context:
+            examples.prefetch(api.messages, {d.name: dict(d.schema) for d in api.schemas})
+        preload(tset, env)
+
+    # --check reuses the models cache too (ours, not the repository's): an incremental run
+    # proves itself equal to a full one
+    models_path = cache_dir / MODELS_CACHE if previous and cache_dir else None
+    models_run = build_models(api, models_path, dcg_worker, meanwhile)
+    if dcg_worker is not None:
+        dcg_worker.close()  # unused when the models came from the cache
+    models, models_cache = models_run.module, models_run.cache
+    with use_example_cache(examples):
         context = build_template_context(
             tset, api, role=role, server=server, package=pkg, params=values, models=models
         )
@@ -484,9 +505,6 @@ def generate_from_api(
             "sources": sorted((str(f.path), f.input_hash) for f in spec_files),
         }
     )
-    env = make_environment(tset, extensions)
-    if cache_dir is None and cache_fallback == NO_CACHE_REASON:
-        env.bytecode_cache = None
     rendered = render(
         tset,
         context,
@@ -630,6 +648,46 @@ def generate(
     API with callbacks/webhooks), combined by :func:`asyncgen.combine.combine`.
     """
     spec = Path(spec)
+    # a run that cannot be up to date forks dcg's worker first (its start-up overlaps everything
+    # up to the models: reading settings and templates, loading, validating, parsing)
+    early = cannot_be_up_to_date(
+        out, cache=cache, check=check, fail_on_warning=fail_on_warning, allow_remote=load_options.allow_remote
+    )
+    worker = dcgworker.start() if early else None
+    try:
+        return _settle(
+            spec, Path(out), worker, template_set=template_set, templates_dir=templates_dir, params=params,
+            role=role, server=server, package=package, formatter=formatter, check=check, force=force,
+            load_options=load_options, fail_on_warning=fail_on_warning, filters_file=filters_file,
+            companions=companions, cache=cache,
+        )  # fmt: skip
+    finally:
+        if worker is not None:
+            worker.close()
+
+
+def _settle(
+    spec: Path,
+    out: Path,
+    worker: DcgWorker | None,
+    *,
+    template_set: str | Path,
+    templates_dir: Path | None,
+    params: Mapping[str, Any] | None,
+    role: str | None,
+    server: str | None,
+    package: str | None,
+    formatter: str | None,
+    check: bool,
+    force: bool,
+    load_options: LoadOptions,
+    fail_on_warning: bool,
+    filters_file: Path | None,
+    companions: tuple[Path, ...],
+    cache: bool,
+) -> GenerateResult:
+    """:func:`generate` once ``worker`` (dcg's worker) is forked, or None: forked here when the
+    up-to-date shortcut does not apply."""
     config = load_config(spec)
     if config.map_url:
         load_options = LoadOptions(
@@ -672,7 +730,9 @@ def generate(
         if done is not None:
             return done
     # dcg's start-up (imports, its config models: 0.3-0.5 s) overlaps loading, validating, parsing
-    with dcgworker.start() as worker:
+    if worker is None:
+        worker = dcgworker.start()
+    with worker:
         return _generate(
             spec, out, worker, load_options=load_options, layers=layers, templates=templates,
             run_key=run_key, check=check, force=force,

@@ -43,7 +43,7 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -52,7 +52,15 @@ from typing import TYPE_CHECKING, Any
 from asyncgen.engine import engine_id
 from asyncgen.errors import GenerationError
 from asyncgen.model import Api
-from asyncgen.schemas import _EMPTY, DcgRun, ModelsModule, module_from, prepare_document, run_document
+from asyncgen.schemas import (
+    _EMPTY,
+    DcgRun,
+    ModelsModule,
+    class_offsets,
+    module_from,
+    prepare_document,
+    run_document,
+)
 
 if TYPE_CHECKING:
     from asyncgen.dcgworker import DcgWorker
@@ -128,22 +136,33 @@ def read_cache(path: Path) -> dict[str, Any] | None:
     return data if ok else None
 
 
-def _run_dcg(documents: list[dict[str, Any]], worker: DcgWorker | None) -> list[tuple[DcgRun, Any]]:
-    """``run_document`` over each document, in order, in ``worker`` when given: (run, class offsets)."""
+def _run_dcg(
+    documents: list[dict[str, Any]], worker: DcgWorker | None, meanwhile: Callable[[], None] | None = None
+) -> list[tuple[DcgRun, Any]]:
+    """``run_document`` over each document, in order, in ``worker`` when given: (run, class offsets).
+
+    ``meanwhile``: run by the main process while the worker works (see :meth:`DcgWorker.run`).
+    """
     if worker is not None:
-        return worker.run(documents)
-    return [(run_document(d), None) for d in documents]
+        return worker.run(documents, meanwhile)
+    return [(run, run.segments) for run in map(run_document, documents)]
 
 
 def segments_of(run: DcgRun) -> list[list[Any]] | None:
-    """The class offsets of a dcg run's code (see :func:`_segments`)."""
-    return _segments(run.code, run.tree)
+    """The class offsets of a dcg run's code (see :func:`asyncgen.schemas.class_offsets`)."""
+    return run.segments if run.segments is not None else _segments(run.code)
 
 
-def build_models(api: Api, cache_path: Path | None, worker: DcgWorker | None = None) -> ModelsRun:
+def build_models(
+    api: Api,
+    cache_path: Path | None,
+    worker: DcgWorker | None = None,
+    meanwhile: Callable[[], None] | None = None,
+) -> ModelsRun:
     """The models of ``api``: from the cache, incrementally, or by one full dcg run.
 
     ``worker`` (:mod:`asyncgen.dcgworker`): where dcg runs; the bytes are the same either way.
+    ``meanwhile``: work that does not need the models, done while the worker runs dcg (only then).
     """
     engine = _engine()
     if not api.schemas:
@@ -163,7 +182,7 @@ def build_models(api: Api, cache_path: Path | None, worker: DcgWorker | None = N
             module = module_from(run.code, run.class_names, notes, run.dcg_warnings)
             return ModelsRun(module, cache_bytes(key, defs, run, engine, previous.get("segments")), "cached")
         try:
-            run, group, segments = _incremental(previous, document, defs, engine, worker)
+            run, group, segments = _incremental(previous, document, defs, engine, worker, meanwhile=meanwhile)
         except _Refused as refused:
             reason = str(refused)
         except GenerationError as err:  # dcg refused a part: the full run reports it, or succeeds
@@ -176,7 +195,7 @@ def build_models(api: Api, cache_path: Path | None, worker: DcgWorker | None = N
             )
             cache = cache_bytes(key, defs, run, engine, segments)
             return ModelsRun(module, cache, "incremental", tuple(group))
-    [(run, segments)] = _run_dcg([document], worker)
+    [(run, segments)] = _run_dcg([document], worker, meanwhile)
     module = module_from(run.code, run.class_names, notes, run.dcg_warnings, time.perf_counter() - started)
     cache = cache_bytes(key, defs, run, engine, segments if segments is not None else segments_of(run))
     return ModelsRun(module, cache, "full", tuple(document["$defs"]), reason)
@@ -246,20 +265,7 @@ class _Code:
 
 def _segments(code: str, tree: ast.Module | None = None) -> list[list[Any]] | None:
     """[class name, offset in code] of every class, or None when the code is not imports + classes."""
-    tree = ast.parse(code) if tree is None else tree
-    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
-    first = tree.body.index(classes[0]) if classes else len(tree.body)
-    if (
-        not classes
-        or any(not isinstance(n, (ast.Import, ast.ImportFrom)) for n in tree.body[:first])
-        or len(classes) != len(tree.body) - first
-        or len({n.name for n in classes}) != len(classes)
-    ):
-        return None
-    offsets = [0]
-    for line in code.splitlines(keepends=True):
-        offsets.append(offsets[-1] + len(line))
-    return [[n.name, offsets[min([n.lineno, *(d.lineno for d in n.decorator_list)]) - 1]] for n in classes]
+    return class_offsets(code, tree)
 
 
 def _split(code: str, what: str, segments: Any = None) -> _Code:
@@ -286,6 +292,8 @@ def _incremental(
     defs: list[list[str]],
     engine: Mapping[str, str],
     worker: DcgWorker | None = None,
+    *,
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[DcgRun, list[str], list[list[Any]]]:
     """What a full dcg run would give, and the defs dcg ran over instead; or :class:`_Refused`."""
     if previous.get("engine") != dict(engine):
@@ -315,9 +323,13 @@ def _incremental(
         [{**document, "$defs": {n: json.loads(old_texts[n]) for n in order}},  # dcg's own copies
          {**document, "$defs": {n: new_schemas[n] for n in order}}],
         worker,
+        meanwhile,
     )  # fmt: skip
     full = _split(previous["code"], "previous models", previous.get("segments") or False)
-    old, new = _split(before.code, "old group"), _split(after.code, "new group")
+    old, new = (
+        _split(before.code, "old group", before.segments),
+        _split(after.code, "new group", after.segments),
+    )
     class_names: dict[str, str] = dict(previous["class_names"])
     if list(old.classes) != list(new.classes):
         raise _Refused("the changed group's classes differ")

@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -112,11 +113,46 @@ def _expression_error(
     )
 
 
+#: the manifest's compiled expressions and path templates, per environment (:func:`precompile`)
+_COMPILED: weakref.WeakKeyDictionary[jinja2.Environment, dict[tuple[str, str], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _compiled(env: jinja2.Environment, kind: str, text: str) -> Any:
+    """``env.compile_expression(text)`` (kind "expression") or ``env.from_string(text)``, once per env."""
+    memo = _COMPILED.setdefault(env, {})
+    found = memo.get((kind, text))
+    if found is None:
+        if kind == "expression":
+            found = env.compile_expression(text, undefined_to_none=False)
+        else:
+            found = env.from_string(text)
+        memo[(kind, text)] = found
+    return found
+
+
+def precompile(tset: TemplateSet, env: jinja2.Environment) -> None:
+    """Compile the manifest's ``when``/``foreach`` expressions and ``path`` templates ahead of
+    :func:`plan` (a cold run does it while dcg runs); errors are left for :func:`plan` to report."""
+    for entry in tset.files:
+        for kind, text in (
+            ("expression", entry.when),
+            ("expression", entry.foreach),
+            ("template", entry.path),
+        ):
+            if text is not None:
+                try:
+                    _compiled(env, kind, text)
+                except jinja2.TemplateError:
+                    continue
+
+
 def _evaluate(
     env: jinja2.Environment, entry: FileEntry, what: str, expr: str, context: Mapping[str, Any]
 ) -> Any:
     try:
-        compiled = env.compile_expression(expr, undefined_to_none=False)
+        compiled = _compiled(env, "expression", expr)
         value = compiled(**context)
         if isinstance(value, jinja2.Undefined):
             value._fail_with_undefined_error()
@@ -167,7 +203,7 @@ def plan(tset: TemplateSet, env: jinja2.Environment, context: Mapping[str, Any])
         else:
             items = [None]
         try:
-            path_template = env.from_string(entry.path)
+            path_template = _compiled(env, "template", entry.path)
         except jinja2.TemplateSyntaxError as err:
             raise _expression_error(entry, "path", entry.path, err) from None
         for item in items:

@@ -33,7 +33,7 @@ import jinja2
 
 from asyncgen.errors import AsyncgenError, GenerationError, TemplateError
 from asyncgen.filters import FILTERS
-from asyncgen.plan import FileSpec, describe_element, plan
+from asyncgen.plan import FileSpec, describe_element, plan, precompile
 from asyncgen.plugins import read_extensions
 from asyncgen.templateset import TemplateSet
 
@@ -271,6 +271,18 @@ def render(
             spec.path, render_one(env, tset, spec, context), spec.ownership, spec.template, input_hash
         )
     return out
+
+
+def preload(tset: TemplateSet, env: jinja2.Environment) -> None:
+    """Load the manifest's templates into ``env`` (compiled, or from the bytecode cache) and compile
+    its expressions, ahead of :func:`render` (a cold run does it while dcg runs in its worker).
+    Errors are left for :func:`render` to report, as it would without this."""
+    precompile(tset, env)
+    for name in dict.fromkeys(entry.template for entry in tset.files):
+        try:
+            env.get_template(name)
+        except (jinja2.TemplateError, OSError):
+            continue
 
 
 def render_one(env: jinja2.Environment, tset: TemplateSet, spec: FileSpec, context: Mapping[str, Any]) -> str:

@@ -134,7 +134,8 @@ def test_documents_that_are_not_plain_json_run_in_process() -> None:
     with _start() as worker:
         [(run, segments)] = worker.run([{"$defs": {"A": {"type": "number", "maximum": float("nan")}}}])
         assert (worker.note or "").startswith("in-process: the schemas are not plain JSON"), worker.note
-    assert segments is None and "class A" in run.code
+    assert "class A" in run.code
+    assert segments == run.segments == schemas.class_offsets(run.code)  # offsets in-process too
 
 
 def test_switched_off_by_the_environment_or_a_warm_process(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -148,6 +149,19 @@ def test_switched_off_by_the_environment_or_a_warm_process(monkeypatch: pytest.M
         assert worker.process is None and worker.note == "in-process: ASYNCGEN_DCG_WORKER=0"
 
 
+def test_the_main_process_works_meanwhile_only_beside_a_worker() -> None:
+    api = _api({"A": {"type": "object", "properties": {"x": {"type": "integer"}}}})
+    calls: list[str | None] = []
+    with _start() as worker:
+        run = build_models(api, None, worker, lambda: calls.append(worker.note))
+        assert worker.note == "worker"
+    assert calls == [None]  # once, before the answer came
+    _same(run, build_models(api, None, None, lambda: calls.append("in-process")))
+    assert calls == [None]  # in-process there is nothing to wait for
+    with _start() as worker, pytest.raises(ZeroDivisionError):
+        build_models(api, None, worker, lambda: calls.append(str(1 // 0)))  # its own error, as it is
+
+
 def test_generate_reports_where_dcg_ran(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = tmp_path / "s.yaml"
     doc = synth_spec(4)
@@ -158,12 +172,16 @@ def test_generate_reports_where_dcg_ran(tmp_path: Path, monkeypatch: pytest.Monk
     spec.write_text(yaml.safe_dump(doc, sort_keys=False))
     again = generate(spec, tmp_path / "out", formatter="ruff")
     assert (again.models_mode, again.to_json()["models"]["worker"]) == ("incremental", "worker")
+    assert generate(spec, tmp_path / "cold-worker", formatter="ruff").models_worker == "worker"
     monkeypatch.setenv("ASYNCGEN_DCG_WORKER", "0")
     cold = generate(spec, tmp_path / "cold", formatter="ruff")
     assert cold.models_worker == "in-process: ASYNCGEN_DCG_WORKER=0"
     for path in (tmp_path / "cold").rglob("*"):
         if path.is_file():
-            assert path.read_bytes() == (tmp_path / "out" / path.relative_to(tmp_path / "cold")).read_bytes()
+            for other in ("out", "cold-worker"):  # incremental, and cold with the head start
+                assert (
+                    path.read_bytes() == (tmp_path / other / path.relative_to(tmp_path / "cold")).read_bytes()
+                )
     # nothing to do: no dcg run, and the worker is not kept alive
     assert generate(spec, tmp_path / "out", formatter="ruff", check=True).models_worker is None
     assert json.loads((project_cache(tmp_path / "out") / "models-cache.json").read_text())["defs"]

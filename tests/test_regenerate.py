@@ -170,14 +170,22 @@ def _messages(api: Any) -> list[Any]:
     return [m for m in found if m.payload is not None]
 
 
-def test_cached_examples_equal_computed_ones_on_every_bundled_spec() -> None:
+def test_cached_examples_equal_computed_ones_on_every_bundled_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+    from asyncgen import examples
     from asyncgen.errors import Diagnostics
-    from asyncgen.examples import _example_for, example_cache, example_for, examples_engine
+    from asyncgen.examples import (
+        ExampleCache,
+        _example_for,
+        example_cache,
+        example_for,
+        examples_engine,
+        use_example_cache,
+    )
     from asyncgen.load import load
     from asyncgen.parse import parse
 
     engine = examples_engine()
-    cached = 0
+    cached = prefetched = 0
     for spec in sorted((Path(__file__).resolve().parents[1] / "specs").glob("*.yaml")):
         api = parse(load(spec), Diagnostics())
         defs = {d.name: dict(d.schema) for d in api.schemas}
@@ -190,7 +198,21 @@ def test_cached_examples_equal_computed_ones_on_every_bundled_spec() -> None:
         assert second.to_bytes() == first.to_bytes()
         assert second.hits == sum(1 for m in _messages(api) if second.key(m, defs) is not None)
         cached += second.hits
+        # computed ahead (a cold run, while dcg runs in its worker): the same examples, the same cache
+        ahead = ExampleCache({}, engine)
+        ahead.prefetch(api.messages, defs)
+        computed: list[Any] = []
+        monkeypatch.setattr(
+            examples, "_example_for", lambda m, d, seen=computed: seen.append(m) or _example_for(m, d)
+        )
+        with use_example_cache(ahead):
+            assert [example_for(m, defs) for m in _messages(api)] == cold, spec.name
+        monkeypatch.undo()
+        assert ahead.to_bytes() == first.to_bytes() and ahead.hits == 0
+        assert computed == [m for m in _messages(api) if ahead.key(m, defs) not in ahead.ready]
+        prefetched += len(ahead.ready)
     assert cached > 20
+    assert prefetched > 20
 
 
 def test_example_keys_cover_what_the_example_reads() -> None:

@@ -179,3 +179,34 @@ def test_user_filters_and_tests(tmp_path: Path) -> None:
     (tmp_path / "empty.py").write_text("X = 1\n")
     with pytest.raises(TemplateError, match="neither FILTERS nor TESTS"):
         load_user_extensions(tmp_path / "empty.py")
+
+
+def test_preloading_gives_the_same_files_and_leaves_errors_to_render(tmp_path: Path) -> None:
+    """``preload`` (a cold run: while dcg runs in its worker) only loads and compiles ahead."""
+    from asyncgen.render import preload
+
+    files = [
+        {"template": "a.j2", "path": "{{ api.package }}/a.py", "when": "api.channels"},
+        {"template": "c.j2", "path": "{{ item.key }}.txt", "foreach": "api.channels"},
+    ]
+    root = make_set(tmp_path / "s", {"a.j2": "{{ api.title }}\n", "c.j2": "{{ item.key }}\n"}, files)
+    tset = load_set(root)
+    env = make_environment(tset)
+    preload(tset, env)
+    assert {t.name for t in env.cache.values()} == {"a.j2", "c.j2"}  # type: ignore[union-attr]
+    assert render(tset, ctx(api("x", "y")), env=env) == render(tset, ctx(api("x", "y")))
+    broken = [
+        ({"a.j2": "{% if %}\n"}, {"template": "a.j2", "path": "a"}),
+        ({"a.j2": "a\n"}, {"template": "a.j2", "path": "a", "when": "api.(("}),
+        ({"a.j2": "a\n"}, {"template": "a.j2", "path": "{{ api.title"}),
+        ({}, {"template": "gone.j2", "path": "a"}),
+    ]
+    for i, (templates, entry) in enumerate(broken):
+        bad = load_set(make_set(tmp_path / f"bad{i}", templates, [entry]))
+        with pytest.raises(TemplateError) as plain:
+            render(bad, ctx(api("x")))
+        env = make_environment(bad)
+        preload(bad, env)
+        with pytest.raises(TemplateError) as preloaded:
+            render(bad, ctx(api("x")), env=env)
+        assert preloaded.value.message == plain.value.message

@@ -326,3 +326,35 @@ def test_defaults_are_typed(tmp_path: Path) -> None:
         "type": "boolean",
         "default": "false",
     }  # IR untouched
+
+
+@pytest.mark.parametrize(
+    "imports",
+    [
+        # a multi-line import merged into one line
+        "from typing import (\n    Any,\n    Literal,\n)\n\nfrom pydantic import BaseModel\n",
+        "from enum import Enum\n\nfrom pydantic import BaseModel, Field\n",  # typing inserted
+        "",  # no import at all: both inserted on top
+    ],
+)
+def test_class_offsets_after_omit_none_need_no_second_parse(imports: str) -> None:
+    """run_document derives the offsets of the edited code from the tree of dcg's code."""
+    import ast
+
+    from asyncgen.schemas import class_offsets, omit_none
+
+    code = (
+        f"# header\n\nfrom __future__ import annotations\n\n{imports}\n\n"
+        "class A(BaseModel):\n    x: int | None = None\n    y: Literal['a'] | None = None\n\n\n"
+        '@decorated\nclass B(BaseModel):\n    """class C:\n@not a decorator"""\n\n'
+        "    z: Annotated[\n        str | None, Field(max_length=3)\n    ] = None\n"
+    )
+    tree = ast.parse(code)
+    edited = omit_none(code, tree, {"A": {"x", "y"}, "B": {"z"}})
+    assert edited.count("exclude_if") == 3
+    derived = class_offsets(edited, tree, edited.count("\n") - code.count("\n"))
+    assert (
+        derived
+        == class_offsets(edited)
+        == [["A", edited.index("class A")], ["B", edited.index("@decorated")]]
+    )
