@@ -197,19 +197,27 @@ class DcgWorker:
         self.note = f"in-process: {why}"
         self.close()
 
-    def close(self) -> None:
-        """Stop the worker (it may be importing dcg still: never wait for it to finish)."""
-        process, conn = self.process, self.conn
-        self.process = self.conn = None
+    def close(self, wait: bool = True) -> None:
+        """Stop the worker (it may be importing dcg still: never wait for it to finish its work).
+
+        ``wait=False``: signal it and go on, without waiting for its exit (~15 ms with dcg's
+        heap at 1,000 channels); a later ``close()`` reaps it.
+        """
+        conn, self.conn = self.conn, None
         if conn is not None:
             conn.close()
-        if process is not None:
-            if process.is_alive():
-                process.terminate()
+        process = self.process
+        if process is None:
+            return
+        if process.is_alive():
+            process.terminate()
+        if not wait:
+            return
+        self.process = None
+        process.join(5)
+        if process.is_alive():  # pragma: no cover - SIGTERM ignored
+            process.kill()
             process.join(5)
-            if process.is_alive():  # pragma: no cover - SIGTERM ignored
-                process.kill()
-                process.join(5)
 
     def __enter__(self) -> DcgWorker:
         return self

@@ -476,7 +476,7 @@ def generate_from_api(
     models_path = cache_dir / MODELS_CACHE if previous and cache_dir else None
     models_run = build_models(api, models_path, dcg_worker, meanwhile)
     if dcg_worker is not None:
-        dcg_worker.close()  # unused when the models came from the cache
+        dcg_worker.close(wait=False)  # done, or unused when the models came from the cache
     models, models_cache = models_run.module, models_run.cache
     with use_example_cache(examples):
         context = build_template_context(

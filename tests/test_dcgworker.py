@@ -155,6 +155,10 @@ def test_the_main_process_works_meanwhile_only_beside_a_worker() -> None:
     with _start() as worker:
         run = build_models(api, None, worker, lambda: calls.append(worker.note))
         assert worker.note == "worker"
+        worker.close(wait=False)  # signalled, not waited for (generate goes on to render)
+        process = worker.process
+        assert worker.conn is None and process is not None
+    assert worker.process is None and process.exitcode is not None  # reaped by the last close()
     assert calls == [None]  # once, before the answer came
     _same(run, build_models(api, None, None, lambda: calls.append("in-process")))
     assert calls == [None]  # in-process there is nothing to wait for
