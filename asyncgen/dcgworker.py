@@ -29,11 +29,14 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from asyncgen import schemas
-from asyncgen.errors import GenerationError
-from asyncgen.schemas import DcgRun, run_document
+if TYPE_CHECKING:
+    from asyncgen.schemas import DcgRun
+
+# asyncgen.schemas and .errors (~25 ms of imports) are imported where they are used: the command
+# line forks the worker before them (asyncgen.launch), and the worker imports them while the main
+# process does too
 
 #: seconds to wait for the worker's answer before giving up on it (then: in-process)
 ANSWER_TIMEOUT = 600.0
@@ -44,6 +47,9 @@ def _serve(conn: Any) -> None:  # pragma: no cover - runs in the forked child
     import gc
 
     gc.disable()  # as the main process's run (asyncgen.gcpause): dcg allocates long-lived graphs
+    from asyncgen.errors import GenerationError
+    from asyncgen.schemas import run_document
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -90,7 +96,8 @@ def _refusal() -> str | None:
     setting = os.environ.get("ASYNCGEN_DCG_WORKER", "auto")
     if setting == "0":
         return "ASYNCGEN_DCG_WORKER=0"
-    if schemas.dcg_is_warm():
+    schemas = sys.modules.get("asyncgen.schemas")  # not imported yet: dcg has not run here
+    if schemas is not None and schemas.dcg_is_warm():
         return "datamodel-code-generator is warm in this process already"
     if not sys.platform.startswith("linux"):
         return f"fork is not used on {sys.platform}"
@@ -136,6 +143,9 @@ class DcgWorker:
         (work of the main process that does not need the models); not called in-process.
         Raises :class:`GenerationError` as the first failing in-process call would.
         """
+        from asyncgen.errors import GenerationError
+        from asyncgen.schemas import DcgRun, run_document
+
         self.used = True
         answers = self._ask(documents, meanwhile)
         if answers is None:
