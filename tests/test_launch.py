@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -67,12 +68,18 @@ def test_only_a_run_that_cannot_be_up_to_date_forks_early(
 
     import asyncgen.cli
 
+    exits: list[int] = []
+    monkeypatch.setattr(launch, "_exit_now", exits.append)  # the real one ends this process
     for out, take in ((tmp_path / "new", True), (tmp_path / "new", False), (tmp_path, True)):
         seen.clear()
         monkeypatch.setattr(asyncgen.cli, "main", lambda take=take: cli(take))
         monkeypatch.setattr(sys, "argv", ["asyncgen", "generate", "s.yaml", "-o", str(out)])
-        with pytest.raises(SystemExit):
-            launch.main()
+        try:
+            with pytest.raises(SystemExit):
+                launch.main()
+            assert exits.pop() == 0 and not gc.isenabled()  # a one-shot run: no collector, no teardown
+        finally:
+            gc.enable()
         assert not dcgworker._PENDING
         if out == tmp_path:  # a manifest: no early worker; generate() forks its own when needed
             assert seen[0] is None
@@ -102,3 +109,9 @@ def test_the_command_runs_dcg_in_the_worker_it_forked_first(tmp_path: Path) -> N
     ]
     assert (runs[0]["models"]["worker"], runs[0]["up_to_date"]) == ("worker", False)
     assert (runs[1]["models"]["worker"], runs[1]["up_to_date"]) == (None, True)
+    # the exit code and the whole output survive the exit without the interpreter's teardown
+    readme = (tmp_path / "out" / "README.md").read_text().splitlines()
+    (tmp_path / "out" / "README.md").write_text("edited\n")
+    drift = subprocess.run([*command[:-2], "--check"], check=False, env=env, capture_output=True, text=True)
+    assert drift.returncode == 1
+    assert drift.stdout.splitlines()[-len(readme) :] == [f"+{line}" for line in readme]  # all of it
