@@ -1,7 +1,7 @@
 """Webhook relay throughput, added latency and memory, next to a bare httpx loop posting the same bodies.
 
     python bench/relay.py [--deliveries 10000] [--subscribers 1,10,100] [--repeat 3]
-                          [--rate 1000] [--seconds 5] [--soak 100000]
+                          [--rate 1000] [--seconds 5] [--soak 100000] [--enqueue 5000]
 
 Generates the ERP example (AsyncAPI events + OpenAPI API), then runs, inside it:
 
@@ -22,6 +22,11 @@ Printed per subscriber count:
 * added latency: events offered at a steady ``--rate`` deliveries/s for ``--seconds``;
   p50/p99 from the event (``accept`` for the relay, the moment the loop starts posting
   for the baseline) to its arrival at the receiver, and the relay's p99 minus the baseline's;
+* the de-duplication's cost: each throughput round also runs the relay with every event remembered
+  in ``seen_events`` (``remember=DEDUP_WINDOW``, what the broker consumer passes for messages with
+  an identity) next to the plain relay; ``--enqueue N``: the store alone, N plain and N remembered
+  enqueues alternating in one store (median time of each), N redeliveries caught, and an enqueue
+  that prunes a full ``PRUNE_BATCH`` of expired rows;
 * ``--soak N``: N events to ``--soak-subscribers`` (1) with the relay's RSS sampled every 1,000 events
   (start after the first 10%, end, least-squares slope in MB per 100k events).
 
@@ -197,14 +202,20 @@ class Raw(Bare):
 SIDES = {"bare": Bare, "raw": Raw}
 
 
+DEDUP_WINDOW = 86400.0  # the default DEDUP_WINDOW: what the broker consumer passes as remember=
+
+
 async def flood(side, events):
     started = time.perf_counter()
-    if side == "relay":
+    if side in ("relay", "dedup"):
+        # "dedup": every event remembered in seen_events, as the broker consumer does for messages
+        # with an identity (Kafka records, messages with a message or correlation id)
+        remember = DEDUP_WINDOW if side == "dedup" else 0.0
         with tempfile.TemporaryDirectory() as tmp:
             relay = await make_relay(tmp)
             started = time.perf_counter()
             for n in range(events):
-                await relay.accept(f"evt_{n}", "OrderCreated", body(n), "application/json")
+                await relay.accept(f"evt_{n}", "OrderCreated", body(n), "application/json", remember=remember)
             assert await relay.drained(timeout=600)
             elapsed = time.perf_counter() - started
             await relay.stop()
@@ -267,6 +278,52 @@ async def soak(events):
     return samples, events / elapsed
 
 
+async def enqueue_rates(events, rounds):
+    """The store alone (one subscription, no relay loop), enqueue by enqueue: plain and remembered
+    alternate in one store, so both see the same disk and load (each enqueue is a durable commit, whose
+    fsync dominates and varies); then redeliveries caught, and one prune of PRUNE_BATCH expired rows."""
+    out = {"plain": [], "dedup": [], "redelivered": []}
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            store = SqliteStore(f"{tmp}/s.db")
+            await store.open()
+            await store.create_subscription("default", URLS[0], ["OrderCreated"], None)
+            times = {"plain": [], "dedup": []}
+            for n in range(2 * events):
+                side = ("plain", "dedup")[n % 2]
+                remember = DEDUP_WINDOW if side == "dedup" else 0.0
+                started = time.perf_counter()
+                await store.enqueue(f"evt_{n}", "OrderCreated", body(n), "application/json", remember=remember)
+                times[side].append(time.perf_counter() - started)
+            for side, values in times.items():
+                out[side].append(1e6 * statistics.median(values))  # µs per enqueue
+            started = time.perf_counter()
+            for n in range(1, 2 * events, 2):
+                assert await store.enqueue(f"evt_{n}", "OrderCreated", b"{}", "application/json", remember=DEDUP_WINDOW) == 0
+            out["redelivered"].append(1e6 * (time.perf_counter() - started) / events)
+            await store.close()
+    with tempfile.TemporaryDirectory() as tmp:  # a prune of a full batch, inside an enqueue
+        store = SqliteStore(f"{tmp}/s.db")
+        await store.open()
+        await store.create_subscription("default", URLS[0], ["OrderCreated"], None)
+        batch = store.PRUNE_BATCH
+        past = time.time() - 10
+        rows = [(f"evt_old{n}", past) for n in range(batch * 2)]
+        await store._write([("INSERT INTO seen_events (id, expires_at) VALUES (?, ?)", row) for row in rows])
+        timings = []
+        for n in range(3):
+            store._pruned = 0.0  # due now
+            started = time.perf_counter()
+            await store.enqueue(f"evt_p{n}", "OrderCreated", b"{}", "application/json", remember=DEDUP_WINDOW)
+            timings.append((time.perf_counter() - started) * 1000)
+        left = await store._read("SELECT COUNT(*) AS n FROM seen_events WHERE expires_at < ?", (time.time(),))
+        await store.close()
+        out["prune_ms"] = timings  # a full batch, a full batch, nothing left
+        out["prune_batch"] = batch
+        assert left[0]["n"] == 0, left[0]["n"]
+    return out
+
+
 async def main():
     # no keep-alive: the receivers close idle connections after 5 s, and a round can last longer
     async with httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0)) as control:
@@ -278,10 +335,13 @@ async def main():
             out.update(samples=samples, per_s=per_s, arrived=len(arrived))
             print(json.dumps(out))
             return
+        if args.get("enqueue"):
+            print(json.dumps(await enqueue_rates(args["enqueue"], args["repeat"])))
+            return
         events = max(1, args["deliveries"] // SUBS)
-        rounds = {"relay": [], "bare": [], "raw": []}
+        rounds = {"relay": [], "dedup": [], "bare": [], "raw": []}
         for _ in range(args["repeat"]):
-            for side in ("relay", "bare", "raw"):
+            for side in ("relay", "dedup", "bare", "raw"):
                 rounds[side].append(await flood(side, events))
                 arrived = len(await stats(control))
                 assert arrived == events * SUBS, (side, arrived)  # every delivery arrived exactly once
@@ -314,6 +374,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5, help="length of the latency phase per side")
     parser.add_argument("--soak", type=int, default=0, help="also run N events, sampling the relay's RSS")
     parser.add_argument("--soak-subscribers", type=int, default=1, help="subscribers in the --soak run")
+    parser.add_argument(
+        "--enqueue",
+        type=int,
+        default=5000,
+        help="enqueues per side and round of the store-alone dedup measure (0: none)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "erp"
@@ -359,15 +425,32 @@ def run(args: argparse.Namespace, out: Path, env: dict[str, str], ports: list[in
         if r is not None:
             results[subs] = r
     print(f"\nthroughput, deliveries/s: best (median) of {args.repeat}; ratios of the medians")
-    print(f"{'subs':>5} {'deliveries':>10} {'relay':>12} {'httpx loop':>12} {'raw loop':>12} "
-          f"{'relay/httpx':>11} {'relay/raw':>9} {'RSS MB':>7}")  # fmt: skip
+    print(
+        "(relay: events not remembered; +dedup: each remembered for DEDUP_WINDOW, as the broker consumer does)"
+    )
+    print(f"{'subs':>5} {'deliveries':>10} {'relay':>12} {'relay+dedup':>12} {'httpx loop':>12} {'raw loop':>12} "
+          f"{'dedup/relay':>11} {'relay/httpx':>11} {'relay/raw':>9} {'RSS MB':>7}")  # fmt: skip
     for subs, r in results.items():
-        relay, bare, raw = r["flood"]["relay"], r["flood"]["bare"], r["flood"]["raw"]
+        relay, dedup, bare, raw = (r["flood"][k] for k in ("relay", "dedup", "bare", "raw"))
         print(
-            f"{subs:>5} {r['deliveries']:>10} {fmt(relay):>12} {fmt(bare):>12} {fmt(raw):>12} "
+            f"{subs:>5} {r['deliveries']:>10} {fmt(relay):>12} {fmt(dedup):>12} {fmt(bare):>12} {fmt(raw):>12} "
+            f"{statistics.median(dedup) / statistics.median(relay):>11.2f} "
             f"{statistics.median(relay) / statistics.median(bare):>11.2f} "
             f"{statistics.median(relay) / statistics.median(raw):>9.2f} {r['rss_mb']:>7.0f}"
         )
+    if args.enqueue:
+        r = probe(out, env, subscribers=1, ports=ports, enqueue=args.enqueue, repeat=args.repeat)
+        if r is not None:
+            plain, dedup, again = r["plain"], r["dedup"], r["redelivered"]
+            print(
+                f"\nstore alone, 1 subscription, {args.enqueue} plain and {args.enqueue} remembered enqueues"
+                f" alternating, x {args.repeat} stores: median µs per enqueue, best (median) of the rounds:"
+                f" plain {min(plain):.0f} ({statistics.median(plain):.0f}), remembered {min(dedup):.0f}"
+                f" ({statistics.median(dedup):.0f}), ratio {statistics.median(dedup) / statistics.median(plain):.2f};"
+                f" a redelivery caught: {min(again):.0f} ({statistics.median(again):.0f}) µs;"
+                f" an enqueue pruning {r['prune_batch']} expired rows:"
+                f" {', '.join(f'{ms:.1f}' for ms in r['prune_ms'])} ms (full batch, full batch, none left)"
+            )
     print(f"\nlatency event -> arrival, ms, at {args.rate:g} deliveries/s for {args.seconds:g} s (p50 / p99)")
     print(f"{'subs':>5} {'relay':>13} {'httpx loop':>13} {'raw loop':>13} {'added p99 vs httpx':>18} "
           f"{'vs raw':>7}")  # fmt: skip

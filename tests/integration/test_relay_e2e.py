@@ -16,7 +16,8 @@ once, caught by the store's de-duplication (``DEDUP_WINDOW``); SIGTERM ends both
 with exit code 0.
 
 Scale-out: two relay processes in one consumer group sharing one PostgreSQL store (and an
-API process on it) deliver 1,000 events to a receiver, each exactly once after de-duplication.
+API process on it) deliver 1,000 events to a receiver, each exactly once after de-duplication;
+the same 1,000 records delivered again by the broker to both relays add no POST.
 
 Needs Kafka on 127.0.0.1:9092 (`bash .ci/brokers.sh start kafka`) and, for the PostgreSQL test,
 PostgreSQL (`bash .ci/brokers.sh start postgres`; port BROKER_PG_PORT, default 55432).
@@ -499,6 +500,18 @@ def posts(receiver: Receiver, run: str) -> dict[str, int]:
     return out
 
 
+def assert_same_posts(got: dict[str, int], expected: dict[str, int], who: str) -> None:
+    """``got == expected``, told in a few lines (pytest's diff of two 1,000-entry dicts takes minutes)."""
+    wrong = {
+        e: (got.get(e, 0), expected.get(e, 0))
+        for e in got.keys() | expected.keys()
+        if got.get(e, 0) != expected.get(e, 0)
+    }
+    assert not wrong, (
+        f"{who}: {len(wrong)} events got another number of POSTs (got, expected): {sorted(wrong.items())[:5]}"
+    )
+
+
 def test_events_the_broker_redelivers_reach_each_callback_once(stack: Stack) -> None:
     """Kafka redelivers what a group consumed but did not commit (a relay that dies or is rebalanced
     away between its store commit and its offset commits). Here the relay is stopped after the run's
@@ -524,7 +537,7 @@ def test_events_the_broker_redelivers_reach_each_callback_once(stack: Stack) -> 
     # a delivery the redelivery created would be in the store by its offset commit: wait until all are sent
     wait_for(lambda: pending(stack.api_url) == 0, 60, "the store holds no delivery")
     for name, receiver in stack.receivers.items():
-        assert posts(receiver, run) == dict.fromkeys(expected_for(stack, name, sent), 1), name
+        assert_same_posts(posts(receiver, run), dict.fromkeys(expected_for(stack, name, sent), 1), name)
     check_delivered(stack, run, sent)
 
 
@@ -609,6 +622,7 @@ def test_two_relays_sharing_a_postgres_store_deliver_1000_events_once(
     port = free_port()
     env = service_env(project, postgres_store, port)
     skip_history(env)
+    start = asyncio.run(_group_offsets(env[PREFIX + "RELAY_GROUP"]))
     api = Proc("api", project, env, label="pg-api").start()
     receiver = Receiver("pg")
     receiver.start()
@@ -641,6 +655,23 @@ def test_two_relays_sharing_a_postgres_store_deliver_1000_events_once(
         for relay in relays:
             assert "delivered" in relay.log(), f"{relay.label} delivered none: the work was not shared"
         assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
+
+        # the broker delivers the same 1,000 records again, to both relays (a fresh group with the offsets
+        # from before the run; they rebalance as they join): the shared store catches every redelivery,
+        # whichever relay consumes it, and the receiver gets no POST more
+        wait_for(lambda: pending(stack.api_url) == 0, 60, "every retry of a held answer was sent")
+        arrived, counted = posts(receiver, run), deduplicated(stack.api_url)
+        for relay in relays:
+            assert relay.terminate() == 0
+        group = "erp-relay-e2e-" + uuid.uuid4().hex[:8]
+        ends = asyncio.run(_group_offsets(group, start))
+        for relay in relays:
+            relay.env = {**env, PREFIX + "RELAY_GROUP": group}
+            relay.start()
+        wait_for(lambda: consumed_up_to(group, ends), 120, "both relays consumed the run's records again")
+        assert deduplicated(stack.api_url) >= counted + len(sent), "the run's records were not redelivered"
+        wait_for(lambda: pending(stack.api_url) == 0, 60, "the store holds no delivery")
+        assert_same_posts(posts(receiver, run), arrived, "pg")
     finally:
         codes = {}
         for proc in (*relays, api):
