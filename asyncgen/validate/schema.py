@@ -8,7 +8,8 @@ have the wrong shape: ``minimum: true``, ``required: "id"``, ``type: strng``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from asyncgen.document import MapNode, SeqNode, child_loc
@@ -36,6 +37,14 @@ _KNOWN = (
 )  # fmt: skip
 
 
+#: a location computed only when an error needs it (a Location per keyword cost ~20% of validation)
+Where = Callable[[], Location]
+
+
+def _child_where(parent: MapNode | SeqNode | None, key: str | int, fallback: Where) -> Location:
+    return child_loc(parent, key) if parent is not None else fallback().child(key)
+
+
 class SchemaKind(Kind):
     """A Schema Object (``asyncapi=True``) or a plain draft-07 JSON Schema."""
 
@@ -48,7 +57,7 @@ class SchemaKind(Kind):
         return self.tag
 
     def check(self, ctx: Ctx, value: Any, where: Location, label: str) -> None:
-        stack: list[tuple[Any, Location, str]] = [(value, where, label)]
+        stack: list[tuple[Any, Where, str]] = [(value, lambda: where, label)]
         while stack:
             node, at, name = stack.pop()
             if isinstance(node, bool):
@@ -56,7 +65,7 @@ class SchemaKind(Kind):
             if not isinstance(node, Mapping):
                 ctx.error(
                     f"`{name}` must be a schema (an object or a boolean), not {article(json_type(node))}",
-                    at,
+                    at(),
                     node=node,
                 )
                 continue
@@ -64,7 +73,7 @@ class SchemaKind(Kind):
                 continue
             self._one(ctx, node, stack)
 
-    def _one(self, ctx: Ctx, node: Mapping[str, Any], stack: list[tuple[Any, Location, str]]) -> None:
+    def _one(self, ctx: Ctx, node: Mapping[str, Any], stack: list[tuple[Any, Where, str]]) -> None:
         own = node.loc if isinstance(node, MapNode) else Location("<memory>")
 
         def loc(key: str) -> Location:
@@ -80,26 +89,27 @@ class SchemaKind(Kind):
 
         for key, value in node.items():
             if key in _SCHEMA_KEYS or key == "additionalProperties":
-                stack.append((value, loc(key), key))
+                stack.append((value, partial(loc, key), key))
             elif key in _SCHEMA_MAPS:
                 if not isinstance(value, Mapping):
                     bad(key, "an object of schemas")
                     continue
+                parent = value if isinstance(value, MapNode) else None
                 for sub, item in value.items():
-                    sub_loc = child_loc(value, sub) if isinstance(value, MapNode) else loc(key).child(sub)
+                    sub_loc = partial(_child_where, parent, sub, partial(loc, key))
                     if key == "patternProperties":
-                        key_loc = value.key_loc(sub) if isinstance(value, MapNode) else sub_loc
+                        key_loc = value.key_loc(sub) if isinstance(value, MapNode) else sub_loc()
                         check_pattern(ctx, sub, key_loc, "`patternProperties` key", node=node)
                     stack.append((item, sub_loc, f"{key}/{sub}"))
             elif key in _SCHEMA_ARRAYS:
-                self._schema_array(ctx, node, key, value, at=loc(key), stack=stack, bad=bad)
+                self._schema_array(ctx, node, key, value, at=partial(loc, key), stack=stack, bad=bad)
             elif key == "items":
                 if isinstance(value, list):
-                    self._schema_array(ctx, node, key, value, at=loc(key), stack=stack, bad=bad)
+                    self._schema_array(ctx, node, key, value, at=partial(loc, key), stack=stack, bad=bad)
                 else:
-                    stack.append((value, loc(key), key))
+                    stack.append((value, partial(loc, key), key))
             elif key == "type":
-                self._type(ctx, node, value, loc(key), bad)
+                self._type(ctx, node, value, partial(loc, key), bad)
             elif key in _NUMBERS:
                 if json_type(value) not in ("number", "integer"):
                     bad(key, "a number")
@@ -122,38 +132,38 @@ class SchemaKind(Kind):
                 if not isinstance(value, bool):
                     bad(key, "a boolean")
             elif key == "required":
-                self._string_array(ctx, node, key, value, at=loc(key))
+                self._string_array(ctx, node, key, value, at=partial(loc, key))
             elif key == "enum":
-                self._enum(ctx, node, value, loc(key), bad)
+                self._enum(ctx, node, value, partial(loc, key), bad)
             elif key == "examples":
                 if not isinstance(value, list):
                     bad(key, "an array")
             elif key == "dependencies":
-                self._dependencies(ctx, node, value, at=loc(key), stack=stack, bad=bad)
+                self._dependencies(ctx, node, value, at=partial(loc, key), stack=stack, bad=bad)
             elif key == "externalDocs" and self.asyncapi:
                 ctx.check("externalDocs", value, loc(key), key)
 
     @staticmethod
     def _schema_array(
-        ctx: Ctx, node: Any, key: str, value: Any, *, at: Location, stack: list[Any], bad: Any
+        ctx: Ctx, node: Any, key: str, value: Any, *, at: Where, stack: list[Any], bad: Any
     ) -> None:
         if not isinstance(value, list):
             bad(key, "a non-empty array of schemas")
             return
         if not value:
-            ctx.error(f"schema keyword `{key}` must not be an empty array", at, node=node)
+            ctx.error(f"schema keyword `{key}` must not be an empty array", at(), node=node)
             return
+        seq = value if isinstance(value, SeqNode) else None
         for index, item in enumerate(value):
-            item_loc = child_loc(value, index) if isinstance(value, SeqNode) else at.child(index)
-            stack.append((item, item_loc, f"{key}[{index}]"))
+            stack.append((item, partial(_child_where, seq, index, at), f"{key}[{index}]"))
 
     @staticmethod
-    def _type(ctx: Ctx, node: Any, value: Any, at: Location, bad: Any) -> None:
+    def _type(ctx: Ctx, node: Any, value: Any, at: Where, bad: Any) -> None:
         if isinstance(value, str):
             if value not in SIMPLE_TYPES:
                 ctx.error(
                     f"schema `type` {value!r} is not a JSON Schema type",
-                    at,
+                    at(),
                     did_you_mean(value, SIMPLE_TYPES) or "types: " + ", ".join(SIMPLE_TYPES),
                     node=node,
                 )
@@ -162,56 +172,56 @@ class SchemaKind(Kind):
             bad("type", "a type name or an array of type names")
             return
         if not value:
-            ctx.error("schema `type` must not be an empty array", at, node=node)
+            ctx.error("schema `type` must not be an empty array", at(), node=node)
         for item in value:
             if item not in SIMPLE_TYPES:
                 ctx.error(
                     f"schema `type` item {item!r} is not a JSON Schema type",
-                    at,
+                    at(),
                     did_you_mean(str(item), SIMPLE_TYPES),
                     node=node,
                 )
         if len(set(map(str, value))) != len(value):
-            ctx.error("schema `type` lists a type twice", at, node=node)
+            ctx.error("schema `type` lists a type twice", at(), node=node)
 
     @staticmethod
-    def _string_array(ctx: Ctx, node: Any, key: str, value: Any, *, at: Location) -> bool:
+    def _string_array(ctx: Ctx, node: Any, key: str, value: Any, *, at: Where) -> bool:
         if not isinstance(value, list):
             ctx.error(
                 f"schema keyword `{key}` must be an array of strings, not {article(json_type(value))}",
-                at,
+                at(),
                 f"e.g. `{key}: [{value}]`" if isinstance(value, str) else None,
                 node=node,
             )
             return False
         if any(not isinstance(item, str) for item in value):
-            ctx.error(f"schema keyword `{key}` must contain only strings", at, node=node)
+            ctx.error(f"schema keyword `{key}` must contain only strings", at(), node=node)
             return False
         if len(set(value)) != len(value):
-            ctx.error(f"schema keyword `{key}` lists a name twice", at, node=node)
+            ctx.error(f"schema keyword `{key}` lists a name twice", at(), node=node)
             return False
         return True
 
     @staticmethod
-    def _enum(ctx: Ctx, node: Any, value: Any, at: Location, bad: Any) -> None:
+    def _enum(ctx: Ctx, node: Any, value: Any, at: Where, bad: Any) -> None:
         if not isinstance(value, list):
             bad("enum", "a non-empty array")
             return
         if not value:
-            ctx.error("schema keyword `enum` must not be empty", at, node=node)
+            ctx.error("schema keyword `enum` must not be empty", at(), node=node)
             return
         keys = [_canonical(v) for v in value]
         if len(set(keys)) != len(keys):
-            ctx.error("schema keyword `enum` lists a value twice", at, node=node)
+            ctx.error("schema keyword `enum` lists a value twice", at(), node=node)
 
     def _dependencies(
-        self, ctx: Ctx, node: Any, value: Any, *, at: Location, stack: list[Any], bad: Any
+        self, ctx: Ctx, node: Any, value: Any, *, at: Where, stack: list[Any], bad: Any
     ) -> None:
         if not isinstance(value, Mapping):
             bad("dependencies", "an object")
             return
         for sub, item in value.items():
-            sub_loc = child_loc(value, sub) if isinstance(value, MapNode) else at.child(sub)
+            sub_loc = partial(_child_where, value if isinstance(value, MapNode) else None, sub, at)
             if isinstance(item, list):
                 self._string_array(ctx, node, f"dependencies/{sub}", item, at=sub_loc)
             else:
