@@ -82,17 +82,21 @@ def docstring(text: Any) -> str:
     closing quotes), tabs and other non-printable characters (``\\r``, form feed,
     NUL, U+2028 ...) become escapes; only ``\\n`` stays a real line break.
     """
-    out: list[str] = []
-    for char in str(text):
-        if char == "\\":
-            out.append("\\\\")
-        elif char == '"':
-            out.append('\\"')
-        elif char == "\n" or (char.isprintable() and char != "\t"):
-            out.append(char)
-        else:
-            out.append(_escape_char(char))
-    result = "".join(out)
+    value = str(text)
+    if "\\" not in value and '"' not in value and value.replace("\n", "").isprintable():
+        result = value  # nothing to escape (the common case: ~6,000 calls on 1,000 channels)
+    else:
+        out: list[str] = []
+        for char in value:
+            if char == "\\":
+                out.append("\\\\")
+            elif char == '"':
+                out.append('\\"')
+            elif char == "\n" or (char.isprintable() and char != "\t"):
+                out.append(char)
+            else:
+                out.append(_escape_char(char))
+        result = "".join(out)
     # Trailing spaces on a line are stripped by black/ruff: keep them as escapes. A final
     # quote makes black (not ruff) pad the closing quotes with a space: use \x22 there.
     result = re.sub(r" +(?=\n|$)", lambda m: "\\x20" * len(m.group(0)), result)
