@@ -143,8 +143,8 @@ def format_by_chunks(
     (to keep) and the paths whose unchanged pieces came from disk.
     """
     whole: dict[PurePosixPath, str] = {}  # formatted as one file (all of them, or to verify)
-    splice: dict[PurePosixPath, tuple[list[str], dict[str, str]]] = {}  # pieces, known formatted pieces
-    verify: dict[PurePosixPath, list[str]] = {}
+    splice: dict[PurePosixPath, tuple[list[str], dict[str, str]]] = {}  # piece shas, known formatted pieces
+    verify: dict[PurePosixPath, list[str]] = {}  # piece shas
     needed: dict[str, str] = {}  # piece sha -> piece text, formatted on its own
     kept: dict[str, Any] = {}
     for path, text in texts.items():
@@ -156,13 +156,13 @@ def format_by_chunks(
             whole[path] = text
             continue
         known = _known(out / path, record) if isinstance(record, dict) else None
+        digests = [sha256(piece.encode("utf-8")) for piece in pieces]
         if known is None:
             whole[path] = text
-            verify[path] = pieces
+            verify[path] = digests
         else:
-            splice[path] = (pieces, known)
-        for piece in pieces:
-            digest = sha256(piece.encode("utf-8"))
+            splice[path] = (digests, known)
+        for digest, piece in zip(digests, pieces, strict=True):
             if known is None or digest not in known:
                 needed[digest] = piece
     if not splice and not verify:
@@ -179,15 +179,13 @@ def format_by_chunks(
     made = {digest: result[name] for digest, name in names.items()}
     new_records: dict[str, Any] = dict(kept)
     spliced: list[str] = []
-    for path, pieces in verify.items():
-        digests = [sha256(p.encode("utf-8")) for p in pieces]
+    for path, digests in verify.items():
         joined = _joined([made[d] for d in digests])
         if joined is not None and joined == formatted[path]:
             new_records[str(path)] = _record(joined, digests, [made[d] for d in digests])
         else:
             new_records[str(path)] = "refused"
-    for path, (pieces, known) in splice.items():
-        digests = [sha256(p.encode("utf-8")) for p in pieces]
+    for path, (digests, known) in splice.items():
         parts = [known[d] if d in known else made[d] for d in digests]
         joined = _joined(parts)
         if joined is None:  # cannot be: every piece ended in a newline before; format it whole

@@ -362,7 +362,11 @@ def _format_reusing(
     else:
         made = format_files(pending, formatter, origins)
     formatted = {**made, **done}
-    entries = {str(p): [raw[p], sha256(formatted[p].encode("utf-8"))] for p in raw}
+    # a file taken from disk hashes to what its record says (checked above)
+    entries = {
+        str(p): [raw[p], formats[str(p)][1] if p in done else sha256(formatted[p].encode("utf-8"))]
+        for p in raw
+    }
     return formatted, entries, sorted(str(p) for p in done), records, spliced
 
 

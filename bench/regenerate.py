@@ -96,6 +96,7 @@ def worker(spec: Path, out: Path, check: bool) -> None:
                 "imports": imports,
                 "models_worker": result.models_worker,
                 "format_reused": len(result.format_reused),
+                "format_spliced": len(result.format_spliced),
                 "examples_reused": result.examples_reused,
                 "rendered": len(result.rendered),
                 "reused": len(result.reused),
@@ -198,7 +199,8 @@ def main() -> None:
             cpu = min(r["cpu"] + r["cpu_children"] for r in runs)
             what = (
                 f"rendered {top['rendered']}, reused {top['reused']}, written {top['written']}, "
-                f"formatted again {top['rendered'] - top['format_reused']}, "
+                f"formatted again {top['rendered'] - top['format_reused']} "
+                f"({top.get('format_spliced', 0)} by changed pieces), "
                 f"examples from cache {top['examples_reused']}, "
                 f"models {top['models_mode']} (dcg over {top['models_regenerated']} schemas"
                 + (f", {top['models_worker']}" if top["models_worker"] else "")
