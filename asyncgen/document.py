@@ -74,10 +74,11 @@ class MapNode(dict[str, Any]):
         """Location of ``key`` inside this mapping (falls back to the mapping's own)."""
         found = self._keys.get(key)
         if found is not None:
-            if type(found) is not Location:
+            if type(found) is not Location:  # a mark: build the Location once
                 loc = self.loc
+                part = key if "~" not in key and "/" not in key else _esc(key)
                 found = self._keys[key] = Location(
-                    loc.file, found.line + 1, found.column + 1, loc.pointer + "/" + _esc(key)
+                    loc.file, found.line + 1, found.column + 1, loc.pointer + "/" + part
                 )
             return found
         loc = self.loc
@@ -157,6 +158,9 @@ def loc_of(node: Any, fallback: Location) -> Location:
 def child_loc(parent: MapNode | SeqNode, key: str | int) -> Location:
     """Best location for ``parent[key]``: the child's own if a container, else the key's."""
     value = parent[key]  # type: ignore[index]
+    kind = type(value)
+    if kind is MapNode or kind is SeqNode:  # (the common case, without getattr; validate asks a lot)
+        return value.loc  # type: ignore[no-any-return]
     own = getattr(value, "loc", None)
     if isinstance(own, Location):
         return own
