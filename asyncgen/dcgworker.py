@@ -168,11 +168,12 @@ class DcgWorker:
             request = json.dumps(list(documents), ensure_ascii=False, allow_nan=True)
             if json.loads(request) != list(documents):
                 raise ValueError("the schemas do not survive a JSON round trip")
+            data = request.encode("utf-8")  # a lone surrogate does not
         except (TypeError, ValueError) as err:
             self._give_up(f"the schemas are not plain JSON ({err})")
             return None
         try:
-            self.conn.send_bytes(request.encode("utf-8"))
+            self.conn.send_bytes(data)
         except OSError as err:
             self._give_up(f"the worker failed ({type(err).__name__}: {err})")
             return None

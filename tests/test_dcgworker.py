@@ -136,6 +136,10 @@ def test_documents_that_are_not_plain_json_run_in_process() -> None:
         assert (worker.note or "").startswith("in-process: the schemas are not plain JSON"), worker.note
     assert "class A" in run.code
     assert segments == run.segments == schemas.class_offsets(run.code)  # offsets in-process too
+    with _start() as worker:  # not UTF-8: never sent
+        [(run, _)] = worker.run([{"$defs": {"A": {"type": "string", "description": "\ud800"}}}])
+        assert (worker.note or "").startswith("in-process: the schemas are not plain JSON"), worker.note
+    assert "class A" in run.code
 
 
 def test_switched_off_by_the_environment_or_a_warm_process(monkeypatch: pytest.MonkeyPatch) -> None:
