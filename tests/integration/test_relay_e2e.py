@@ -214,24 +214,7 @@ async def _skip_history(group: str) -> None:
     ``auto_offset_reset="earliest"`` would first re-deliver all of them (at the broker's
     commit-per-message pace), and the tests would time out on history, not on the relay.
     """
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=BROKERS["kafka"].url, group_id=group, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        await consumer.topics()  # metadata
-        parts = [
-            TopicPartition(topic, p)
-            for topic in RELAYED
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
-        if parts:
-            consumer.assign(parts)
-            await consumer.commit(dict(await consumer.end_offsets(parts)))
-    finally:
-        await consumer.stop()
+    await _group_offsets(group, to_end=True)
 
 
 def skip_history(env: dict[str, str]) -> None:
@@ -448,11 +431,15 @@ def test_relay_killed_mid_stream_loses_nothing(stack: Stack) -> None:
 
 
 async def _group_offsets(
-    group: str, rewind: dict[Any, int] | None = None, *, committed: bool = False
+    group: str,
+    rewind: dict[Any, int] | None = None,
+    *,
+    committed: bool = False,
+    to_end: bool = False,
 ) -> dict[Any, int]:
     """The relayed topics' partitions -> their end offsets (``committed``: ``group``'s committed offsets);
-    ``rewind``: commit those offsets for ``group`` first (a group that never had members: Tansu refuses
-    commits from outside a group that had some)."""
+    ``rewind``: commit those offsets for ``group`` first, ``to_end``: commit the end offsets (a group
+    that never had members: Tansu refuses commits from outside a group that had some)."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     consumer = AIOKafkaConsumer(
@@ -466,7 +453,11 @@ async def _group_offsets(
             for topic in RELAYED
             for p in sorted(consumer.partitions_for_topic(topic) or ())
         ]
+        if not parts:
+            return {}
         consumer.assign(parts)
+        if to_end:
+            rewind = dict(await consumer.end_offsets(parts))
         if rewind is not None:
             await consumer.commit(rewind)
         if committed:
