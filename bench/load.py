@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, best_median
+from _common import REPO, best_median, load_note
 
 #: ../shared/corpus, like the tests (ASYNCGEN_SHARED_DIR overrides ../shared)
 DEFAULT_CORPUS = Path(os.environ.get("ASYNCGEN_SHARED_DIR", REPO.parent / "shared")) / "corpus"
@@ -178,7 +178,7 @@ def main() -> None:
         size = spec.stat().st_size
     print(
         f"load stage: {args.channels} channels ({size / 1e6:.2f} MB YAML) and {len(corpus)} corpus specs; "
-        f"best of {args.repeat} (median), ms; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        f"best of {args.repeat} (median), ms; {load_note()}"
     )
     header = f"{'':10}" + "".join(f"{name + ' ' + str(tree)[-28:]:>40}" for name, tree in trees.items())
     print(header + ("   this/baseline" if args.baseline else ""))
