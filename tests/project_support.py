@@ -1,4 +1,4 @@
-"""Running things inside a generated project (shared by the tests that generate one)."""
+"""Running things inside a generated project, and reading one (shared by the tests that generate one)."""
 
 from __future__ import annotations
 
@@ -33,3 +33,8 @@ def generate_service(data: Mapping[str, Any], name: str, out: Path) -> str:
     api = parse(load_data(dict(data), name))
     generate_from_api(api, out, role="app", params={})
     return api.package
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file below ``root`` (relative POSIX path -> bytes), in path order: a tree to compare."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

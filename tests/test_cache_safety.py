@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import REPO_ROOT, project_cache
+from project_support import tree_bytes
 
 from asyncgen import cachedir
 from asyncgen.cli import main
@@ -29,10 +30,6 @@ CACHES = (MODELS_CACHE, FORMAT_CACHE, EXAMPLES_CACHE)
 def _cli(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, ["generate", str(SPEC), *args])
     return result.exit_code, result.output
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _inject(path: Path, text: str) -> str:
@@ -83,12 +80,12 @@ def test_caches_are_never_written_into_the_output_and_old_ones_are_removed(tmp_p
     shutil.copytree(EXAMPLE, out)
     for name in CACHES:  # what older asyncgen versions committed beside the manifest
         (out / ".asyncgen" / name).write_text('{"version": 1, "key": "stale"}\n')
-    before = _tree(out)
+    before = tree_bytes(out)
     code, output = _cli("-o", str(out))
     assert code == 0, output
     assert "removed" in output and ".asyncgen/models-cache.json" in output
     assert sorted(p.name for p in (out / ".asyncgen").iterdir()) == ["manifest.json"]
-    after = _tree(out)  # the manifest's input hashes depend on how the spec's path is spelled
+    after = tree_bytes(out)  # the manifest's input hashes depend on how the spec's path is spelled
     assert {k: v for k, v in after.items() if not k.startswith(".asyncgen/")} == {
         k: v for k, v in before.items() if not k.startswith(".asyncgen/")
     }
@@ -100,7 +97,7 @@ def test_caches_are_never_written_into_the_output_and_old_ones_are_removed(tmp_p
     (out / "README.md").unlink()  # so that the manifest's up-to-date shortcut does not apply
     again = generate(SPEC, out)
     assert again.models_mode == "cached" and again.cache_dir == str(folder) and again.cache_fallback is None
-    assert _tree(out) == after
+    assert tree_bytes(out) == after
 
 
 def test_no_cache_reads_and_writes_no_cache_and_gives_the_same_bytes(
@@ -118,7 +115,7 @@ def test_no_cache_reads_and_writes_no_cache_and_gives_the_same_bytes(
     assert result.cache_dir is None and "disabled" in (result.cache_fallback or "")
     # no project folder and no compiled template was added by the runs without cache
     assert sorted(p.relative_to(home).as_posix() for p in home.rglob("*")) == listing
-    assert _tree(uncached) == _tree(cached) == _tree(by_env)
+    assert tree_bytes(uncached) == tree_bytes(cached) == tree_bytes(by_env)
 
 
 @pytest.mark.parametrize("unsafe", ["symlink", "mode"])
@@ -149,7 +146,7 @@ def test_an_unsafe_cache_folder_is_not_used(
     second = generate(SPEC, out)
     assert second.models_mode == "full" and second.cache_fallback == first.cache_fallback
     assert sorted(p.name for p in target.iterdir()) == [MODELS_CACHE]
-    assert _tree(out) == _tree(reference)
+    assert tree_bytes(out) == tree_bytes(reference)
     assert not generate(SPEC, out, check=True).drift
 
 

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from conftest import corpus_load_options
+from project_support import tree_bytes
 
 from asyncgen.cli import main
 from asyncgen.docs import build_docs, build_docs_from_apis, load_api
@@ -78,10 +79,6 @@ def search_entries(site: Path) -> list[list[str]]:
     text = (site / "assets" / "search-index.js").read_text(encoding="utf-8")
     start = text.index("=") + 1
     return list(json.loads(text[start:].strip().rstrip(";")))
-
-
-def tree_bytes(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 # -- bundled specs -----------------------------------------------------------------

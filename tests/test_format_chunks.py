@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 import yaml
 from conftest import project_cache
+from project_support import tree_bytes
 
 from asyncgen.errors import GenerationError
 from asyncgen.format_chunks import MIN_CHUNKS, format_by_chunks, read_records, split
@@ -134,10 +135,6 @@ def test_damaged_or_foreign_records_are_ignored(tmp_path: Path) -> None:
     assert read_records(path, key) == {"a.py": "refused"}
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 def test_generation_formats_changed_pieces_only_and_equals_a_cold_run(tmp_path: Path) -> None:
     import sys
 
@@ -155,7 +152,7 @@ def test_generation_formats_changed_pieces_only_and_equals_a_cold_run(tmp_path: 
         cold = tmp_path / "cold"
         shutil.rmtree(cold, ignore_errors=True)
         generate(spec, cold, formatter="ruff", cache=False)
-        assert _tree(out) == _tree(cold)
+        assert tree_bytes(out) == tree_bytes(cold)
         return result.format_spliced, result.written
 
     spec.write_text(yaml.safe_dump(doc, sort_keys=False))

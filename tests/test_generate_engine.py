@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import project_cache
+from project_support import tree_bytes
 
 from asyncgen import render as render_module
 from asyncgen.cli import main
@@ -60,14 +61,10 @@ def run(api: Api, out: Path, **kwargs: object) -> GenerateResult:
     return generate_from_api(api, out, **kwargs)  # type: ignore[arg-type]
 
 
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 def test_generates_the_tree(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run(make_api(), out)
-    files = tree(out)
+    files = tree_bytes(out)
     assert sorted(files) == [  # no cache in the output: they live in the private cache folder
         ".asyncgen/manifest.json",
         "README.md",
@@ -122,13 +119,13 @@ def test_param_errors(tmp_path: Path, params: dict[str, str], expected: str) -> 
 def test_determinism_across_directories(tmp_path: Path) -> None:
     run(make_api(), tmp_path / "a")
     run(make_api(), tmp_path / "b" / "nested")
-    assert tree(tmp_path / "a") == tree(tmp_path / "b" / "nested")
+    assert tree_bytes(tmp_path / "a") == tree_bytes(tmp_path / "b" / "nested")
 
 
 def test_black_and_ruff_give_the_same_tree(tmp_path: Path) -> None:
     run(make_api(), tmp_path / "ruff", formatter="ruff")
     run(make_api(), tmp_path / "black", formatter="black")
-    ruff_tree, black_tree = tree(tmp_path / "ruff"), tree(tmp_path / "black")
+    ruff_tree, black_tree = tree_bytes(tmp_path / "ruff"), tree_bytes(tmp_path / "black")
     formats = []
     for manifest in (ruff_tree, black_tree):
         data = json.loads(manifest.pop(".asyncgen/manifest.json"))
@@ -221,11 +218,11 @@ def test_duplicate_output_paths_name_both_entries(tmp_path: Path) -> None:
 def test_check_clean_and_drifted(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run(make_api(), out)
-    before = tree(out)
+    before = tree_bytes(out)
     clean = run(make_api(), out, check=True)
     assert clean.drift == [] and clean.ok
     drifted = run(make_api("lights", "bright"), out, check=True)
-    assert tree(out) == before  # check writes nothing
+    assert tree_bytes(out) == before  # check writes nothing
     kinds = {d.path: d.kind for d in drifted.drift}
     assert kinds == {"lights/channels/bright.py": "missing", "lights/channels/dim.py": "stale",
                      "lights/sends.py": "changed"}  # fmt: skip
@@ -282,7 +279,7 @@ def test_stale_files_removed_only_when_unchanged(tmp_path: Path) -> None:
 def test_failed_render_leaves_previous_output_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     run(make_api(), out)
-    before = tree(out)
+    before = tree_bytes(out)
     calls = {"n": 0}
     real = render_module.render_one
 
@@ -295,7 +292,7 @@ def test_failed_render_leaves_previous_output_intact(tmp_path: Path, monkeypatch
     monkeypatch.setattr(render_module, "render_one", flaky)
     with pytest.raises(TemplateError, match="simulated"):
         run(make_api("lights", "other"), out, params={"greeting": "new"})
-    assert tree(out) == before
+    assert tree_bytes(out) == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging directory left behind
 
 
@@ -346,7 +343,7 @@ def test_eject_then_generate_gives_identical_output(tmp_path: Path, monkeypatch:
         eject("mini", ejected, ["README.md.j2"])
     run(make_api(), tmp_path / "a", template_set="mini")
     run(make_api(), tmp_path / "b", template_set="mini", templates_dir=ejected)
-    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    assert tree_bytes(tmp_path / "a") == tree_bytes(tmp_path / "b")
     with pytest.raises(TemplateSetError, match="has no file"):
         eject("mini", tmp_path / "x", ["nope.j2"])
 
@@ -551,7 +548,7 @@ def test_byte_identical_across_processes_and_hash_seeds(tmp_path: Path) -> None:
             cwd=Path(__file__).resolve().parent.parent,
         )
         assert proc.returncode == 0, proc.stderr
-    assert tree(tmp_path / "1") == tree(tmp_path / "2")
+    assert tree_bytes(tmp_path / "1") == tree_bytes(tmp_path / "2")
 
 
 def test_fail_on_warning_covers_engine_warnings(tmp_path: Path) -> None:
