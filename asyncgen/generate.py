@@ -522,15 +522,15 @@ def generate_from_api(
     formatted, format_entries, format_reused, chunk_records, format_spliced = _format_reusing(
         fresh, chosen_formatter, origins, out, formats, chunks=chunks
     )
+    for path, r in rendered.items():
+        if r.reused and _formatted(path):
+            format_entries[str(path)] = formats[str(path)]
     if chunks is not None:  # kept too: the records of the files not formatted in this run
         formatted_now = {str(p) for p in fresh if _formatted(p)} - set(format_reused)
         chunk_records = {
             **{p: r for p, r in chunks.items() if p in format_entries and p not in formatted_now},
             **chunk_records,
         }
-    for path, r in rendered.items():
-        if r.reused and _formatted(path):
-            format_entries[str(path)] = formats[str(path)]
     notes = list(warnings or [])
     notes.extend(
         SpecError(text, Location(api.source or "<models>"), severity="warning") for text in models.warnings

@@ -19,7 +19,7 @@ from project_support import tree_bytes
 
 from asyncgen.errors import GenerationError
 from asyncgen.format_chunks import MIN_CHUNKS, format_by_chunks, read_records, split
-from asyncgen.generate import CHUNKS_CACHE, generate
+from asyncgen.generate import CHUNKS_CACHE, GenerateResult, generate
 from asyncgen.output import format_files, sha256
 
 PY = PurePosixPath("m.py")
@@ -173,3 +173,32 @@ def test_generation_formats_changed_pieces_only_and_equals_a_cold_run(tmp_path: 
     (out / ".asyncgen/manifest.json").write_text(json.dumps(manifest))
     spliced, _ = edit("Entity6Payload", "c")
     assert test_module not in spliced
+
+
+def test_records_of_files_reused_unrendered_are_kept(tmp_path: Path) -> None:
+    """A run that renders nothing again (every file reused by its input hash) keeps the records:
+    the next change still formats by pieces instead of verifying (whole + pieces) again."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from synth import synth_spec
+
+    doc = synth_spec(8)
+    spec = tmp_path / "s.yaml"
+    out = tmp_path / "out"
+
+    def edit(name: str, prop: str) -> GenerateResult:
+        doc["components"]["schemas"][name]["properties"][prop] = {"type": "string", "maxLength": 7}
+        spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+        return generate(spec, out, formatter="ruff")
+
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    generate(spec, out, formatter="ruff")
+    edit("Entity1Payload", "a")  # records made (verified)
+    recorded = json.loads((project_cache(out) / CHUNKS_CACHE).read_text())["files"]
+    assert any(p.startswith("tests/") for p in recorded)
+    # no change, but the up-to-date shortcut skipped (--fail-on-warning): all reused, none formatted
+    again = generate(spec, out, formatter="ruff", fail_on_warning=True)
+    assert not again.up_to_date and again.rendered == [] and again.written == []
+    assert json.loads((project_cache(out) / CHUNKS_CACHE).read_text())["files"] == recorded
+    assert any(p.startswith("tests/") for p in edit("Entity5Payload", "b").format_spliced)
