@@ -38,7 +38,6 @@ cache bytes.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import re
@@ -148,11 +147,6 @@ def _run_dcg(
     return [(run, run.segments) for run in map(run_document, documents)]
 
 
-def segments_of(run: DcgRun) -> list[list[Any]] | None:
-    """The class offsets of a dcg run's code (see :func:`asyncgen.schemas.class_offsets`)."""
-    return run.segments if run.segments is not None else _segments(run.code)
-
-
 def build_models(
     api: Api,
     cache_path: Path | None,
@@ -197,7 +191,7 @@ def build_models(
             return ModelsRun(module, cache, "incremental", tuple(group))
     [(run, segments)] = _run_dcg([document], worker, meanwhile)
     module = module_from(run.code, run.class_names, notes, run.dcg_warnings, time.perf_counter() - started)
-    cache = cache_bytes(key, defs, run, engine, segments if segments is not None else segments_of(run))
+    cache = cache_bytes(key, defs, run, engine, segments)  # None: not imports + classes (no parse again)
     return ModelsRun(module, cache, "full", tuple(document["$defs"]), reason)
 
 
@@ -263,14 +257,9 @@ class _Code:
     classes: dict[str, str]  # class name -> its text (to the next class), in file order
 
 
-def _segments(code: str, tree: ast.Module | None = None) -> list[list[Any]] | None:
-    """[class name, offset in code] of every class, or None when the code is not imports + classes."""
-    return class_offsets(code, tree)
-
-
 def _split(code: str, what: str, segments: Any = None) -> _Code:
     """``code`` cut into its import block and its classes (``segments``: as the cache recorded them)."""
-    segments = _segments(code) if segments is None else segments
+    segments = class_offsets(code) if segments is None else segments
     if not isinstance(segments, list) or not segments:
         raise _Refused(f"{what}: statements other than imports and classes")
     starts = [offset for _, offset in segments] + [len(code)]
