@@ -436,7 +436,8 @@ def generate_from_api(
     chosen_formatter = formatter or default_formatter()
     previous = read_manifest(out)
     formatter_id = _formatter_id(chosen_formatter)
-    if cache and not cachedir.disabled_by_env():
+    caching = cache and not cachedir.disabled_by_env()
+    if caching:
         cache_dir, cache_fallback = cachedir.project_dir(out, create=not check)  # --check writes nothing
     else:
         cache_dir, cache_fallback = None, NO_CACHE_REASON
@@ -458,7 +459,7 @@ def generate_from_api(
     )
     examples = ExampleCache(previous_examples, engine)
     env = make_environment(tset, extensions)
-    if cache_dir is None and cache_fallback == NO_CACHE_REASON:
+    if not caching:  # --no-cache (ASYNCGEN_NO_CACHE turns it off in make_environment already)
         env.bytecode_cache = None
     ahead: list[bool] = []
 
