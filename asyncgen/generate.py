@@ -279,12 +279,8 @@ def _formatter_id(name: str) -> str | None:
     except PackageNotFoundError:
         return None
     if name == "ruff":
-        try:
-            from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
-
-            if output._ruff_bin() != os.fsdecode(find_ruff_bin()):
-                return None
-        except (ImportError, FileNotFoundError):
+        packaged = output.packaged_ruff_bin()
+        if packaged is None or output._ruff_bin() != packaged:
             return None
     return found
 

@@ -60,26 +60,32 @@ def sha256(data: bytes) -> str:
 def _ruff_bin() -> str | None:
     """The ruff executable, looked up once per process.
 
-    Cached and locked: ruff's ``find_ruff_bin`` reads ``sysconfig``, whose lazy
+    Cached, and the package lookup locked (:func:`packaged_ruff_bin`, which
+    :func:`asyncgen.generate` also asks): ruff's ``find_ruff_bin`` reads ``sysconfig``, whose lazy
     initialisation is not thread-safe on Python 3.11 (two threads calling
     ``generate()`` at once got None and failed).
     """
-    with _RUFF_LOOKUP:
-        return _find_ruff_bin()
+    return _find_ruff_bin()
 
 
 _RUFF_LOOKUP = threading.Lock()
 
 
 def _find_ruff_bin() -> str | None:
-    try:
-        from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
-    except ImportError:
-        return shutil.which("ruff")
-    try:
-        return os.fsdecode(find_ruff_bin())
-    except FileNotFoundError:
-        return shutil.which("ruff")
+    return packaged_ruff_bin() or shutil.which("ruff")
+
+
+@functools.cache
+def packaged_ruff_bin() -> str | None:
+    """The installed ruff package's own executable (None: no package, or no binary in it);
+    looked up once, under the same lock as :func:`_ruff_bin` (sysconfig, see there)."""
+    with _RUFF_LOOKUP:
+        try:
+            from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
+
+            return os.fsdecode(find_ruff_bin())
+        except (ImportError, FileNotFoundError):
+            return None
 
 
 def _black_available() -> bool:
