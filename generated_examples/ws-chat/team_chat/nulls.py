@@ -119,12 +119,6 @@ def dotted(path: tuple[str | int, ...]) -> str:
     return ".".join(str(p) for p in path)
 
 
-def null_not_allowed(value: object) -> str | None:
-    """:func:`null_path` as text, for messages and logs."""
-    found = null_path(value)
-    return None if found is None else dotted(found)
-
-
 def refused_null(value: object, data: bytes) -> tuple[str | int, ...] | None:
     """Where the JSON ``data`` of the validated ``value`` has a null its schema refuses (None:
     nowhere). Costs a ``b"null" in data`` for JSON without null."""
