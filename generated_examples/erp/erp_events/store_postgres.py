@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
-import json
 import re
 import time
 from collections.abc import Awaitable, Callable, Collection
@@ -282,14 +281,13 @@ class PostgresStore(SqlStore):
                         )
                     )
                 )
+            # the match is exact in SQL (a JSON array of strings contains [event_type]): not checked again here
             rows = await con.fetch(
-                "SELECT id, event_types FROM subscriptions WHERE status = 'active'"
+                "SELECT id FROM subscriptions WHERE status = 'active'"
                 " AND event_types::jsonb @> jsonb_build_array($1::text) ORDER BY id FOR SHARE",
                 event_type,
             )
-            targets = [
-                r["id"] for r in rows if event_type in json.loads(r["event_types"])
-            ]
+            targets = [r["id"] for r in rows]
             if not targets:
                 return 0
             if remember > 0 and not _rows(
