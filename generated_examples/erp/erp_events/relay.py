@@ -469,6 +469,8 @@ class Relay:
         self._rate_interval = (
             1.0 / self.settings.rate_limit if self.settings.rate_limit > 0 else 0.0
         )
+        #: RETRY_SCHEDULE's delays, parsed once (every delivery reads them)
+        self._schedule = self.settings.schedule
         #: 2xx answers not yet recorded: one store transaction per batch (a crash before it re-sends
         #: them with the same webhook-id, which receivers de-duplicate)
         self._succeeded: list[tuple[Due, float]] = []
@@ -746,7 +748,7 @@ class Relay:
     async def _deliver(self, due: Due) -> None:
         settings = self.settings
         try:
-            if due.attempts > len(settings.schedule):
+            if due.attempts > len(self._schedule):
                 # its last attempt (the schedule's end) was made, but that outcome could not be recorded
                 await self.store.dead_letter(
                     replace(due, attempts=due.attempts - 1),
@@ -869,7 +871,7 @@ class Relay:
             logger.warning("dead-lettered %s: %s", where, outcome.error)
         else:
             attempt = due.attempts + 1
-            schedule = settings.schedule
+            schedule = self._schedule
             if attempt > len(schedule):
                 await store.dead_letter(
                     due, f"gave up after {attempt} attempts: {outcome.error}"
