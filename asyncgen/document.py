@@ -30,7 +30,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from asyncgen.errors import Location, join_pointer
+from asyncgen.errors import Location, escape_pointer_part, join_pointer
 
 
 class MapNode(dict[str, Any]):
@@ -60,26 +60,25 @@ class MapNode(dict[str, Any]):
         """Every key's location (a live dict: writing to it sets a key's location)."""
         keys = self._keys
         pending = [(key, found) for key, found in keys.items() if type(found) is not Location]
-        if pending:
-            loc = self.loc
-            for key, mark in pending:
-                keys[key] = Location(loc.file, mark.line + 1, mark.column + 1, loc.pointer + "/" + _esc(key))
+        for key, mark in pending:
+            keys[key] = self._key_loc(key, mark)
         return keys
 
     @key_locs.setter
     def key_locs(self, value: dict[str, Location]) -> None:
         self._keys = value
 
+    def _key_loc(self, key: str, mark: Any) -> Location:
+        loc = self.loc
+        pointer = loc.pointer + "/" + escape_pointer_part(key)
+        return Location(loc.file, mark.line + 1, mark.column + 1, pointer)
+
     def key_loc(self, key: str) -> Location:
         """Location of ``key`` inside this mapping (falls back to the mapping's own)."""
         found = self._keys.get(key)
         if found is not None:
             if type(found) is not Location:  # a mark: build the Location once
-                loc = self.loc
-                part = key if "~" not in key and "/" not in key else _esc(key)
-                found = self._keys[key] = Location(
-                    loc.file, found.line + 1, found.column + 1, loc.pointer + "/" + part
-                )
+                found = self._keys[key] = self._key_loc(key, found)
             return found
         loc = self.loc
         return Location(loc.file, loc.line, loc.column, join_pointer(loc.pointer, key))
@@ -141,12 +140,6 @@ class SeqNode(list[Any]):
 
     def __reduce__(self) -> Any:
         return (list, (list(self),))
-
-
-def _esc(part: str) -> str:
-    if "~" in part or "/" in part:
-        return part.replace("~", "~0").replace("/", "~1")
-    return part
 
 
 def loc_of(node: Any, fallback: Location) -> Location:

@@ -49,7 +49,10 @@ class Location:
 
 
 def escape_pointer_part(part: str | int) -> str:
-    return str(part).replace("~", "~0").replace("/", "~1")
+    text = str(part)
+    if "~" in text or "/" in text:
+        return text.replace("~", "~0").replace("/", "~1")
+    return text  # (most keys: no new string)
 
 
 def join_pointer(base: str, *parts: str | int) -> str:

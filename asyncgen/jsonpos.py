@@ -16,7 +16,7 @@ from json import JSONDecodeError, decoder
 from typing import Any
 
 from asyncgen.document import MapNode, SeqNode
-from asyncgen.errors import Location, SpecError, SpecErrors
+from asyncgen.errors import Location, SpecError, SpecErrors, escape_pointer_part
 from asyncgen.yaml12 import LimitError, Parsed
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -24,12 +24,6 @@ _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 #: the stdlib's (C) JSON string decoder; public in practice, absent from typeshed
 scanstring: Callable[[str, int, bool], tuple[str, int]] = decoder.scanstring  # type: ignore[attr-defined]
 _LITERALS = {"true": True, "false": False, "null": None}
-
-
-def _esc(part: str) -> str:
-    if "~" in part or "/" in part:
-        return part.replace("~", "~0").replace("/", "~1")
-    return part
 
 
 class _Parser:
@@ -61,7 +55,7 @@ class _Parser:
         else:
             raise self.fail("expected a double-quoted key", pos)
         node: MapNode = frame[0]
-        key_loc = self.loc(pos, node.loc.pointer + "/" + _esc(key))
+        key_loc = self.loc(pos, node.loc.pointer + "/" + escape_pointer_part(key))
         if key in node:
             first = node.key_locs[key]
             self.errors.append(
@@ -100,7 +94,7 @@ class _Parser:
                     pointer = (
                         node.loc.pointer
                         + "/"
-                        + (_esc(parent[1]) if parent[1] is not None else str(len(node)))
+                        + (escape_pointer_part(parent[1]) if parent[1] is not None else str(len(node)))
                     )
                 char = text[pos : pos + 1]
                 value: Any

@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from asyncgen.document import MapNode, SeqNode
-from asyncgen.errors import Location, SpecError, SpecErrors
+from asyncgen.errors import Location, SpecError, SpecErrors, escape_pointer_part
 
 try:
     from yaml._yaml import CParser as _CParserImpl
@@ -124,12 +124,6 @@ def _tagged(value: str, tag: str) -> tuple[Any, str | None]:
 
 _CORE_HINT = "only YAML 1.2 core schema tags are allowed"
 _MAP_TAG, _SEQ_TAG = _CORE + "map", _CORE + "seq"
-
-
-def _esc(part: str) -> str:
-    if "~" in part or "/" in part:
-        return part.replace("~", "~0").replace("/", "~1")
-    return part
 
 
 @dataclass
@@ -280,7 +274,7 @@ class _Composer:
                     errors.append(
                         SpecError(
                             f"duplicate key {text!r} (first defined {where})",
-                            self.loc(key_mark, pointer + "/" + _esc(text)),
+                            self.loc(key_mark, pointer + "/" + escape_pointer_part(text)),
                             hint="mapping keys must be unique; other tools would silently keep only one",
                         )
                     )
@@ -335,7 +329,8 @@ class _Composer:
                 if node is None:
                     child_pointer = ""
                 elif is_map:
-                    child_pointer = pointer + "/" + (key if "~" not in key and "/" not in key else _esc(key))
+                    part = key if "~" not in key and "/" not in key else escape_pointer_part(key)
+                    child_pointer = pointer + "/" + part
                 else:
                     child_pointer = f"{pointer}/{len(node)}"
                 child: Any
