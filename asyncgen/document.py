@@ -64,10 +64,6 @@ class MapNode(dict[str, Any]):
             keys[key] = self._key_loc(key, mark)
         return keys
 
-    @key_locs.setter
-    def key_locs(self, value: dict[str, Location]) -> None:
-        self._keys = value
-
     def _key_loc(self, key: str, mark: Any) -> Location:
         loc = self.loc
         pointer = loc.pointer + "/" + escape_pointer_part(key)
@@ -120,10 +116,6 @@ class SeqNode(list[Any]):
             if type(found) is not Location:
                 items[index] = self._item_loc(index, found)
         return items
-
-    @item_locs.setter
-    def item_locs(self, value: list[Location]) -> None:
-        self._items = value
 
     def _item_loc(self, index: int, mark: Any) -> Location:
         loc = self.loc
