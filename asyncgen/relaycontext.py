@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from asyncgen.errors import GenerationError
+from asyncgen.examples import _NOTHING, _resolve, synthesise, valid
 from asyncgen.model import Api, Channel, HttpOperation, Message
 from asyncgen.schemas import admits_null
 
@@ -433,8 +434,6 @@ def _null_case(op: HttpOperation, defs: Mapping[str, Any]) -> NullCase:
     """The generated API tests' request for ``op`` (see :class:`NullCase`), synthesised like the
     message examples (``asyncgen.examples``); the properties are judged by ``schemas.admits_null``,
     as the models' ``exclude_if`` is."""
-    from asyncgen.examples import _NOTHING, synthesise, valid
-
     assert op.request_body is not None and op.request_body.schema is not None
     case = NullCase(url=op.path)
     for p in op.parameters:
@@ -512,16 +511,7 @@ def _with(value: Any, path: tuple[str | int, ...], new: Any) -> Any:
 
 
 def _resolved(schema: Any, defs: Mapping[str, Any]) -> Mapping[str, Any]:
-    seen = 0
-    while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str) and seen < 20:
-        target = defs.get(schema["$ref"].rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~"))
-        schema = (
-            {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
-            if isinstance(target, Mapping)
-            else {}
-        )
-        seen += 1
-    return schema if isinstance(schema, Mapping) else {}
+    return _resolve(schema, defs) if isinstance(schema, Mapping) else {}
 
 
 def _object_properties(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
