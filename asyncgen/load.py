@@ -155,6 +155,11 @@ def _split_pointer(fragment: str) -> list[str] | None:
     return [t.replace("~1", "/").replace("~0", "~") for t in tokens]
 
 
+def _owner(tokens: list[str], index: int) -> str:
+    """What holds ``tokens[index]`` of a JSON pointer (for an error message)."""
+    return "the document" if index == 0 else tokens[index - 1]
+
+
 def _type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -431,26 +436,22 @@ class _Loader:
         for index, token in enumerate(tokens):
             if isinstance(current, dict):
                 if token not in current:
-                    owner = "the document" if index == 0 else tokens[index - 1]
+                    owner = _owner(tokens, index)
                     self.fail(
                         ref, f"{owner} has no key {token!r}", where, hint=self.suggest(token, owner, current)
                     )
                 current = current[token]
             elif isinstance(current, list):
                 if not (token.isdigit() and (token == "0" or not token.startswith("0"))):
-                    owner = "the document" if index == 0 else tokens[index - 1]
-                    self.fail(ref, f"{owner} is a list; {token!r} is not an index", where)
+                    self.fail(ref, f"{_owner(tokens, index)} is a list; {token!r} is not an index", where)
                 if int(token) >= len(current):
-                    owner = "the document" if index == 0 else tokens[index - 1]
-                    self.fail(ref, f"{owner} has no item {token} (it has {len(current)})", where)
+                    problem = f"has no item {token} (it has {len(current)})"
+                    self.fail(ref, f"{_owner(tokens, index)} {problem}", where)
                 current = current[int(token)]
             else:
-                owner = "the document" if index == 0 else tokens[index - 1]
-                self.fail(ref, f"{owner} is {_type_name(current)}, not a mapping or list", where)
-            if type(current) is MapNode and isinstance(current.get("$ref"), str):
-                current = self.follow(current)
-                if current is _FAILED:
-                    raise _Unresolved
+                problem = f"is {_type_name(current)}, not a mapping or list"
+                self.fail(ref, f"{_owner(tokens, index)} {problem}", where)
+            current = self.deref(current)
         return current
 
     # -- files --------------------------------------------------------------------
