@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from asyncgen.diff.keywords import canonical
+from asyncgen.errors import escape_pointer_part
 
 
 class Mode(StrEnum):
@@ -140,7 +141,7 @@ def _jsonable(value: Any) -> Any:
 def join(base: str, *parts: str | int) -> str:
     """``base`` (a path already) extended by ``parts``; ``~``/``/`` inside a part are escaped
     as ``~0``/``~1`` like JSON pointers (channel addresses contain ``/``)."""
-    escaped = [str(p).replace("~", "~0").replace("/", "~1") for p in parts]
+    escaped = [escape_pointer_part(p) for p in parts]
     return "/".join([base, *escaped] if base else escaped)
 
 
