@@ -21,6 +21,7 @@ on a free port, with in-memory storage and its own schema-registry folder; the s
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import io
 import json
@@ -199,12 +200,19 @@ async def records(broker: Tansu, topic: str, count: int) -> list[Any]:
     consumer = AIOKafkaConsumer(bootstrap_servers=broker.url, enable_auto_commit=False)
     await consumer.start()
     try:
-        await consumer.topics()  # metadata: an auto-created topic has several partitions
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})]
+        deadline = time.monotonic() + 20
+        # metadata: an auto-created topic has several partitions, and a topic the service has not
+        # written to yet has none: wait for it (assigning partition 0 alone would miss the records)
+        while True:
+            await consumer.topics()
+            known = consumer.partitions_for_topic(topic)
+            if known or not count or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.2)
+        partitions = [TopicPartition(topic, p) for p in sorted(known or {0})]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         found: list[Any] = []
-        deadline = time.monotonic() + 20
         while len(found) < count and time.monotonic() < deadline:
             batch = await consumer.getmany(*partitions, timeout_ms=500)
             found.extend(r for part in batch.values() for r in part)
