@@ -15,6 +15,9 @@ process (what a user's ``asyncgen generate`` costs, lazy imports included):
   the pre-warmed worker) and ``=0`` (always in the main process); the plain rows let asyncgen
   decide (a worker only with an idle CPU). Each one-channel row changes another channel.
 
+asyncgen is byte-compiled first, as ``pip install`` leaves it (``--source``: as found; under
+``PYTHONDONTWRITEBYTECODE=1`` every process then compiles its modules from source).
+
 Printed: best and median seconds of ``generate()`` inside the process and of the
 whole process, and each as a share of the full generation; and the CPU seconds
 ``generate()`` cost (the process and its children: the dcg worker, ruff), steadier than
@@ -40,7 +43,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, best_median, load_note, mb, setup_path, worker_json
+from _common import REPO, best_median, byte_compile, load_note, mb, setup_path, worker_json
 
 setup_path()
 
@@ -141,6 +144,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--worker", nargs=2, metavar=("SPEC", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--check", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--source",
+        action="store_true",
+        help="do not byte-compile asyncgen first (PYTHONDONTWRITEBYTECODE=1: from source each run)",
+    )
     args = parser.parse_args()
     if args.worker:
         worker(Path(args.worker[0]), Path(args.worker[1]), args.check)
@@ -149,7 +157,9 @@ def main() -> None:
     from synth import write_spec
 
     n = args.channels
-    print(f"regeneration on {n} channels, fresh process per run, best of {args.repeat}; {load_note()}")
+    compiled = "modules as found (--source)" if args.source else byte_compile()
+    print(f"regeneration on {n} channels, fresh process per run, best of {args.repeat}; {compiled}; ", end="")
+    print(load_note())
     with tempfile.TemporaryDirectory(prefix="asyncgen-regen-") as name:
         tmp = Path(name)
         # asyncgen's caches (per-project, compiled templates) in a folder of this run's own:
