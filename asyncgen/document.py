@@ -195,6 +195,8 @@ class Document:
     version: str
     #: every file read, root first, in read order
     files: tuple[Path, ...] = field(default=())
+    #: what :mod:`asyncgen.fingerprint` keeps of the root file's text (None: no fingerprints)
+    source: Any = field(default=None, repr=False, compare=False)
 
     def __init__(  # noqa: PLR0917 - the dataclass's own signature, ``raw`` for ``_raw``
         self,
@@ -204,10 +206,11 @@ class Document:
         family: str,
         version: str,
         files: tuple[Path, ...] = (),
+        source: Any = None,
     ) -> None:
         for name, value in (
             ("path", path), ("_raw", raw), ("root", root), ("family", family), ("version", version),
-            ("files", files),
+            ("files", files), ("source", source),
         ):  # fmt: skip
             object.__setattr__(self, name, value)
 

@@ -57,6 +57,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from asyncgen.document import Deferred, Document, LoadOptions, MapNode, SeqNode, detect_family
 from asyncgen.errors import Location, SpecError, SpecErrors
+from asyncgen.fingerprint import snapshot
 from asyncgen.gcpause import without_gc
 from asyncgen.loadsrc import decode, fetch, parse_text, read_local, restored_copy, wrap_data
 from asyncgen.yaml12 import EMPTY, Parsed
@@ -142,7 +143,7 @@ def _is_ref(value: Any) -> bool:
     return type(value) is MapNode and isinstance(value.get("$ref"), str)
 
 
-def _split_pointer(fragment: str) -> list[str] | None:
+def split_pointer(fragment: str) -> list[str] | None:
     """RFC 6901 tokens of a URI fragment (already without '#'); None if not a pointer."""
     fragment = unquote(fragment)
     if fragment == "":
@@ -256,6 +257,8 @@ class _Loader:
         self.sources[key] = root_source
         root: Any = raw
         raw_view: MapNode | Deferred = raw
+        # (before refs are resolved: the sections as written; self.memo fills in while resolving)
+        source = snapshot(parsed.text, parsed.shared, raw, self.memo)
         if parsed.has_refs:
             # resolved in place; Document.raw is rebuilt from what was replaced when first read
             # (validation of OpenAPI reads it; AsyncAPI specs rarely need it)
@@ -268,7 +271,13 @@ class _Loader:
             raise self.errors[0] if len(self.errors) == 1 else SpecErrors(self.errors)
         family, version = detect_family(root)
         return Document(
-            path=path, raw=raw_view, root=root, family=family, version=version, files=tuple(self.files)
+            path=path,
+            raw=raw_view,
+            root=root,
+            family=family,
+            version=version,
+            files=tuple(self.files),
+            source=source,
         )
 
     def own(self, containers: list[Any], source: _Source) -> None:
@@ -381,7 +390,7 @@ class _Loader:
     def target(self, ref_node: MapNode, ref: str, where: Location) -> Any:
         here = self.owner[id(ref_node)]
         address, _, fragment = ref.partition("#")
-        tokens = _split_pointer(fragment)
+        tokens = split_pointer(fragment)
         source = here if not address else self.open_ref(here, address, ref, where)
         if tokens is None:
             if _is_avro(source):

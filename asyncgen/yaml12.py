@@ -138,6 +138,12 @@ class Parsed:
     #: ids of containers with no ``$ref`` key at or below them (ref resolution skips them);
     #: a container not listed may have one
     ref_free: set[int] = field(default_factory=set)
+    #: the text parsed (YAML only: the marks kept for keys index into it), for
+    #: :mod:`asyncgen.fingerprint`
+    text: str | None = None
+    #: whether any anchor or ``<<`` merge key was used (a node's value then depends on text
+    #: elsewhere in the file)
+    shared: bool = False
 
 
 class _Composer:
@@ -180,6 +186,7 @@ class _Composer:
                 hint="a spec file holds exactly one document; remove the extra '---' section",
             )
         self.out.root = root
+        self.out.shared = bool(self.anchors or self.merge_keys)
         if self.errors:
             raise self.errors[0] if len(self.errors) == 1 else SpecErrors(self.errors)
         return self.out
@@ -471,11 +478,13 @@ def compose(text: str, file: str, *, max_depth: int, max_nodes: int) -> Parsed:
     to the 1.1 parsers we drive, so they are swapped for private-use placeholders
     (one character each: positions do not move) and restored in every scalar.
     """
-    restore = None
+    original, restore = text, None
     if not text.isascii() and _BREAKS_RE.search(text) and not any(chr(c) in text for c in _RESTORE_11):
         text, restore = text.translate(_BREAKS_11), _RESTORE_11
     parser = _CParser(text) if _CParser is not None else _PyParser(text)
     try:
-        return _Composer(parser, file, max_depth, max_nodes, restore).run()
+        parsed = _Composer(parser, file, max_depth, max_nodes, restore).run()
     except yaml.YAMLError as err:
         raise yaml_error(err, text, file) from None
+    parsed.text = original  # (the placeholders above keep every position)
+    return parsed

@@ -1,0 +1,226 @@
+"""Content fingerprints of a spec's entries, from the source text (for cross-run memos).
+
+An *entry* is one named item of a top-level section of the root file: ``/channels/X``,
+``/operations/Y``, ``/servers/S``, ``/paths/~1pets``..., and ``/components/<kind>/Z``
+(pointers escaped like :class:`~asyncgen.errors.Location` pointers). Its fingerprint
+hashes its text, from its key to the next sibling key (or the end of its section), and
+the column it starts at: the same text at another indentation parses differently, and
+in a block mapping nothing outside that span changes what the entry parses to. Line
+numbers are not part of it: moving an entry keeps its fingerprint (its locations do
+change, so only a "no problems" result is safe to reuse by fingerprint).
+
+    entries(doc)             -> Entries | None   # None: no fingerprints for this document
+    entry_fingerprints(doc)  -> dict[pointer, fingerprint] | None
+
+There are none (``None``: a caller then redoes everything) when the span logic is not
+safe: the document was not read from YAML text (in-memory data, strict-JSON fallback),
+it uses anchors/aliases or ``<<`` merge keys anywhere (a node's value then depends on
+text elsewhere), or ``%TAG`` directives. A section that is not a plain block mapping
+(flow style ``{...}``, tagged, a ``$ref``) has no entries; neither have other files.
+
+:meth:`Entries.dependencies` says which entries the ``$ref`` s written inside an entry
+point into (directly; a pointer through another entry depends on that entry, whose own
+refs say where it leads), or None when one leaves the fingerprinted entries (another
+file, a whole section, the root...). An entry's subtree in the resolved graph is made of
+its own text and the entries reachable by these dependencies.
+
+``load`` calls :func:`snapshot` (cheap: a few dict copies; the hashing happens on first
+use and is cached).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from asyncgen.document import Document, MapNode
+from asyncgen.errors import escape_pointer_part
+
+__all__ = ["Entries", "entries", "entry_fingerprints", "snapshot"]
+
+Path_ = tuple[str, ...]  # a section: ("channels",) or ("components", "schemas"); () the root
+
+
+@dataclass
+class Source:
+    """What :func:`snapshot` keeps of the root file (the marks of keys, as composed)."""
+
+    text: str
+    file: str
+    #: mapping path -> (the mapping, its own location's (line, column), key -> mark)
+    maps: dict[Path_, tuple[MapNode, tuple[int, int], dict[str, Any]]]
+    #: the loader's followed refs: id -> (the ``$ref`` mapping, its target) (all files)
+    refs: dict[int, tuple[MapNode, Any]]
+    computed: list[Entries | None] = field(default_factory=list)
+
+
+@dataclass
+class Entries:
+    """The entries of one document (see the module docstring)."""
+
+    file: str
+    #: pointer -> fingerprint, in document order
+    fingerprints: dict[str, str]
+    #: pointer -> (its section's path, its key)
+    keys: dict[str, tuple[Path_, str]]
+    #: section path -> the section's mapping (as composed; the same object in ``doc.root``)
+    sections: dict[Path_, MapNode]
+    refs: dict[int, tuple[MapNode, Any]] = field(repr=False, default_factory=dict)
+
+    def entry_of(self, pointer: str) -> str | None:
+        """The entry a (Location-style, escaped) pointer of the root file lies in, if any."""
+        parts = pointer.split("/", 4)
+        if len(parts) < 3 or parts[0]:
+            return None
+        if parts[1] == "components":
+            if len(parts) < 4:
+                return None
+            found = f"/components/{parts[2]}/{parts[3]}"
+        else:
+            found = f"/{parts[1]}/{parts[2]}"
+        return found if found in self.fingerprints else None
+
+    def dependencies(self, pointers: Iterable[str] | None = None) -> dict[str, frozenset[str] | None]:
+        """Entry -> the entries its ``$ref`` s point into (None: one points elsewhere).
+
+        Only for ``pointers`` (default: every entry); an entry without refs maps to an empty set.
+        """
+        wanted = list(self.fingerprints if pointers is None else pointers)
+        found: dict[str, set[str] | None] = {p: set() for p in wanted if p in self.fingerprints}
+        if not found or not self.refs:
+            return {p: frozenset() for p in found}
+        # a few entries: a cheap prefix test first (startswith with a tuple is linear in it)
+        prefixes = tuple(p + "/" for p in found) if len(found) <= 64 else None
+        for ref_node, _ in self.refs.values():
+            loc = ref_node.loc
+            if loc.file != self.file:
+                continue
+            pointer = loc.pointer
+            if prefixes is not None and not (pointer.startswith(prefixes) or pointer in found):
+                continue
+            owner = self.entry_of(pointer)
+            deps = found.get(owner) if owner is not None else None
+            if owner is None or deps is None:
+                continue
+            target = self._target_entry(ref_node.get("$ref"))
+            if target is None:
+                found[owner] = None
+            else:
+                deps.add(target)
+        return {p: (frozenset(d) if d is not None else None) for p, d in found.items()}
+
+    def _target_entry(self, ref: Any) -> str | None:
+        if not isinstance(ref, str):
+            return None
+        address, _, fragment = ref.partition("#")
+        if address:
+            return None  # another file (or this one by name): not fingerprinted
+        from asyncgen.load import split_pointer
+
+        tokens = split_pointer(fragment)
+        if tokens is None:
+            return None
+        return self.entry_of("".join("/" + escape_pointer_part(t) for t in tokens))
+
+
+def snapshot(parsed_text: str | None, shared: bool, root: Any, refs: dict[int, Any]) -> Source | None:
+    """What fingerprints need of a composed root file, taken before refs are resolved."""
+    if parsed_text is None or shared or type(root) is not MapNode or "%TAG" in parsed_text:
+        return None
+    maps: dict[Path_, tuple[MapNode, tuple[int, int], dict[str, Any]]] = {}
+
+    def keep(path: Path_, node: Any) -> bool:
+        if type(node) is not MapNode or not node or "$ref" in node:
+            return False
+        maps[path] = (node, (node.loc.line, node.loc.column), node._keys.copy())
+        return True
+
+    keep((), root)
+    for name, value in root.items():
+        if keep((name,), value) and name == "components":
+            for kind, section in value.items():
+                keep(("components", kind), section)
+    return Source(parsed_text, root.loc.file, maps, refs)
+
+
+def entries(doc: Document) -> Entries | None:
+    """The entries of ``doc``'s root file with their fingerprints, or None (see the module docstring)."""
+    source = doc.source
+    if not isinstance(source, Source):
+        return None
+    if not source.computed:
+        source.computed.append(_compute(source))
+    return source.computed[0]
+
+
+def entry_fingerprints(doc: Document) -> dict[str, str] | None:
+    """pointer -> fingerprint of every entry of ``doc`` (see the module docstring), or None."""
+    found = entries(doc)
+    return found.fingerprints if found is not None else None
+
+
+def _block(path: Path_, source: Source) -> list[tuple[str, Any]] | None:
+    """The keys of a block mapping with their marks (None: not a plain block mapping we can span)."""
+    item = source.maps.get(path)
+    if item is None:
+        return None
+    _, (line, column), marks = item
+    keys = list(marks.items())
+    if not keys:
+        return None
+    for _, mark in keys:
+        if getattr(mark, "index", None) is None or mark.column + 1 != column:
+            return None  # a Location already, or keys not in one block column
+    first = keys[0][1]
+    if first.line + 1 != line:  # a block mapping starts at its first key, a flow one at "{"
+        return None
+    return keys
+
+
+def _compute(source: Source) -> Entries | None:
+    text = source.text
+    root_keys = _block((), source)
+    if root_keys is None:
+        return None
+    ends: dict[Path_, int] = {}
+
+    def end_of(path: Path_, siblings: list[tuple[str, Any]], parent_end: int) -> None:
+        """Where each of these siblings' text ends: at the next one, the last one at its parent's end."""
+        for index, (name, _) in enumerate(siblings):
+            nxt = siblings[index + 1][1].index if index + 1 < len(siblings) else parent_end
+            ends[(*path, name)] = nxt
+
+    end_of((), root_keys, len(text))
+    fingerprints: dict[str, str] = {}
+    keys: dict[str, tuple[Path_, str]] = {}
+    sections: dict[Path_, MapNode] = {}
+    blake = hashlib.blake2b
+
+    def add(path: Path_, prefix: str) -> None:
+        marks = _block(path, source)
+        if marks is None:
+            return
+        sections[path] = source.maps[path][0]
+        end = ends[path]
+        last = len(marks) - 1
+        for index, (key, mark) in enumerate(marks):
+            start = mark.index
+            stop = marks[index + 1][1].index if index < last else end
+            pointer = prefix + escape_pointer_part(key)
+            digest = blake(text[start:stop].encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+            fingerprints[pointer] = f"{digest}@{mark.column}"
+            keys[pointer] = (path, key)
+
+    for name, _ in root_keys:
+        if name == "components":
+            component_keys = _block(("components",), source)
+            if component_keys is None:
+                continue
+            end_of(("components",), component_keys, ends[("components",)])
+            for kind, _ in component_keys:
+                add(("components", kind), f"/components/{escape_pointer_part(kind)}/")
+        elif (name,) in source.maps:
+            add((name,), f"/{escape_pointer_part(name)}/")
+    return Entries(source.file, fingerprints, keys, sections, source.refs)
