@@ -298,6 +298,20 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _same(memo: Any, schema: Any) -> bool:
+    """Whether ``schema`` is the mapping ``memo`` was computed from, or a shallow copy of it (the
+    same key and value objects in the same order: callers pass ``dict(d.schema)`` copies of the
+    frozen IR). Identity only, never ``==`` (``1 == 1.0 == True``: other JSON text)."""
+    if memo is schema:
+        return True
+    if type(memo) is not dict or type(schema) is not dict or len(memo) != len(schema):
+        return False
+    for (k1, v1), (k2, v2) in zip(memo.items(), schema.items(), strict=True):
+        if k1 is not k2 or v1 is not v2:
+            return False
+    return True
+
+
 class ExampleCache:
     """Examples of the last run by a hash of everything :func:`example_for` reads.
 
@@ -314,26 +328,40 @@ class ExampleCache:
         self._engine_text = _text(self.engine)
         self.entries: dict[str, list[Any]] = {}
         self.hits = 0
-        self._defs: Any = None
-        self._def_memo: dict[str, tuple[str, frozenset[str]] | None] = {}
+        #: def name -> (the def's mapping, (its JSON text, the defs it names) or None: opaque)
+        self._def_memo: dict[str, tuple[Any, tuple[str, frozenset[str]] | None]] = {}
+        #: id(message) -> (message, its key, the (name, mapping) of every def the key read): a
+        #: run looks each message up twice (prefetch, then the context), with equal defs
+        self._key_memo: dict[int, tuple[Message, str, tuple[tuple[str, Any], ...]]] = {}
         #: examples computed ahead (:meth:`prefetch`) by key: not entries until looked up
         self.ready: dict[str, tuple[Any, bool]] = {}
 
     def _def(self, name: str, defs: Mapping[str, Any]) -> tuple[str, frozenset[str]] | None:
-        if defs is not self._defs:
-            self._defs, self._def_memo = defs, {}
-        if name not in self._def_memo:
-            refs: set[str] = set()
-            try:
-                schema = defs[name]
-                _scan(schema, refs)
-                self._def_memo[name] = (_text(schema), frozenset(refs))
-            except (_Opaque, KeyError, TypeError, ValueError):
-                self._def_memo[name] = None
-        return self._def_memo[name]
+        schema = defs.get(name, _NOTHING)
+        memo = self._def_memo.get(name)
+        if memo is not None and _same(memo[0], schema):
+            return memo[1]
+        refs: set[str] = set()
+        found: tuple[str, frozenset[str]] | None
+        try:
+            if schema is _NOTHING:
+                raise KeyError(name)
+            _scan(schema, refs)
+            found = (_text(schema), frozenset(refs))
+        except (_Opaque, KeyError, TypeError, ValueError):
+            found = None
+        self._def_memo[name] = (schema, found)
+        return found
 
     def key(self, message: Message, defs: Mapping[str, Any]) -> str | None:
         assert message.payload is not None
+        memo = self._key_memo.get(id(message))
+        if (
+            memo is not None
+            and memo[0] is message
+            and all(_same(s, defs.get(n, _NOTHING)) for n, s in memo[2])
+        ):
+            return memo[1]
         schema = dict(message.payload.schema)
         payloads = [ex.payload for ex in message.examples if ex.has_payload]
         refs: set[str] = set()
@@ -353,7 +381,9 @@ class ExampleCache:
                 todo.append(name)
         for name in sorted(reached):
             parts.append(_text(name) + ":" + self._def(name, defs)[0])  # type: ignore[index]
-        return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+        key = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+        self._key_memo[id(message)] = (message, key, tuple((n, defs[n]) for n in sorted(reached)))
+        return key
 
     def example_for(self, message: Message, defs: Mapping[str, Any]) -> tuple[Any, bool]:
         key = self.key(message, defs)

@@ -247,6 +247,38 @@ def test_example_keys_cover_what_the_example_reads() -> None:
         assert cache.key(message(opaque), defs) is None, opaque
 
 
+def test_example_keys_are_computed_once_per_run_and_follow_the_defs_by_identity(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from asyncgen import examples
+    from asyncgen.examples import ExampleCache, examples_engine
+    from asyncgen.model import Message, SchemaDef
+
+    engine = examples_engine()
+    linked = {"type": "object", "properties": {"a": {"$ref": "#/$defs/A"}}}
+    message = Message(key="m", ident="m", class_name="M", payload=SchemaDef("P", linked))
+    base: dict[str, Any] = {"A": {"type": "integer", "minimum": 1}, "P": linked}
+    cache = ExampleCache({}, engine)
+    key = cache.key(message, base)
+    texts: list[Any] = []
+    real = examples._text
+    monkeypatch.setattr(examples, "_text", lambda v: texts.append(v) or real(v))
+    # the context looks the message up again with its own shallow copies of the same defs: no work
+    assert cache.key(message, {n: dict(s) for n, s in base.items()}) == key and texts == []
+    # other content under an equal-comparing value (1 == 1.0 == True), other order, other value:
+    # another key, exactly the one a fresh cache computes
+    for other in (
+        {"type": "integer", "minimum": True},
+        {"type": "integer", "minimum": 1.0},
+        {"minimum": 1, "type": "integer"},
+        {"type": "integer", "minimum": 2},
+    ):
+        changed = {**base, "A": other}
+        fresh = ExampleCache({}, engine).key(message, changed)
+        assert cache.key(message, changed) == fresh != key, other
+    assert texts  # (a negative control: the changed defs were read again)
+
+
 def test_compiled_templates_come_from_the_bytecode_cache_keyed_by_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
