@@ -197,20 +197,24 @@ def _compute(source: Source) -> Entries | None:
     keys: dict[str, tuple[Path_, str]] = {}
     sections: dict[Path_, MapNode] = {}
     blake = hashlib.blake2b
+    # ASCII text (most specs): character indexes are byte offsets, so one encoding serves all
+    whole = memoryview(text.encode("ascii")) if text.isascii() else None
 
     def add(path: Path_, prefix: str) -> None:
         marks = _block(path, source)
         if marks is None:
             return
         sections[path] = source.maps[path][0]
-        end = ends[path]
-        last = len(marks) - 1
-        for index, (key, mark) in enumerate(marks):
-            start = mark.index
-            stop = marks[index + 1][1].index if index < last else end
-            pointer = prefix + escape_pointer_part(key)
-            digest = blake(text[start:stop].encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-            fingerprints[pointer] = f"{digest}@{mark.column}"
+        starts = [mark.index for _, mark in marks]
+        starts.append(ends[path])
+        suffix = f"@{marks[0][1].column}"  # (one column for all keys of a block mapping)
+        for index, (key, _) in enumerate(marks):
+            start, stop = starts[index], starts[index + 1]
+            span = (
+                whole[start:stop] if whole is not None else text[start:stop].encode("utf-8", "surrogatepass")
+            )
+            pointer = prefix + (key if "~" not in key and "/" not in key else escape_pointer_part(key))
+            fingerprints[pointer] = blake(span, digest_size=16).hexdigest() + suffix
             keys[pointer] = (path, key)
 
     for name, _ in root_keys:

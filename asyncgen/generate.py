@@ -773,7 +773,11 @@ def _generate(
     from asyncgen.validate import validate
 
     docs = [load(path, load_options) for path in (spec, *companions)]
-    problems = [p for doc in docs for p in validate(doc)]
+    # validation's memo of entries without problems (asyncgen.validate.memo): off like every cache
+    memo_dir = None
+    if cache and not check and not cachedir.disabled_by_env():
+        memo_dir = cachedir.project_dir(out)[0]
+    problems = [p for doc in docs for p in validate(doc, memo_dir)]
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise SpecErrors(errors)

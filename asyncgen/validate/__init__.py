@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from asyncgen.document import Document, MapNode
 from asyncgen.errors import Location, SpecError
@@ -35,18 +36,25 @@ class Report:
 
     structural: list[SpecError] = field(default_factory=list)
     semantic: list[SpecError] = field(default_factory=list)
+    #: entries whose walk the cross-run memo made unnecessary (see :mod:`asyncgen.validate.memo`)
+    skipped: int = 0
 
     @property
     def problems(self) -> list[SpecError]:
         return sort_unique([*self.structural, *self.semantic])
 
 
-def validate(doc: Document) -> list[SpecError]:
-    """Every problem of ``doc`` (errors and warnings), sorted by location; [] when valid."""
-    return check(doc).problems
+def validate(doc: Document, memo_dir: Path | None = None) -> list[SpecError]:
+    """Every problem of ``doc`` (errors and warnings), sorted by location; [] when valid.
+
+    ``memo_dir``: the project's private cache folder, where a memo of the entries that had no
+    problem lets the next run skip walking them again (:mod:`asyncgen.validate.memo`: the
+    problems are exactly those of a run without it).
+    """
+    return check(doc, memo_dir).problems
 
 
-def check(doc: Document) -> Report:
+def check(doc: Document, memo_dir: Path | None = None) -> Report:
     """Like :func:`validate`, but keeps structural and semantic findings apart (for tests/tools)."""
     root = doc.root
     where = root.loc if isinstance(root, MapNode) else Location(str(doc.path))
@@ -61,7 +69,7 @@ def check(doc: Document) -> Report:
             from asyncgen.validate import asyncapi2 as family
         else:
             from asyncgen.validate import asyncapi3 as family  # type: ignore[no-redef]
-        return _asyncapi(doc, _parse_version(version), family.kinds)
+        return _asyncapi(doc, _parse_version(version), family.kinds, memo_dir)
     if "openapi" in root:
         version = root["openapi"]
         if not isinstance(version, str) or not OPENAPI_VERSIONS.match(version):
@@ -107,16 +115,25 @@ def _parse_version(version: str) -> tuple[int, int, int]:
     return major, minor, patch
 
 
-def _asyncapi(doc: Document, version: tuple[int, int, int], kinds: object) -> Report:
+def _asyncapi(doc: Document, version: tuple[int, int, int], kinds: object, memo_dir: Path | None) -> Report:
     from asyncgen.validate import semantic
     from asyncgen.validate.walker import Ctx
 
     table = kinds(version)  # type: ignore[operator]
     ctx = Ctx(version=version, kinds=table)
+    memo = None
+    if memo_dir is not None:
+        from asyncgen.validate.memo import Memo
+
+        memo = Memo(memo_dir, doc)
+        ctx.skip = memo.skips(table)
     ctx.check("root", doc.root, doc.root.loc, "document")
     structural = list(ctx.errors)
     check_semantic = semantic.check_v2 if version < (3, 0, 0) else semantic.check_v3
-    return Report(structural, check_semantic(ctx, doc.root))
+    report = Report(structural, check_semantic(ctx, doc.root), skipped=ctx.skipped)
+    if memo is not None:
+        memo.update(report.problems)
+    return report
 
 
 def sort_unique(errors: list[SpecError]) -> list[SpecError]:

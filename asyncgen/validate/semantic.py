@@ -259,13 +259,18 @@ def check_v3(ctx: Ctx, root: MapNode) -> list[SpecError]:
             )
     channels = sem.section("channels")
     root_channels = {id(c) for c in channels.values()}
-    all_channels = list(iter_map(channels)) + list(iter_map(sem.section("components", "channels")))
-    for name, channel in all_channels:
+    # entries the memo knows (asyncgen.validate.memo) get only the checks that look outside them
+    component_channels = sem.section("components", "channels")
+    clean = ctx.memo_clean(channels), ctx.memo_clean(component_channels)
+    all_channels = [(n, c, n in clean[0]) for n, c in iter_map(channels)]
+    all_channels += [(n, c, n in clean[1]) for n, c in iter_map(component_channels)]
+    for name, channel, known in all_channels:
         if not sem.ok(channel):
             continue
-        address = channel.get("address")
-        where = child_loc(channel, "address") if "address" in channel else channel.loc
-        sem.channel_parameters(channel, address, where)
+        if not known:
+            address = channel.get("address")
+            where = child_loc(channel, "address") if "address" in channel else channel.loc
+            sem.channel_parameters(channel, address, where)
         listed = channel.get("servers")
         if isinstance(listed, SeqNode):
             for index, server in enumerate(listed):
@@ -275,17 +280,25 @@ def check_v3(ctx: Ctx, root: MapNode) -> list[SpecError]:
                         listed.item_loc(index),
                         "write `servers: [{$ref: '#/servers/<name>'}]`",
                     )
-        messages = [(m, child_loc(channel["messages"], k)) for k, m in iter_map(channel.get("messages"))]
-        sem.unique_message_names(messages, name)
-    operations = list(iter_map(sem.section("operations")))
-    component_ops = list(iter_map(sem.section("components", "operations")))
-    for index, (name, op) in enumerate(operations + component_ops):
+        if not known:
+            messages = [(m, child_loc(channel["messages"], k)) for k, m in iter_map(channel.get("messages"))]
+            sem.unique_message_names(messages, name)
+    operations = sem.section("operations")
+    component_ops = sem.section("components", "operations")
+    clean = ctx.memo_clean(operations), ctx.memo_clean(component_ops)
+    for name, op in iter_map(operations):
         if sem.ok(op):
-            _v3_operation(sem, name, op, root_channels if index < len(operations) else None)
+            _v3_operation(sem, name, op, root_channels, known=name in clean[0])
+    for name, op in iter_map(component_ops):
+        if sem.ok(op):
+            _v3_operation(sem, name, op, None, known=name in clean[1])
     return sem.errors
 
 
-def _v3_operation(sem: Semantic, name: str, op: MapNode, root_channels: set[int] | None) -> None:
+def _v3_operation(
+    sem: Semantic, name: str, op: MapNode, root_channels: set[int] | None, *, known: bool = False
+) -> None:
+    """``known``: the memo knows the operation and all it leads to; only the channel's place is checked."""
     channel = op.get("channel")
     if not sem.ok(channel):
         return
@@ -295,6 +308,8 @@ def _v3_operation(sem: Semantic, name: str, op: MapNode, root_channels: set[int]
             op.key_loc("channel"),
             "write `channel: {$ref: '#/channels/<channelId>'}`",
         )
+        return
+    if known:
         return
     _messages_of(sem, f"operation {name!r}", op, channel)
     reply = op.get("reply")

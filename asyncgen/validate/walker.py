@@ -63,6 +63,11 @@ class Ctx:
     seen: set[tuple[int, str]] = field(default_factory=set)
     #: ids of nodes that got a structural error (semantic checks skip them: one error per root cause)
     broken: set[int] = field(default_factory=set)
+    #: id(mapping) -> (the MapOf, keys whose values it need not check): entries the cross-run memo
+    #: (:mod:`asyncgen.validate.memo`) knows to have no problem, with all they lead to
+    skip: dict[int, tuple[Kind, set[str]]] = field(default_factory=dict)
+    #: how many values were not checked because of ``skip``
+    skipped: int = 0
 
     def error(self, message: str, where: Location, hint: str | None = None, *, node: Any = None) -> None:
         self.errors.append(SpecError(message, where, hint=hint))
@@ -71,6 +76,11 @@ class Ctx:
 
     def warn(self, message: str, where: Location, hint: str | None = None) -> None:
         self.errors.append(SpecError(message, where, hint=hint, severity="warning"))
+
+    def memo_clean(self, section: Any) -> frozenset[str] | set[str]:
+        """The keys of ``section`` whose entries the memo knows to be clean with all they lead to."""
+        found = self.skip.get(id(section)) if self.skip else None
+        return found[1] if found is not None else frozenset()
 
     def check(self, kind: Kind | str, value: Any, where: Location, label: str) -> None:
         resolved = self.kinds[kind] if isinstance(kind, str) else kind
@@ -177,12 +187,17 @@ class MapOf(Kind):
         if not isinstance(value, Mapping):
             type_error(ctx, value, where, label, self.what)
             return
+        found = ctx.skip.get(id(value)) if ctx.skip else None
+        skip = found[1] if found is not None and found[0] is self else None
         for key, item in value.items():
-            item_where = child_loc(value, key) if isinstance(value, MapNode) else where.child(key)
             if self.key_pattern is not None and not re.match(self.key_pattern, key):
-                key_where = value.key_loc(key) if isinstance(value, MapNode) else item_where
+                key_where = value.key_loc(key) if isinstance(value, MapNode) else where.child(key)
                 ctx.error(f"`{label}` key {key!r} is not a valid name", key_where, self.key_hint)
                 continue
+            if skip is not None and key in skip:
+                ctx.skipped += 1
+                continue
+            item_where = child_loc(value, key) if isinstance(value, MapNode) else where.child(key)
             ctx.check(self.value, item, item_where, key)
 
 
