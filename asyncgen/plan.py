@@ -16,9 +16,13 @@ import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from types import CodeType
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
+from jinja2.environment import TemplateExpression
+from jinja2.parser import Parser
 
 from asyncgen.errors import AsyncgenError, Location, TemplateError
 from asyncgen.templateset import FileEntry, TemplateSet
@@ -132,20 +136,73 @@ def _compiled(env: jinja2.Environment, kind: str, text: str) -> Any:
     return found
 
 
-def precompile(tset: TemplateSet, env: jinja2.Environment) -> None:
-    """Compile the manifest's ``when``/``foreach`` expressions and ``path`` templates ahead of
-    :func:`plan` (a cold run does it while dcg runs); errors are left for :func:`plan` to report."""
-    for entry in tset.files:
+def _code(env: jinja2.Environment, kind: str, text: str) -> CodeType | None:
+    """The code ``compile_expression``/``from_string`` compile for ``text`` (None: an error,
+    which :func:`_compiled` reports as before)."""
+    try:
+        source: str | nodes.Template = text
+        if kind == "expression":
+            parser = Parser(env, text, state="variable")
+            expr = parser.parse_expression()
+            if not parser.stream.eos:
+                return None
+            expr.set_environment(env)
+            source = nodes.Template([nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)], lineno=1)
+        code: CodeType = env.compile(source)
+        return code
+    except jinja2.TemplateError:
+        return None
+
+
+def _from_code(env: jinja2.Environment, kind: str, code: CodeType) -> Any:
+    template = env.template_class.from_code(env, code, env.make_globals(None), None)
+    return TemplateExpression(template, False) if kind == "expression" else template
+
+
+def _manifest_texts(tset: TemplateSet) -> list[tuple[str, str]]:
+    """The manifest's ``when``/``foreach`` expressions and ``path`` templates, each once."""
+    texts = (
+        (kind, text)
+        for entry in tset.files
         for kind, text in (
             ("expression", entry.when),
             ("expression", entry.foreach),
             ("template", entry.path),
-        ):
-            if text is not None:
-                try:
-                    _compiled(env, kind, text)
-                except jinja2.TemplateError:
-                    continue
+        )
+        if text is not None
+    )
+    return list(dict.fromkeys(texts))
+
+
+def precompile(tset: TemplateSet, env: jinja2.Environment) -> None:
+    """Compile the manifest's ``when``/``foreach`` expressions and ``path`` templates, once per
+    ``env`` (a cold run does it while dcg runs); errors are left for :func:`plan` to report.
+
+    Compiling them is ~10 ms of every run, so their code is kept like the templates' (the
+    environment's bytecode cache, :class:`asyncgen.render._CompiledTemplates`: keyed by the
+    environment), in one file per manifest: its name hashes every expression's text.
+    """
+    memo = _COMPILED.setdefault(env, {})
+    texts = _manifest_texts(tset)
+    if all(t in memo for t in texts):
+        return
+    store = env.bytecode_cache
+    key = hashlib.sha256("\0".join(f"{kind}:{text}" for kind, text in texts).encode("utf-8")).hexdigest()
+    load = getattr(store, "load_codes", None)
+    codes: dict[tuple[str, str], CodeType] = load(key) if load is not None else {}
+    known = len(codes)
+    for kind, text in texts:
+        code = codes.get((kind, text))
+        if code is None:
+            code = _code(env, kind, text)
+            if code is None:
+                continue  # plan reports it
+            codes[(kind, text)] = code
+        if (kind, text) not in memo:
+            memo[(kind, text)] = _from_code(env, kind, code)
+    dump = getattr(store, "dump_codes", None)
+    if dump is not None and len(codes) != known:
+        dump(key, codes)
 
 
 def _evaluate(
@@ -186,6 +243,7 @@ def check_path(text: str, entry: FileEntry, item: Any = None) -> PurePosixPath:
 
 def plan(tset: TemplateSet, env: jinja2.Environment, context: Mapping[str, Any]) -> list[FileSpec]:
     """The files to render, in manifest order (then foreach order)."""
+    precompile(tset, env)
     specs: list[FileSpec] = []
     seen: dict[PurePosixPath, FileSpec] = {}
     for entry in tset.files:

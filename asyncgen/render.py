@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import marshal
+import os
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from types import TracebackType
+from types import CodeType, TracebackType
 from typing import Any, NoReturn
 
 import jinja2
@@ -156,9 +159,51 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
         text = "\0".join((self.fingerprint, name, filename or ""))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+    def _codes_path(self, key: str) -> Path:
+        return Path(self.directory) / (self.get_cache_key(f"<manifest {key}>") + ".codes")
+
+    def load_codes(self, key: str) -> dict[tuple[str, str], CodeType]:
+        """The code objects :meth:`dump_codes` kept for ``key`` (the manifest's expressions,
+        :func:`asyncgen.plan.precompile`); ``{}`` when none, or anything does not fit."""
+        try:
+            data = self._codes_path(key).read_bytes()
+        except OSError:
+            return {}
+        if not data.startswith(_CODES_MAGIC):
+            return {}
+        try:
+            codes = marshal.loads(data[len(_CODES_MAGIC) :])
+        except (EOFError, ValueError, TypeError):
+            return {}
+        if not isinstance(codes, dict) or not all(
+            isinstance(k, tuple) and len(k) == 2 and all(isinstance(x, str) for x in k) and isinstance(v, CodeType)
+            for k, v in codes.items()
+        ):
+            return {}
+        return codes
+
+    def dump_codes(self, key: str, codes: Mapping[tuple[str, str], CodeType]) -> None:
+        """Keep ``codes`` for :meth:`load_codes` (atomically; a cache that cannot be written is skipped)."""
+        path = self._codes_path(key)
+        try:
+            fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(_CODES_MAGIC + marshal.dumps(dict(codes)))
+                os.replace(temp, path)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            pass
+
+
+#: what a file of :meth:`_CompiledTemplates.dump_codes` starts with (the rest: marshal data, whose
+#: format is Python's own: the Python version is in the environment's key)
+_CODES_MAGIC = b"asyncgen manifest codes 1\n"
+
 
 def _bytecode_cache(env: jinja2.Environment) -> jinja2.BytecodeCache | None:
-    import os
     import sys
 
     from asyncgen import cachedir

@@ -228,3 +228,53 @@ def test_canonical_hash_ignores_source_locations() -> None:
     moved = replace(channel, location=Location("a.yaml", 12, 3, "/channels/x"))
     assert canonical_hash(channel) == canonical_hash(moved)
     assert canonical_hash(channel) != canonical_hash(replace(channel, description="d"))
+
+
+def test_manifest_expressions_are_compiled_once_then_taken_from_the_bytecode_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jinja2
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("ASYNCGEN_NO_CACHE", raising=False)
+    monkeypatch.delenv("ASYNCGEN_TEMPLATE_CACHE", raising=False)
+    files = [
+        {"template": "a.j2", "path": "{{ pkg }}/a.py"},
+        {"template": "b.j2", "path": "b.txt", "when": "params.with_b"},
+        {"template": "c.j2", "path": "ch/{{ item.ident }}.py", "foreach": "api.channels"},
+    ]
+    directory = make_set(tmp_path, files)
+    ctx = context(api("x", "y"), with_b=True)
+    assert run_plan(directory, ctx) == ["pkg/a.py", "b.txt", "ch/x.py", "ch/y.py"]
+    codes = list((tmp_path / "cache" / "asyncgen" / "templates").glob("*.codes"))
+    assert len(codes) == 1
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("compiled again")
+
+    with monkeypatch.context() as patch:  # a new environment (a new run): nothing compiled
+        patch.setattr(jinja2.Environment, "compile", refuse)
+        assert run_plan(directory, context(api("z"), with_b=False)) == ["pkg/a.py", "ch/z.py"]
+
+    # an edited expression is another manifest: compiled anew, never the old code
+    files[1]["when"] = "not params.with_b"
+    make_set(tmp_path, files)
+    assert run_plan(directory, ctx) == ["pkg/a.py", "ch/x.py", "ch/y.py"]
+    assert len(list(codes[0].parent.glob("*.codes"))) == 2
+    # a damaged or foreign file is ignored (compiled again, and rewritten)
+    for damaged in (
+        b"",
+        b"asyncgen manifest codes 1\n\x00garbage",
+        b"asyncgen manifest codes 1\n" + b"\xe9" * 9,
+    ):
+        for path in codes[0].parent.glob("*.codes"):
+            path.write_bytes(damaged)
+        assert run_plan(directory, ctx) == ["pkg/a.py", "ch/x.py", "ch/y.py"]
+    with monkeypatch.context() as patch:
+        patch.setattr(jinja2.Environment, "compile", refuse)
+        assert run_plan(directory, ctx) == ["pkg/a.py", "ch/x.py", "ch/y.py"]
+    # errors are reported as without the cache
+    files[1]["when"] = "params.with_b )"
+    make_set(tmp_path, files)
+    with pytest.raises(TemplateError, match="when"):
+        run_plan(directory, ctx)
