@@ -123,7 +123,8 @@ def _chunk_entry(entry: Any) -> bool:
 
 def records_bytes(key: Mapping[str, Any], records: Mapping[str, Any]) -> bytes:
     data = {"version": CHUNKS_VERSION, "key": dict(key), "files": dict(sorted(records.items()))}
-    return (json.dumps(data, indent=1) + "\n").encode("utf-8")
+    # compact: json's C encoder (indent= takes the pure-Python one: ~5 ms on 1,000 channels)
+    return (json.dumps(data, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def cache_key(engine: str, formatter: str) -> dict[str, Any]:

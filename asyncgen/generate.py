@@ -311,7 +311,7 @@ def read_format_cache(path: Path, formatter: str | None) -> dict[str, list[str]]
 
 def format_cache_bytes(formatter: str | None, files: Mapping[str, list[str]]) -> bytes:
     data = {"version": FORMAT_CACHE_VERSION, "formatter": formatter, "files": dict(sorted(files.items()))}
-    return (json.dumps(data, indent=1) + "\n").encode("utf-8")
+    return (json.dumps(data, separators=(",", ":")) + "\n").encode("utf-8")  # compact: the C encoder
 
 
 def _format_reusing(
@@ -322,6 +322,7 @@ def _format_reusing(
     formats: Mapping[str, list[str]],
     *,
     chunks: Mapping[str, Any] | None = None,
+    encoded: dict[PurePosixPath, tuple[bytes, str]] | None = None,
 ) -> tuple[dict[PurePosixPath, str], dict[str, list[str]], list[str], dict[str, Any], list[str]]:
     """``format_files(fresh)``, taking a file from disk when it holds the formatted text already.
 
@@ -330,11 +331,13 @@ def _format_reusing(
     :mod:`asyncgen.format_chunks` (ruff, incremental runs): a file formatted again is then
     formatted by its new top-level pieces only. Returns the texts, the cache entries of
     ``fresh``, the paths taken from disk, the chunk records of the files formatted and the
-    paths formatted by pieces.
+    paths formatted by pieces. ``encoded`` receives the UTF-8 bytes and their sha256 of the
+    formatted files (hashed here already: the manifest need not hash them again).
     """
     texts = {p: normalize_newlines(t) for p, t in fresh.items()}
     raw = {p: sha256(t.encode("utf-8")) for p, t in texts.items() if _formatted(p)}
     done: dict[PurePosixPath, str] = {}
+    known: dict[PurePosixPath, tuple[bytes, str]] = {} if encoded is None else encoded
     for path, digest in raw.items():
         record = formats.get(str(path))
         if record is None or record[0] != digest:
@@ -348,6 +351,7 @@ def _format_reusing(
                 done[path] = data.decode("utf-8")
             except UnicodeDecodeError:
                 continue
+            known[path] = (data, record[1])
     pending = {p: t for p, t in texts.items() if p not in done}
     records: dict[str, Any] = {}
     spliced: list[str] = []
@@ -358,11 +362,12 @@ def _format_reusing(
     else:
         made = format_files(pending, formatter, origins)
     formatted = {**made, **done}
+    for path in raw:
+        if path not in done:
+            data = formatted[path].encode("utf-8")
+            known[path] = (data, sha256(data))
     # a file taken from disk hashes to what its record says (checked above)
-    entries = {
-        str(p): [raw[p], formats[str(p)][1] if p in done else sha256(formatted[p].encode("utf-8"))]
-        for p in raw
-    }
+    entries = {str(p): [raw[p], known[p][1]] for p in raw}
     return formatted, entries, sorted(str(p) for p in done), records, spliced
 
 
@@ -383,7 +388,8 @@ def spec_copies(files: Mapping[str, bytes]) -> list[OutputFile]:
             relative = path.relative_to(root).as_posix()
         else:
             relative = f"_external/{sha256(str(path.parent).encode())[:12]}/{path.name}"
-        out.append(OutputFile(PurePosixPath(SPEC_DIR) / relative, data, "generated", "<spec>", sha256(data)))
+        digest = sha256(data)
+        out.append(OutputFile(PurePosixPath(SPEC_DIR) / relative, data, "generated", "<spec>", digest, digest))
     return out
 
 
@@ -516,8 +522,9 @@ def generate_from_api(
     )
     fresh = {path: r.text for path, r in rendered.items() if not r.reused}
     origins = {p: r.template for p, r in rendered.items()}
+    encoded: dict[PurePosixPath, tuple[bytes, str]] = {}
     formatted, format_entries, format_reused, chunk_records, format_spliced = _format_reusing(
-        fresh, chosen_formatter, origins, out, formats, chunks=chunks
+        fresh, chosen_formatter, origins, out, formats, chunks=chunks, encoded=encoded
     )
     for path, r in rendered.items():
         if r.reused and _formatted(path):
@@ -546,6 +553,10 @@ def generate_from_api(
 
     files: list[OutputFile] = []
     for path, r in rendered.items():
+        if path in encoded and not r.reused:
+            data, digest = encoded[path]
+            files.append(OutputFile(path, data, r.ownership, r.template, r.input_hash, digest))
+            continue
         text = r.text if r.reused else formatted[path]
         files.append(OutputFile(path, text.encode("utf-8"), r.ownership, r.template, r.input_hash))
     clash = {f.path for f in files} & {f.path for f in spec_files}

@@ -38,6 +38,19 @@ def _tree(root: Path) -> dict[str, bytes]:
     }
 
 
+def _recorded_hashes_hold(root: Path) -> bool:
+    """Every generated file's bytes hash to what the manifest records (the run passes hashes it
+    already made on to the manifest instead of hashing again)."""
+    import hashlib
+
+    files = json.loads((root / ".asyncgen/manifest.json").read_text())["files"]
+    return all(
+        hashlib.sha256((root / name).read_bytes()).hexdigest() == record["sha256"]
+        for name, record in files.items()
+        if record["ownership"] != "user"
+    )
+
+
 def _schemas(doc: Doc) -> dict[str, Any]:
     schemas: dict[str, Any] = doc["components"]["schemas"]
     return schemas
@@ -117,6 +130,7 @@ def test_random_edits_regenerate_like_cold_runs(formatter: str, tmp_path: Path) 
         cold = tmp_path / f"cold{step}"
         generate(spec, cold, formatter=formatter)
         assert _tree(warm) == _tree(cold), kind
+        assert _recorded_hashes_hold(warm), kind
     # the caches did work (not only fall back): files not formatted again, examples not made again
     assert reused_formats and reused_examples
 
