@@ -389,7 +389,9 @@ def spec_copies(files: Mapping[str, bytes]) -> list[OutputFile]:
         else:
             relative = f"_external/{sha256(str(path.parent).encode())[:12]}/{path.name}"
         digest = sha256(data)
-        out.append(OutputFile(PurePosixPath(SPEC_DIR) / relative, data, "generated", "<spec>", digest, digest))
+        out.append(
+            OutputFile(PurePosixPath(SPEC_DIR) / relative, data, "generated", "<spec>", digest, digest)
+        )
     return out
 
 
@@ -417,13 +419,17 @@ def generate_from_api(
     dcg_worker: DcgWorker | None = None,
     cache: bool = True,
     loaded_set: TemplateSet | None = None,
+    templates_fingerprint: str | None = None,
+    entry_points: list[Any] | None = None,
 ) -> GenerateResult:
     """Generate ``out`` from an Api in memory; ``sources`` (path -> bytes) are copied to ``spec/``.
 
     ``run_key`` (from :func:`generate`) is recorded so the next identical run can skip everything.
     ``dcg_worker`` (:func:`asyncgen.dcgworker.start`): where dcg runs, if it must (same bytes).
     ``cache=False`` (or ``ASYNCGEN_NO_CACHE=1``): read and write no cache (same bytes, slower).
-    ``loaded_set``: ``load_set(template_set, templates_dir)``, when the caller loaded it already.
+    ``loaded_set``: ``load_set(template_set, templates_dir)``, when the caller loaded it already;
+    ``templates_fingerprint`` (its ``fingerprint()``) and ``entry_points``
+    (:func:`asyncgen.plugins.installed`), when the caller computed them in this run.
     Caches live in the user's private cache folder (:func:`asyncgen.cachedir.project_dir`),
     never in ``out``: what is in ``out`` comes from the repository, so it is never trusted.
     """
@@ -431,8 +437,9 @@ def generate_from_api(
     if role not in ROLES:
         raise GenerationError(f"role {role!r} is not one of: {', '.join(ROLES)}")
     tset = loaded_set if loaded_set is not None else load_set(template_set, templates_dir)
-    fingerprint = tset.fingerprint()  # every template file's bytes: read once per run
-    extensions = run_extensions(Path(filters_file) if filters_file is not None else None)
+    # every template file's bytes: read once per run
+    fingerprint = templates_fingerprint if templates_fingerprint is not None else tset.fingerprint()
+    extensions = run_extensions(Path(filters_file) if filters_file is not None else None, entry_points)
     values = tset.resolve_params(*param_layers, ("the command line", params or {}))
     pkg = package or api.package
     chosen_formatter = formatter or default_formatter()
@@ -722,17 +729,19 @@ def _settle(
         "formatter": chosen_formatter,
     }
     tset = load_set(template_set, templates)
+    fingerprint = tset.fingerprint()
+    entry_points = plugins.installed()
     run_key = _base_hash(
         {
             **settings,
             "asyncgen": __version__,
             "dcg": _dcg_version(),
             "set": tset.name,
-            "templates": tset.fingerprint(),
+            "templates": fingerprint,
             "params": tset.resolve_params(*layers, ("the command line", params or {})),
             "load_options": repr(load_options),
             "filters": _file_digest(filters_file),
-            "filter_entry_points": plugins.digest(),
+            "filter_entry_points": plugins.digest(entry_points),
             "companions": [str(c) for c in companions],
         }
     )
@@ -751,7 +760,7 @@ def _settle(
             params=params, template_set=template_set, filters_file=filters_file,
             fail_on_warning=fail_on_warning, companions=companions, role=chosen_role,
             server=chosen_server, package=chosen_package, formatter=chosen_formatter, cache=cache,
-            tset=tset,
+            tset=tset, fingerprint=fingerprint, entry_points=entry_points,
         )  # fmt: skip
 
 
@@ -778,6 +787,8 @@ def _generate(
     formatter: str,
     cache: bool,
     tset: TemplateSet,
+    fingerprint: str,
+    entry_points: list[Any],
 ) -> GenerateResult:
     from asyncgen.load import load
     from asyncgen.parse import parse
@@ -833,6 +844,8 @@ def _generate(
         dcg_worker=worker,
         cache=cache,
         loaded_set=tset,
+        templates_fingerprint=fingerprint,
+        entry_points=entry_points,
     )
 
 

@@ -74,9 +74,16 @@ def read_extensions(source: Any, where: str) -> Extensions:
     return found[0], found[1]
 
 
-def load() -> tuple[Extensions, str] | None:
-    """The filters and tests of every installed entry point, and their :func:`digest`; None if none."""
-    eps = _installed()
+def installed() -> list[EntryPoint]:
+    """The installed entry points of the group (sorted), for :func:`load` and :func:`digest`
+    (listing them scans every installed distribution: a run lists them once)."""
+    return _installed()
+
+
+def load(eps: list[EntryPoint] | None = None) -> tuple[Extensions, str] | None:
+    """The filters and tests of every installed entry point (``eps``: :func:`installed` of this
+    run), and their :func:`digest`; None if none."""
+    eps = _installed() if eps is None else eps
     if not eps:
         return None
     filters: dict[str, Callable[..., Any]] = {}

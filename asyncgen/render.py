@@ -100,14 +100,15 @@ def load_user_extensions(path: Path) -> UserExtensions:
     return UserExtensions(filters, tests, hashlib.sha256(data).hexdigest())
 
 
-def run_extensions(filters_file: Path | None) -> UserExtensions | None:
+def run_extensions(filters_file: Path | None, entry_points: list[Any] | None = None) -> UserExtensions | None:
     """The filters/tests of a run: installed ``asyncgen.filters`` entry points, then ``--filters``.
 
     The file's names win over the entry points' (an explicit choice for this run).
+    ``entry_points``: :func:`asyncgen.plugins.installed`, when the run listed them already.
     """
     from asyncgen import plugins
 
-    installed = plugins.load()
+    installed = plugins.load(entry_points)
     own = load_user_extensions(Path(filters_file)) if filters_file is not None else None
     if installed is None:
         return own
@@ -176,7 +177,10 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
         except (EOFError, ValueError, TypeError):
             return {}
         if not isinstance(codes, dict) or not all(
-            isinstance(k, tuple) and len(k) == 2 and all(isinstance(x, str) for x in k) and isinstance(v, CodeType)
+            isinstance(k, tuple)
+            and len(k) == 2
+            and all(isinstance(x, str) for x in k)
+            and isinstance(v, CodeType)
             for k, v in codes.items()
         ):
             return {}

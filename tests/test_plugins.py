@@ -6,6 +6,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -145,3 +146,40 @@ def test_docs_and_generate_refuse_a_broken_entry_point(site: Path, tmp_path: Pat
         assert code != 0
         assert "entry point 'acme'" in text and "acme-broken 1.0" in text and "RuntimeError: boom" in text
         assert not (tmp_path / command[0]).exists()
+
+
+def test_a_run_lists_the_entry_points_and_hashes_the_templates_once(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asyncgen import plugins
+    from asyncgen.generate import generate
+    from asyncgen.templateset import TemplateSet
+
+    module = unique("once")
+    fake_dist(
+        site,
+        "acme-once",
+        {"acme": module},
+        {module: SHOUT.format(mark="!") + "FILTERS = {'acme_shout': shout}\n"},
+    )
+    spec = tmp_path / "api.yaml"
+    spec.write_text(SPEC)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "README.md.j2").write_text("{{ api.title|acme_shout }}\n")
+    calls = {"entry points": 0, "fingerprint": 0}
+    listed, fingerprint = plugins._installed, TemplateSet.fingerprint
+
+    def counted_installed() -> Any:
+        calls["entry points"] += 1
+        return listed()
+
+    def counted_fingerprint(self: TemplateSet) -> str:
+        calls["fingerprint"] += 1
+        return fingerprint(self)
+
+    monkeypatch.setattr(plugins, "_installed", counted_installed)
+    monkeypatch.setattr(TemplateSet, "fingerprint", counted_fingerprint)
+    generate(spec, tmp_path / "out", template_set=MINI, templates_dir=mine)
+    assert (tmp_path / "out" / "README.md").read_text() == "LIGHTS!\n"  # the listed plugin was used
+    assert calls == {"entry points": 1, "fingerprint": 1}
