@@ -40,31 +40,38 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import re
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from asyncgen.engine import engine_id
 from asyncgen.errors import GenerationError
-from asyncgen.model import Api
+from asyncgen.model import Api, SchemaDef
 from asyncgen.schemas import (
     _EMPTY,
     DcgRun,
     ModelsModule,
+    _plain,
     class_offsets,
+    def_fixer,
+    fix_defaults,
+    inlinable,
     module_from,
     prepare_document,
     run_document,
+    schema_document,
 )
 
 if TYPE_CHECKING:
     from asyncgen.dcgworker import DcgWorker
 
-CACHE_VERSION = 3  # 3: optional non-nullable fields get exclude_if (schemas.omit_none)
+CACHE_VERSION = 4  # 4: "memo" (each def's source digest, notes, references: the prepare memo)
 _DEFS_REF = "#/$defs/"
 
 
@@ -86,12 +93,155 @@ class _Refused(Exception):
 
 
 def _engine() -> dict[str, str]:
-    return {"asyncgen": engine_id(), "dcg": version("datamodel-code-generator"), "cache": str(CACHE_VERSION)}
+    return {
+        "asyncgen": engine_id(),
+        "dcg": version("datamodel-code-generator"),
+        "cache": str(CACHE_VERSION),
+        # the source digests are of marshal's bytes, which are this interpreter's
+        "python": sys.version,
+    }
 
 
-def _def_texts(document: Mapping[str, Any]) -> list[list[str]]:
-    # key order matters to dcg (field order): never sort keys here
-    return [[name, json.dumps(schema, ensure_ascii=False)] for name, schema in document["$defs"].items()]
+#: one def's schema as the document dcg gets holds it: JSON text, key order kept (dcg's field order)
+_TEXT = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _source_digests(defs: Sequence[SchemaDef]) -> list[str] | None:
+    """A digest of each def's schema as the IR holds it (None: one is not marshal's plain data).
+
+    marshal's bytes are a function of the value that :func:`marshal.loads` inverts (key order,
+    types: ``1``, ``1.0`` and ``True`` differ): equal digests mean equal schemas. The same schema
+    may give other bytes (shared or interned objects): then it is only prepared again."""
+    try:
+        return [hashlib.sha256(marshal.dumps(cast(Any, d.schema), 2)).hexdigest() for d in defs]
+    except (ValueError, TypeError):
+        return None
+
+
+def _memo_key(memo: list[list[Any]]) -> str:
+    return hashlib.sha256(json.dumps(memo, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _def_record(source: str, raw: Any, fixed: Any, notes: list[str]) -> list[Any]:
+    """A def's "memo" entry: [source digest, inlinable, references (or why they refuse), notes]."""
+    found: set[str] = set()
+    try:
+        _refs(fixed, found)
+        refs: list[str] | str = sorted(found)
+    except _Refused as refused:
+        refs = str(refused)
+    return [source, inlinable(raw) or inlinable(fixed), refs, notes]
+
+
+@dataclass
+class _Prepared:
+    """The document's defs as dcg gets them (:func:`asyncgen.schemas.prepare_document`)."""
+
+    #: [name, JSON text] of every def, in order
+    defs: list[list[str]]
+    #: fix_defaults' notes, all defs
+    notes: list[str]
+    #: the cache's "memo" entry of every def, in order (None: no source digests)
+    memo: list[list[Any]] | None
+    #: fixed schema of each def prepared in this run (every def when ``document`` is there)
+    fixed: dict[str, Any]
+    #: the whole document, when it was built
+    document: dict[str, Any] | None
+
+    def schema(self, name: str, text: str) -> Any:
+        """A def's fixed schema: as prepared here, else read back from its text (the same JSON)."""
+        found = self.fixed.get(name)
+        return json.loads(text) if found is None else found
+
+
+def _prepare_all(defs: tuple[SchemaDef, ...], sources: list[str] | None) -> _Prepared:
+    document = schema_document(defs)
+    raw = list(document["$defs"].values()) if sources is not None else []
+    by_def: list[list[str]] = []
+    notes = fix_defaults(document, by_def)
+    fixed: dict[str, Any] = document["$defs"]
+    texts = [[name, _TEXT(schema)] for name, schema in fixed.items()]
+    memo = None
+    if sources is not None:
+        memo = [
+            _def_record(source, r, f, n)
+            for source, r, f, n in zip(sources, raw, fixed.values(), by_def, strict=True)
+        ]
+    return _Prepared(texts, notes, memo, fixed, document)
+
+
+class _Lookup(Mapping[str, Any]):
+    """``defs`` as :func:`asyncgen.schemas.fix_defaults` sees them while it fixes def number ``at``:
+    fixed before it, as written from it on (read only where a ``$ref`` asks)."""
+
+    def __init__(self, defs: tuple[SchemaDef, ...], texts: list[list[str]], fixed: dict[str, Any]) -> None:
+        self.index = {d.name: i for i, d in enumerate(defs)}
+        self.defs, self.texts, self.fixed = defs, texts, fixed
+        self.at = 0
+
+    def __getitem__(self, name: str) -> Any:
+        i = self.index[name]
+        if i >= self.at:
+            return _plain(self.defs[i].schema)
+        found = self.fixed.get(name)
+        return json.loads(self.texts[i][1]) if found is None else found
+
+    def __iter__(self) -> Any:
+        return iter(self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def _prepare(
+    defs: tuple[SchemaDef, ...], previous: Mapping[str, Any] | None, engine: Mapping[str, str]
+) -> _Prepared:
+    """The prepared defs, reusing the previous run's for the defs whose schema is the same.
+
+    A def's fixed form is a function of its own schema and, through ``$ref``s that
+    :func:`asyncgen.schemas.fix_defaults` inlines, of the inlinable (plain primitive) defs it
+    reaches, and of the defs' order. So the previous run's texts, notes and references are kept
+    for every def whose source digest is the same, when the defs are the same names in the same
+    order and no changed def is inlinable, before or after; else every def is prepared again."""
+    sources = _source_digests(defs)
+    memo = previous.get("memo") if previous is not None and previous.get("engine") == dict(engine) else None
+    if sources is None or not isinstance(memo, list) or previous is None:
+        return _prepare_all(defs, sources)
+    try:
+        old_defs = previous["defs"]
+        # what is kept must be what the previous run wrote: its texts hash to its key, its
+        # entries to theirs (a damaged file is prepared again, never half trusted)
+        if previous["key"] != _key(old_defs, engine) or previous["memo_key"] != _memo_key(memo):
+            return _prepare_all(defs, sources)
+        if len(memo) != len(defs) or len(old_defs) != len(defs):
+            return _prepare_all(defs, sources)
+        if any(old[0] != d.name for old, d in zip(old_defs, defs, strict=True)):
+            return _prepare_all(defs, sources)
+        dirty = [i for i, (source, entry) in enumerate(zip(sources, memo, strict=True)) if entry[0] != source]
+        if any(memo[i][1] is not False for i in dirty):
+            return _prepare_all(defs, sources)  # the def was inlinable (or the entry is not ours)
+        texts = [list(d) for d in old_defs]
+        records = [list(entry) for entry in memo]
+        fixed: dict[str, Any] = {}
+        lookup = _Lookup(defs, texts, fixed)
+        for i in dirty:
+            name = defs[i].name
+            raw = _plain(defs[i].schema)
+            found: list[str] = []
+            lookup.at = i
+            schema = def_fixer(lookup, found)(name, raw)
+            record = _def_record(sources[i], _plain(defs[i].schema), schema, found)
+            if record[1]:
+                return _prepare_all(defs, sources)  # inlinable now: the defs that refer to it change
+            fixed[name] = schema
+            texts[i] = [name, _TEXT(schema)]
+            records[i] = record
+        notes = [note for entry in records for note in entry[3]]
+        if not all(isinstance(note, str) for note in notes):
+            return _prepare_all(defs, sources)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return _prepare_all(defs, sources)  # a cache that is not what this code writes
+    return _Prepared(texts, notes, records, fixed, None)
 
 
 def _key(defs: Sequence[Sequence[str]], engine: Mapping[str, str]) -> str:
@@ -99,8 +249,15 @@ def _key(defs: Sequence[Sequence[str]], engine: Mapping[str, str]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def cache_bytes(key: str, defs: Sequence[Sequence[str]], run: DcgRun, engine: Mapping[str, str],
-                segments: list[list[Any]] | None) -> bytes:  # fmt: skip
+def cache_bytes(
+    key: str,
+    defs: Sequence[Sequence[str]],
+    run: DcgRun,
+    engine: Mapping[str, str],
+    segments: list[list[Any]] | None,
+    *,
+    memo: list[list[Any]] | None = None,
+) -> bytes:
     data = {
         "version": CACHE_VERSION,
         "key": key,
@@ -111,8 +268,12 @@ def cache_bytes(key: str, defs: Sequence[Sequence[str]], run: DcgRun, engine: Ma
         "defs": [list(d) for d in defs],
         #: where each class starts in "code" ([name, offset]); null when the code has other statements
         "segments": segments,
+        #: per def: [source digest, inlinable, its references or why they refuse, fix_defaults' notes]
+        "memo": memo,
+        "memo_key": None if memo is None else _memo_key(memo),
     }
-    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    # one line: json's C encoder (indent makes it the pure-Python one, ~4x the time)
+    return (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def read_cache(path: Path) -> dict[str, Any] | None:
@@ -131,6 +292,7 @@ def read_cache(path: Path) -> dict[str, Any] | None:
             isinstance(d, list) and len(d) == 2 and all(isinstance(x, str) for x in d) for d in data["defs"]
         )
         and (data.get("segments") is None or isinstance(data.get("segments"), list))
+        and (data.get("memo") is None or isinstance(data.get("memo"), list))
     )
     return data if ok else None
 
@@ -164,19 +326,20 @@ def build_models(
         return ModelsRun(
             ModelsModule(_EMPTY), cache_bytes(key, [], DcgRun(_EMPTY, {}, ()), engine, None), "full"
         )
-    document, notes = prepare_document(api.schemas)
-    defs = _def_texts(document)
-    key = _key(defs, engine)
     previous = read_cache(cache_path) if cache_path is not None else None
+    prepared = _prepare(api.schemas, previous, engine)
+    defs, notes, memo = prepared.defs, prepared.notes, prepared.memo
+    key = _key(defs, engine)
     started = time.perf_counter()
     reason: str | None = None
     if previous is not None:
         if previous.get("key") == key:
             run = DcgRun(previous["code"], previous["class_names"], tuple(previous["dcg_warnings"]))
             module = module_from(run.code, run.class_names, notes, run.dcg_warnings)
-            return ModelsRun(module, cache_bytes(key, defs, run, engine, previous.get("segments")), "cached")
+            cache = cache_bytes(key, defs, run, engine, previous.get("segments"), memo=memo)
+            return ModelsRun(module, cache, "cached")
         try:
-            run, group, segments = _incremental(previous, document, defs, engine, worker, meanwhile=meanwhile)
+            run, group, segments = _incremental(previous, prepared, engine, worker, meanwhile=meanwhile)
         except _Refused as refused:
             reason = str(refused)
         except GenerationError as err:  # dcg refused a part: the full run reports it, or succeeds
@@ -187,11 +350,15 @@ def build_models(
             module = module_from(
                 run.code, run.class_names, notes, run.dcg_warnings, time.perf_counter() - started
             )
-            cache = cache_bytes(key, defs, run, engine, segments)
+            cache = cache_bytes(key, defs, run, engine, segments, memo=memo)
             return ModelsRun(module, cache, "incremental", tuple(group))
+    document = prepared.document
+    if document is None:  # only some defs were prepared: the full run gets a document of its own
+        document, _ = prepare_document(api.schemas)
     [(run, segments)] = _run_dcg([document], worker, meanwhile)
     module = module_from(run.code, run.class_names, notes, run.dcg_warnings, time.perf_counter() - started)
-    cache = cache_bytes(key, defs, run, engine, segments)  # None: not imports + classes (no parse again)
+    # segments None: not imports + classes (no parse again)
+    cache = cache_bytes(key, defs, run, engine, segments, memo=memo)
     return ModelsRun(module, cache, "full", tuple(document["$defs"]), reason)
 
 
@@ -275,10 +442,23 @@ def _names_in(text: str, names: set[str]) -> set[str]:
     return {word for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text) if word in names}
 
 
+def _new_refs(prepared: _Prepared) -> dict[str, set[str]]:
+    """:func:`def_refs` of the prepared defs (from their memo entries when there are some)."""
+    if prepared.memo is None:
+        assert prepared.document is not None  # no memo: every def was prepared
+        return def_refs(prepared.document["$defs"])
+    out: dict[str, set[str]] = {}
+    for (name, _), entry in zip(prepared.defs, prepared.memo, strict=True):
+        refs = entry[2]
+        if isinstance(refs, str):
+            raise _Refused(refs)
+        out[name] = set(refs)
+    return out
+
+
 def _incremental(
     previous: Mapping[str, Any],
-    document: Mapping[str, Any],
-    defs: list[list[str]],
+    prepared: _Prepared,
     engine: Mapping[str, str],
     worker: DcgWorker | None = None,
     *,
@@ -287,30 +467,27 @@ def _incremental(
     """What a full dcg run would give, and the defs dcg ran over instead; or :class:`_Refused`."""
     if previous.get("engine") != dict(engine):
         raise _Refused("made by another asyncgen or datamodel-code-generator version")
+    defs = prepared.defs
     old_texts = dict(map(tuple, previous["defs"]))
     if [d[0] for d in previous["defs"]] != [d[0] for d in defs]:
         raise _Refused("schemas were added, removed or reordered")
     changed = [name for name, text in defs if old_texts[name] != text]
-    changed_set = set(changed)
-    new_schemas: Mapping[str, Any] = document["$defs"]
+    new_texts = {name: text for name, text in defs}
     # for the groups: a def whose JSON text is the same is the same schema, so only the changed
     # ones are read back from the cache, and only their references are looked for again
-    old_schemas = {
-        name: json.loads(text) if name in changed_set else new_schemas[name]
-        for name, text in old_texts.items()
-    }
-    new_refs = def_refs(new_schemas)
-    old_refs = {**new_refs, **def_refs({name: old_schemas[name] for name in changed})}
-    old_groups, new_groups = groups(old_schemas, old_refs), groups(new_schemas, new_refs)
-    members = {name for name in new_schemas if new_groups[name] in {new_groups[c] for c in changed}}
-    if members != {name for name in old_schemas if old_groups[name] in {old_groups[c] for c in changed}}:
+    new_refs = _new_refs(prepared)
+    old_refs = {**new_refs, **def_refs({name: json.loads(old_texts[name]) for name in changed})}
+    old_groups, new_groups = groups(old_refs, old_refs), groups(new_refs, new_refs)
+    members = {name for name in new_refs if new_groups[name] in {new_groups[c] for c in changed}}
+    if members != {name for name in old_refs if old_groups[name] in {old_groups[c] for c in changed}}:
         raise _Refused("the references between schemas changed")
-    if 2 * len(members) > len(new_schemas):
-        raise _Refused(f"{len(members)} of {len(new_schemas)} schemas are in changed groups")
-    order = [name for name in new_schemas if name in members]
+    if 2 * len(members) > len(new_refs):
+        raise _Refused(f"{len(members)} of {len(new_refs)} schemas are in changed groups")
+    order = [name for name in new_refs if name in members]
+    header = schema_document(())  # the document's other keys ("$schema")
     (before, _), (after, _) = _run_dcg(
-        [{**document, "$defs": {n: json.loads(old_texts[n]) for n in order}},  # dcg's own copies
-         {**document, "$defs": {n: new_schemas[n] for n in order}}],
+        [{**header, "$defs": {n: json.loads(old_texts[n]) for n in order}},  # dcg's own copies
+         {**header, "$defs": {n: prepared.schema(n, new_texts[n]) for n in order}}],
         worker,
         meanwhile,
     )  # fmt: skip
@@ -331,7 +508,7 @@ def _incremental(
         raise _Refused("the changed group's classes are named differently in the full run")
     outside = [name for name in full.classes if name not in old.classes]
     outside_text = "".join(full.classes[name] for name in outside)
-    outside_defs = {class_names[n] for n in new_schemas if n not in members}
+    outside_defs = {class_names[n] for n in new_refs if n not in members}
     every_name = set(full.classes) | set(new.classes)
     spliced = dict(full.classes)
     for name in old.classes:

@@ -124,7 +124,7 @@ _PRIMITIVES = ("string", "integer", "number", "boolean")
 _COMPOSITE = frozenset({"enum", "const", "oneOf", "anyOf", "allOf", "not", "$ref", "if", "then", "else"})
 
 
-def fix_defaults(document: dict[str, Any]) -> list[str]:
+def fix_defaults(document: dict[str, Any], by_def: list[list[str]] | None = None) -> list[str]:
     """Make ``default``s typeable, in our copy of the schemas (never the IR); say what changed.
 
     * a default that does not fit its own schema's ``type`` (``"false"`` for a boolean,
@@ -134,17 +134,36 @@ def fix_defaults(document: dict[str, Any]) -> list[str]:
       def's schema inline, so the field is typed ``bool``/``str``/... with the default,
       not a RootModel assigned a bare value;
     * a nullable primitive written as a union with ``{type: null}`` becomes a type list.
+
+    ``by_def``: gets each def's own notes appended, in order (the notes are their concatenation).
     """
     defs: dict[str, Any] = document.get("$defs", {})
     notes: list[str] = []
+    fix = def_fixer(defs, notes)
+    for name in list(defs):
+        start = len(notes)
+        defs[name] = fix(name, defs[name])
+        if by_def is not None:
+            by_def.append(notes[start:])
+    return notes
+
+
+def inlinable(schema: Any) -> bool:
+    """Whether a def's schema is a plain primitive, which :func:`fix_defaults` copies into a ``$ref``
+    to it that has a default (so the def's content is part of the referring def's fixed form)."""
+    return isinstance(schema, dict) and schema.get("type") in _PRIMITIVES and not _COMPOSITE & set(schema)
+
+
+def def_fixer(defs: Mapping[str, Any], notes: list[str]) -> Any:
+    """``fix(name, schema)``: one def's schema as :func:`fix_defaults` leaves it, its notes appended
+    to ``notes``. A ``$ref`` is looked up in ``defs``: as fixed already for the defs before ``name``,
+    as written (a plain copy) for ``name`` and the defs after it, as :func:`fix_defaults` does."""
 
     def primitive_def(ref: Any) -> dict[str, Any] | None:
         if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
             return None
         target = defs.get(ref.removeprefix("#/$defs/").replace("~1", "/").replace("~0", "~"))
-        if isinstance(target, dict) and target.get("type") in _PRIMITIVES and not _COMPOSITE & set(target):
-            return target
-        return None
+        return target if inlinable(target) else None
 
     skip = ("default", "enum", "const", "examples", "example")
 
@@ -178,9 +197,10 @@ def fix_defaults(document: dict[str, Any]) -> list[str]:
             for k, v in node.items()
         }
 
-    for name in list(defs):
-        defs[name] = visit(defs[name], f"#/$defs/{name}", 0)
-    return notes
+    def fix(name: str, schema: Any) -> Any:
+        return visit(schema, f"#/$defs/{name}", 0)
+
+    return fix
 
 
 #: values ``visit`` returns as they are (exact types: subclasses take the general path)

@@ -24,7 +24,15 @@ from asyncgen.errors import Diagnostics
 from asyncgen.generate import MODELS_CACHE, generate
 from asyncgen.load import load
 from asyncgen.model import Api
-from asyncgen.models_cache import build_models, groups
+from asyncgen.models_cache import (
+    _engine,
+    _prepare,
+    _prepare_all,
+    _source_digests,
+    build_models,
+    groups,
+    read_cache,
+)
 from asyncgen.parse import parse
 from asyncgen.schemas import _plain
 
@@ -72,10 +80,18 @@ def _mutations(rng: random.Random, schema: dict[str, Any]) -> list[tuple[str, di
     return out
 
 
+def _check_prepared(api: Api, cache: Path) -> None:
+    """The schemas prepared with the previous run's memo == all prepared again (cold)."""
+    memo = _prepare(api.schemas, read_cache(cache), _engine())
+    cold = _prepare_all(api.schemas, _source_digests(api.schemas))
+    assert (memo.defs, memo.notes, memo.memo) == (cold.defs, cold.notes, cold.memo)
+
+
 def _check_case(api: Api, name: str, new_schema: dict[str, Any], cache: Path) -> tuple[str, tuple[str, ...]]:
     changed = replace(
         api, schemas=tuple(replace(d, schema=new_schema) if d.name == name else d for d in api.schemas)
     )
+    _check_prepared(changed, cache)
     incremental = build_models(changed, cache)
     if incremental.mode == "full":  # the cold run's own code path: nothing to compare
         assert incremental.reason and incremental.regenerated == tuple(d.name for d in api.schemas)
@@ -267,3 +283,94 @@ def test_a_damaged_cache_falls_back_to_a_full_run(tmp_path: Path) -> None:
         run = build_models(changed, cache)
         assert run.mode == "full" and expected in (run.reason or ""), run.reason
         assert run.module.code == cold
+
+
+PRIMITIVE_BAD_DEFAULT = {"type": "integer", "default": "x"}  # fixed: the default is dropped, with a note
+REFERS = _obj(p={"$ref": "#/$defs/P"})
+PREPARE_CASES = {
+    # (defs, def changed, its new schema, whether the previous run's prepared defs can be kept)
+    # a changed def that refers to an inlinable def: inlined as written (P after X) or fixed (P before X)
+    "refers to a later primitive": ({"X": _obj(), "P": PRIMITIVE_BAD_DEFAULT}, "X", REFERS, True),
+    "refers to an earlier primitive": ({"P": PRIMITIVE_BAD_DEFAULT, "X": _obj()}, "X", REFERS, True),
+    # the inlined def changes: every def that refers to it changes with it
+    "inlined def changes": (
+        {"X": REFERS, "P": {"type": "integer", "default": 1}, "Y": _obj()},
+        "P",
+        {"type": "integer", "default": 2},
+        False,
+    ),
+    "a def becomes inlinable": ({"X": REFERS, "P": _obj()}, "P", PRIMITIVE_BAD_DEFAULT, False),
+    "a def stops being inlinable": ({"X": REFERS, "P": PRIMITIVE_BAD_DEFAULT}, "P", _obj(), False),
+    # deeper in a $ref chain: Y -> X -> P, X changes its reference
+    "a reference deeper in a chain": (
+        {"Y": _obj(x={"$ref": "#/$defs/X"}), "X": _obj(q={"type": "string"}), "P": PRIMITIVE_BAD_DEFAULT},
+        "X",
+        _obj(p={"$ref": "#/$defs/P", "default": 3}),
+        True,
+    ),
+    # notes come and go with the def that has them
+    "a note goes": ({"X": _obj(n={"type": "integer", "default": "x"}), "Y": _obj()}, "X", _obj(), True),
+    "a note comes": ({"X": _obj(), "Y": _obj()}, "X", _obj(n={"type": "boolean", "default": "no"}), True),
+    # 1 and True are equal in Python, and other JSON: never the same source
+    "1 becomes true": (
+        {"X": _obj(n={"type": "integer", "default": 1})},
+        "X",
+        _obj(n={"type": "integer", "default": True}),
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(PREPARE_CASES))
+def test_prepared_defs_are_kept_only_where_nothing_they_read_changed(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asyncgen import models_cache
+
+    schemas, name, new_schema, kept = PREPARE_CASES[case]
+    api = _api(schemas)
+    cache = tmp_path / "models-cache.json"
+    cache.write_bytes(build_models(api, None).cache)
+    changed = replace(
+        api, schemas=tuple(replace(d, schema=new_schema) if d.name == name else d for d in api.schemas)
+    )
+    calls: list[int] = []
+    real = models_cache._prepare_all
+    monkeypatch.setattr(models_cache, "_prepare_all", lambda *a: calls.append(1) or real(*a))
+    run = build_models(changed, cache)
+    assert (not calls) == kept, calls
+    monkeypatch.undo()
+    cold = build_models(changed, None)
+    assert run.module.code == cold.module.code, run.reason
+    assert run.module.warnings == cold.module.warnings
+    assert run.cache == cold.cache
+    _check_prepared(changed, cache)
+
+
+def test_a_damaged_memo_is_not_used(tmp_path: Path) -> None:
+    import json
+
+    api = _api(
+        {"X": _obj(a={"type": "integer"}), "P": PRIMITIVE_BAD_DEFAULT, "Y": _obj(p={"$ref": "#/$defs/P"})}
+    )
+    cache = tmp_path / "models-cache.json"
+    changed = replace(
+        api, schemas=(replace(api.schemas[0], schema=_obj(a={"type": "string"})), *api.schemas[1:])
+    )
+    cold = build_models(changed, None)
+    damages = {
+        "a note changed": lambda d: d["memo"][2][3].append("made up"),
+        "refs changed": lambda d: d["memo"][2].__setitem__(2, []),
+        "inlinable flag": lambda d: d["memo"][1].__setitem__(1, False),
+        "a text changed": lambda d: d["defs"][2].__setitem__(1, json.dumps(_obj())),
+        "entries of another type": lambda d: d.__setitem__("memo", [1, 2, 3]),
+        "no memo key": lambda d: d.pop("memo_key"),
+    }
+    for what, damage in damages.items():
+        data = json.loads(build_models(api, None).cache)
+        damage(data)
+        cache.write_text(json.dumps(data))
+        run = build_models(changed, cache)
+        assert run.module.code == cold.module.code, what
+        assert run.module.warnings == cold.module.warnings, what
+        assert run.cache == cold.cache, what
