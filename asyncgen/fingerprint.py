@@ -33,6 +33,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import compress, repeat
+from operator import attrgetter, itemgetter, methodcaller
 from typing import Any
 
 from asyncgen.document import Document, MapNode
@@ -63,11 +66,16 @@ class Entries:
     file: str
     #: pointer -> fingerprint, in document order
     fingerprints: dict[str, str]
-    #: pointer -> (its section's path, its key)
-    keys: dict[str, tuple[Path_, str]]
+    #: section path -> {pointer: key} of its entries
+    by_section: dict[Path_, dict[str, str]]
     #: section path -> the section's mapping (as composed; the same object in ``doc.root``)
     sections: dict[Path_, MapNode]
     refs: dict[int, tuple[MapNode, Any]] = field(repr=False, default_factory=dict)
+
+    @property
+    def keys(self) -> dict[str, tuple[Path_, str]]:
+        """pointer -> (its section's path, its key)."""
+        return {p: (path, key) for path, names in self.by_section.items() for p, key in names.items()}
 
     def entry_of(self, pointer: str) -> str | None:
         """The entry a (Location-style, escaped) pointer of the root file lies in, if any."""
@@ -91,15 +99,16 @@ class Entries:
         found: dict[str, set[str] | None] = {p: set() for p in wanted if p in self.fingerprints}
         if not found or not self.refs:
             return {p: frozenset() for p in found}
-        # a few entries: a cheap prefix test first (startswith with a tuple is linear in it)
-        prefixes = tuple(p + "/" for p in found) if len(found) <= 64 else None
-        for ref_node, _ in self.refs.values():
+        nodes = list(map(_FIRST, self.refs.values()))
+        if len(found) <= 64:  # a few entries: a prefix test in C first (linear in the prefixes)
+            prefixes = (*(p + "/" for p in found), *found)
+            pointers = map(_POINTER, map(_LOC, nodes))
+            nodes = list(compress(nodes, map(str.startswith, pointers, repeat(prefixes))))
+        for ref_node in nodes:
             loc = ref_node.loc
             if loc.file != self.file:
                 continue
             pointer = loc.pointer
-            if prefixes is not None and not (pointer.startswith(prefixes) or pointer in found):
-                continue
             owner = self.entry_of(pointer)
             deps = found.get(owner) if owner is not None else None
             if owner is None or deps is None:
@@ -161,70 +170,78 @@ def entry_fingerprints(doc: Document) -> dict[str, str] | None:
     return found.fingerprints if found is not None else None
 
 
-def _block(path: Path_, source: Source) -> list[tuple[str, Any]] | None:
-    """The keys of a block mapping with their marks (None: not a plain block mapping we can span)."""
+def _block(path: Path_, source: Source) -> tuple[list[str], list[int], int] | None:
+    """(keys, their text's start indexes, their column) of a plain block mapping, else None."""
     item = source.maps.get(path)
     if item is None:
         return None
     _, (line, column), marks = item
-    keys = list(marks.items())
-    if not keys:
+    if not marks:
         return None
-    for _, mark in keys:
-        if getattr(mark, "index", None) is None or mark.column + 1 != column:
-            return None  # a Location already, or keys not in one block column
-    first = keys[0][1]
-    if first.line + 1 != line:  # a block mapping starts at its first key, a flow one at "{"
+    values = list(marks.values())
+    try:
+        starts = list(map(_INDEX, values))
+        columns = set(map(_COLUMN, values))
+    except AttributeError:  # a Location already: no index into the text
         return None
-    return keys
+    if columns != {column - 1} or values[0].line + 1 != line:
+        return None  # keys not in one block column; or a flow mapping (it starts at "{", not its key)
+    return list(marks), starts, column - 1
+
+
+_INDEX, _COLUMN = attrgetter("index"), attrgetter("column")
+_FIRST, _LOC, _POINTER = itemgetter(0), attrgetter("loc"), attrgetter("pointer")
+_HASH = partial(hashlib.blake2b, digest_size=16)
+_HEX = methodcaller("hexdigest")
+_ENCODE = partial(str.encode, encoding="utf-8", errors="surrogatepass")
 
 
 def _compute(source: Source) -> Entries | None:
     text = source.text
-    root_keys = _block((), source)
-    if root_keys is None:
+    root = _block((), source)
+    if root is None:
         return None
     ends: dict[Path_, int] = {}
 
-    def end_of(path: Path_, siblings: list[tuple[str, Any]], parent_end: int) -> None:
+    def end_of(path: Path_, block: tuple[list[str], list[int], int], parent_end: int) -> None:
         """Where each of these siblings' text ends: at the next one, the last one at its parent's end."""
-        for index, (name, _) in enumerate(siblings):
-            nxt = siblings[index + 1][1].index if index + 1 < len(siblings) else parent_end
-            ends[(*path, name)] = nxt
+        names, starts, _ = block
+        ends.update(zip(((*path, name) for name in names), [*starts[1:], parent_end], strict=True))
 
-    end_of((), root_keys, len(text))
+    end_of((), root, len(text))
     fingerprints: dict[str, str] = {}
-    keys: dict[str, tuple[Path_, str]] = {}
+    by_section: dict[Path_, dict[str, str]] = {}
     sections: dict[Path_, MapNode] = {}
-    blake = hashlib.blake2b
     # ASCII text (most specs): character indexes are byte offsets, so one encoding serves all
     whole = memoryview(text.encode("ascii")) if text.isascii() else None
 
     def add(path: Path_, prefix: str) -> None:
-        marks = _block(path, source)
-        if marks is None:
+        block = _block(path, source)
+        if block is None:
             return
+        names, starts, column = block
         sections[path] = source.maps[path][0]
-        starts = [mark.index for _, mark in marks]
-        starts.append(ends[path])
-        suffix = f"@{marks[0][1].column}"  # (one column for all keys of a block mapping)
-        for index, (key, _) in enumerate(marks):
-            start, stop = starts[index], starts[index + 1]
-            span = (
-                whole[start:stop] if whole is not None else text[start:stop].encode("utf-8", "surrogatepass")
-            )
-            pointer = prefix + (key if "~" not in key and "/" not in key else escape_pointer_part(key))
-            fingerprints[pointer] = blake(span, digest_size=16).hexdigest() + suffix
-            keys[pointer] = (path, key)
+        cuts = list(map(slice, starts, [*starts[1:], ends[path]]))
+        spans: Iterable[Any]
+        if whole is not None:
+            spans = map(whole.__getitem__, cuts)
+        else:
+            spans = map(_ENCODE, map(text.__getitem__, cuts))
+        digests = map(str.__add__, map(_HEX, map(_HASH, spans)), repeat(f"@{column}"))
+        joined = "".join(names)
+        escaped = names if "~" not in joined and "/" not in joined else map(escape_pointer_part, names)
+        pointers = list(map(prefix.__add__, escaped))
+        fingerprints.update(zip(pointers, digests, strict=True))
+        by_section[path] = dict(zip(pointers, names, strict=True))
 
-    for name, _ in root_keys:
+    for name in root[0]:
         if name == "components":
-            component_keys = _block(("components",), source)
-            if component_keys is None:
+            components = _block(("components",), source)
+            if components is None:
                 continue
-            end_of(("components",), component_keys, ends[("components",)])
-            for kind, _ in component_keys:
+            end_of(("components",), components, ends[("components",)])
+            for kind in components[0]:
                 add(("components", kind), f"/components/{escape_pointer_part(kind)}/")
         elif (name,) in source.maps:
             add((name,), f"/{escape_pointer_part(name)}/")
-    return Entries(source.file, fingerprints, keys, sections, source.refs)
+    return Entries(source.file, fingerprints, by_section, sections, source.refs)

@@ -154,3 +154,17 @@ def test_a_quoted_key_with_slash_and_tilde_is_escaped_like_locations(tmp_path: P
     assert fps is not None
     assert list(fps) == ["/paths/~1pets~1{id}", "/paths/~0x"]
     assert doc.root["paths"]["/pets/{id}"].loc.pointer == "/paths/~1pets~1{id}"
+
+
+def test_non_ascii_text_spans_by_characters(tmp_path: Path) -> None:
+    text = SPEC.replace("address: b", "address: b\n    description: café ✓ 😀").replace(
+        "T: {", "T: {title: ü, "
+    )
+    base = entry_fingerprints(_load(tmp_path, text))
+    assert base is not None
+    assert entry_fingerprints(_load(tmp_path, "# ö\n" + text)) == base
+    edited = entry_fingerprints(_load(tmp_path, text.replace("café", "cafe")))
+    assert edited is not None
+    assert {p for p in base if base[p] != edited[p]} == {"/channels/b"}
+    ascii_only = entry_fingerprints(_load(tmp_path, SPEC))
+    assert ascii_only is not None and ascii_only["/operations/send"] == base["/operations/send"]

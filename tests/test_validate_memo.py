@@ -133,6 +133,33 @@ def test_a_changed_ref_chain_walks_again_what_leads_through_it(tmp_path: Path) -
     assert skipped == 1  # components/messages/Good only: a and b lead to the change
 
 
+def test_entries_added_and_removed_keep_what_leads_where(tmp_path: Path) -> None:
+    """x-lib is walked only through the channels that refer to it: after entries come and go
+    (the memo numbers entries anew), a change in x-lib must still reach the channels' walks."""
+    head = "asyncapi: 3.0.0\ninfo: {title: T, version: '1'}\nchannels:\n"
+    channels = "".join(f"  c{i}:\n    messages:\n      m: {{$ref: '#/x-lib/M{i}'}}\n" for i in range(4))
+    lib = "x-lib:\n" + "".join(f"  M{i}: {{payload: {{type: string}}}}\n" for i in range(4))
+    more = "  n1: {address: n}\n  n2: {address: n}\n"
+    spec, memo = tmp_path / "spec.yaml", _memo_dir(tmp_path)
+    steps = [
+        head + channels + lib,
+        head + more + channels + lib,  # two more entries before them all
+        head + more + channels.replace("  c0:", "  d0:") + lib,  # one gone (renamed), one new
+        head
+        + more
+        + channels.replace("  c0:", "  d0:")
+        + lib.replace("M3: {payload: {type: string}}", "M3: {payload: {type: strng}}"),
+    ]
+    results = []
+    for text in steps:
+        spec.write_text(text, encoding="utf-8")
+        result = _both(spec, memo)
+        assert result is not None and result[0] == result[1]
+        results.append(result)
+    assert [r[2] for r in results] == [0, 4, 5, 5]  # (only channels are walked and skipped)
+    assert [p[1] for p in results[-1][0]] == ["schema `type` 'strng' is not a JSON Schema type"]
+
+
 def test_checks_that_look_outside_an_unchanged_entry_still_run(tmp_path: Path) -> None:
     """An operation's channel must be one of `#/channels`, a channel's servers of `#/servers`:
     that depends on other entries than the ones the operation's or channel's refs lead to."""
@@ -171,15 +198,16 @@ def test_a_corrupt_or_foreign_memo_is_ignored(tmp_path: Path) -> None:
     assert _both(spec, memo) is not None
     good = (memo / name).read_bytes()
     record = json.loads(good)
-    wrong_types = {**record, "entries": {p: 5 for p in record["entries"]}}
-    wrong_deps = {**record, "entries": {p: [r[0], ["x"]] for p, r in record["entries"].items()}}
+    assert record["pointers"] and record["fingerprints"] and any(record["deps"]) and any(record["users"])
+    wrong_types = {**record, "fingerprints": [[5] for _ in record["fingerprints"]]}
+    out_of_range = {**record, "users": [[99] for _ in record["users"]]}
     for data in (
         b"\x00\xff garbage",
         good[: len(good) // 2],
         b"[]",
         json.dumps({**record, "key": ["another", "engine", "3.0.0"]}).encode(),
+        json.dumps({**record, "users": []}).encode(),
         json.dumps(wrong_types).encode(),
-        json.dumps(wrong_deps).encode(),
     ):
         (memo / name).write_bytes(data)
         result = _both(spec, memo)
@@ -187,6 +215,12 @@ def test_a_corrupt_or_foreign_memo_is_ignored(tmp_path: Path) -> None:
     # each was replaced by a good one
     result = _both(spec, memo)
     assert result is not None and result[2] == 13
+    # users out of range, with an entry changed (so they are needed): no crash, no skips
+    spec.write_text(_spec(3).replace("description: an id", "description: the id"), encoding="utf-8")
+    (memo / name).write_bytes(json.dumps(out_of_range).encode())
+    result = _both(spec, memo)
+    assert result is not None and result[0] == result[1] == [] and result[2] == 0
+    assert json.loads((memo / name).read_bytes())["users"] == record["users"]  # rebuilt
 
 
 def test_negative_control_a_forged_memo_does_hide_a_problem(tmp_path: Path) -> None:
@@ -202,8 +236,8 @@ def test_negative_control_a_forged_memo_does_hide_a_problem(tmp_path: Path) -> N
     assert found is not None
     name = file_name(doc)
     record = json.loads((memo / name).read_bytes())
-    for pointer in record["entries"]:  # the forgery: today's fingerprints for every entry
-        record["entries"][pointer][0] = found.fingerprints[pointer]
+    # the forgery: today's fingerprints for every entry
+    record["fingerprints"] = [found.fingerprints[pointer] for pointer in record["pointers"]]
     (memo / name).write_bytes(json.dumps(record).encode())
     result = _both(spec, memo)
     assert result is not None
@@ -329,7 +363,7 @@ def test_generate_keeps_a_memo_only_when_caching(tmp_path: Path, monkeypatch: py
     out = tmp_path / "out"
     generate(spec, out)
     memo = project_cache(out) / file_name(load(spec))
-    assert json.loads(memo.read_bytes())["entries"]
+    assert any(json.loads(memo.read_bytes())["fingerprints"])
     memo.unlink()
     generate(spec, out, check=True)  # --check writes nothing
     assert not memo.exists()

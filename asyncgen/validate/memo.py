@@ -31,6 +31,8 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
+from itertools import compress, count, repeat
+from operator import not_
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +43,7 @@ from asyncgen.errors import SpecError
 from asyncgen.fingerprint import Entries, entries
 from asyncgen.validate.walker import Kind, MapOf, Obj
 
-FORMAT = "asyncgen-validate-memo 1"
-
-#: pointer -> [fingerprint, the entries its refs point into...] (as read: not trusted to be that)
-Records = dict[str, Any]
+FORMAT = "asyncgen-validate-memo 3"
 
 
 def file_name(doc: Document) -> str:
@@ -54,77 +53,94 @@ def file_name(doc: Document) -> str:
 
 
 class Memo:
-    """The memo of one document: read, asked which entries to skip, then updated and written."""
+    """The memo of one document: read, asked which entries to skip, then updated and written.
+
+    The file (JSON), by entry index: ``key`` (format, engine, version); ``pointers``, every
+    entry of that run; ``fingerprints``, each one's if it was recorded clean, else ``""``;
+    ``deps``, the entries each one's refs point into (recorded ones only); ``users``, the
+    inverse of ``deps``.
+    """
 
     def __init__(self, folder: Path, doc: Document) -> None:
         self.folder = folder
         self.name = file_name(doc)
         self.entries: Entries | None = entries(doc)
         self.key = [FORMAT, engine_id(), doc.version]
-        self.records: Records = self.read() if self.entries is not None else {}
+        self.pointers: list[Any] = []
+        self.fingerprints: list[Any] = []
+        self.deps: list[Any] = []
+        self.users: list[Any] = []
+        self._same: dict[str, str] | None = None
+        if self.entries is not None:
+            self.read()
 
-    def read(self) -> Records:
+    def read(self) -> None:
         data = cachedir.read_bytes(self.folder, self.name)
         if not data:
-            return {}
+            return
         try:
             memo = json.loads(data)
         except ValueError:  # (UnicodeDecodeError, JSONDecodeError)
-            return {}
+            return
         if not isinstance(memo, dict) or memo.get("key") != self.key:
-            return {}  # another engine, version or format
-        records = memo.get("entries")
-        return records if isinstance(records, dict) else {}
+            return  # another engine, version or format
+        parts: list[Any] = [memo.get(name) for name in ("pointers", "fingerprints", "deps", "users")]
+        if all(type(part) is list and len(part) == len(parts[0]) for part in parts):
+            self.pointers, self.fingerprints, self.deps, self.users = parts
+
+    def forget(self) -> None:
+        self.pointers, self.fingerprints, self.deps, self.users = [], [], [], []
+        self._same = None
+
+    def same(self) -> dict[str, str]:
+        """The entries recorded clean with today's fingerprint (``""``: not recorded): entry -> it."""
+        if self._same is None:
+            now = self.entries.fingerprints if self.entries is not None else {}
+            old = dict(zip(self.pointers, self.fingerprints, strict=True))
+            self._same = dict(now.items() & old.items())
+        return self._same
 
     def skips(self, table: Mapping[str, Kind]) -> dict[int, tuple[Kind, set[str]]]:
         """The walker's ``Ctx.skip``: entries recorded clean that lead only to entries recorded clean."""
         try:
             return self._skips(table)
-        except (TypeError, IndexError, AttributeError):  # a foreign file that parsed as JSON
-            self.records = {}  # (nothing of it is kept either)
+        except (TypeError, AttributeError, IndexError):  # a foreign file that parsed as JSON
+            self.forget()  # (nothing of it is kept either)
             return {}
 
     def _skips(self, table: Mapping[str, Kind]) -> dict[int, tuple[Kind, set[str]]]:
         found = self.entries
-        if found is None or not self.records:
+        if found is None or not self.pointers:
             return {}
-        fingerprints = found.fingerprints
-        matched = {p: r for p, r in self.records.items() if r and fingerprints.get(p) == r[0]}
-        users: dict[str, list[str]] = {}
-        bad: list[str] = []
-        for pointer, record in matched.items():
-            for dep in record[1:]:
-                if dep in matched:
-                    users.setdefault(dep, []).append(pointer)
-                else:
-                    bad.append(pointer)
-                    break
-        not_ok = set(bad)
-        while bad:  # everything that leads to a changed or unrecorded entry is walked again
-            for user in users.get(bad.pop(), ()):
-                if user not in not_ok:
-                    not_ok.add(user)
-                    bad.append(user)
+        pointers, users = self.pointers, self.users
+        # recorded with today's fingerprint ("": not recorded); out go those leading to any other
+        same = self.same()
+        todo = list(compress(range(len(pointers)), map(not_, map(same.__contains__, pointers))))
+        seen = set(todo)
+        while todo:
+            for user in users[todo.pop()]:
+                if user not in seen:
+                    seen.add(user)
+                    todo.append(user)
+        good = same.keys() - set(map(pointers.__getitem__, seen))
         skip: dict[int, tuple[Kind, set[str]]] = {}
-        section_kinds: dict[tuple[str, ...], Kind | None] = {}
-        for pointer in matched:
-            if pointer in not_ok:
-                continue
-            path, key = found.keys[pointer]
-            if path not in section_kinds:
-                section_kinds[path] = _section_kind(table, path)
-            kind = section_kinds[path]
-            if kind is None:
-                continue
-            node = found.sections[path]
-            item = skip.get(id(node))
-            if item is None:
-                item = skip[id(node)] = (kind, set())
-            item[1].add(key)
+        for path, names in found.by_section.items():
+            kind = _section_kind(table, path)
+            chosen = names.keys() & good
+            if kind is not None and chosen:
+                skip[id(found.sections[path])] = (kind, set(map(names.__getitem__, chosen)))
         return skip
 
     def update(self, problems: Iterable[SpecError]) -> None:
         """Record this run's clean entries and write the memo (when it changed)."""
+        problems = list(problems)
+        try:
+            self._update(problems)
+        except (TypeError, AttributeError, IndexError):  # a foreign file that parsed as JSON
+            self.forget()
+            self._update(problems)
+
+    def _update(self, problems: list[SpecError]) -> None:
         found = self.entries
         if found is None:
             return
@@ -135,26 +151,53 @@ class Memo:
                 owner = found.entry_of(loc.pointer)
                 if owner is not None:
                     dirty.add(owner)
-        old = self.records
-        new: Records = {}
-        todo: list[str] = []
-        for pointer, fingerprint in found.fingerprints.items():
-            if pointer in dirty:
-                continue
-            before = old.get(pointer)
-            if type(before) is list and before and before[0] == fingerprint:
-                new[pointer] = before
-            else:
-                todo.append(pointer)
-        if todo:
-            for pointer, deps in found.dependencies(todo).items():
-                if deps is not None:
-                    new[pointer] = [found.fingerprints[pointer], *sorted(deps)]
-        if new == old:
+        now = found.fingerprints
+        old_pointers, old_fingerprints, old_deps = self.pointers, self.fingerprints, self.deps
+        pointers = list(now)
+        index = dict(zip(pointers, count()))
+        # the same text, so the same refs: their deps are kept (as indexes of today's entries)
+        kept = dict(self.same())
+        for pointer in dirty:
+            kept.pop(pointer, None)
+        renumbered = pointers != old_pointers
+        deps: list[Any] = [[] for _ in pointers] if renumbered else list(old_deps)
+        if renumbered:
+            for old, targets in zip(old_pointers, old_deps, strict=True):
+                if targets and old in kept:
+                    try:
+                        deps[index[old]] = [index[old_pointers[t]] for t in targets]
+                    except KeyError:  # it leads to what is no entry any more: its deps are found anew
+                        del kept[old]
+        else:
+            for pointer in now.keys() - kept.keys():
+                deps[index[pointer]] = []
+        recorded = kept
+        todo = now.keys() - kept.keys() - dirty
+        for pointer, targets in found.dependencies(todo).items() if todo else ():
+            if targets is not None:  # (None: a ref leaves the entries; never recorded)
+                recorded[pointer] = now[pointer]
+                deps[index[pointer]] = sorted(map(index.__getitem__, targets))
+        fingerprints = list(map(recorded.get, pointers, repeat("")))
+        if not renumbered and fingerprints == old_fingerprints and deps == old_deps:
             return
-        self.records = new
-        data = json.dumps({"key": self.key, "entries": new}, separators=(",", ":"))
-        cachedir.write_bytes(self.folder, self.name, data.encode("utf-8"))
+        users = self.users if not renumbered and deps == old_deps else _inverse(deps)
+        self.pointers, self.fingerprints, self.deps, self.users = pointers, fingerprints, deps, users
+        memo = {
+            "key": self.key,
+            "pointers": pointers,
+            "fingerprints": fingerprints,
+            "deps": deps,
+            "users": users,
+        }
+        cachedir.write_bytes(self.folder, self.name, json.dumps(memo, separators=(",", ":")).encode("utf-8"))
+
+
+def _inverse(deps: list[list[int]]) -> list[list[int]]:
+    users: list[list[int]] = [[] for _ in deps]
+    for pointer, targets in enumerate(deps):
+        for target in targets:
+            users[target].append(pointer)
+    return users
 
 
 def _section_kind(table: Mapping[str, Kind], path: tuple[str, ...]) -> Kind | None:
