@@ -43,6 +43,56 @@ def test_py_literal_tuples(value: tuple[Any, ...]) -> None:
     assert result == value and isinstance(result, tuple)
 
 
+any_values = st.recursive(
+    json_scalars | st.floats() | st.sampled_from([-0.0, 1e300, 2**70, True]),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.tuples(children)
+        | st.lists(children, max_size=3).map(tuple)
+        | st.dictionaries(st.text(max_size=4) | st.integers() | st.none(), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(any_values)
+def test_py_literal_is_the_piece_by_piece_literal(value: Any) -> None:
+    """The fast path (``repr`` of plain containers) writes exactly what the builder writes."""
+    from asyncgen.filters import _literal
+
+    assert py_literal(value) == _literal(value)
+    assert py_literal([value]) == _literal([value]) and py_literal({"k": value}) == _literal({"k": value})
+
+
+def test_py_literal_leaves_what_repr_writes_otherwise_to_the_builder() -> None:
+    import collections
+    import enum
+
+    from asyncgen.filters import _repr_is_literal
+
+    class Level(enum.IntEnum):
+        LOW = 1
+
+    deep: Any = "x"
+    for _ in range(60):
+        deep = [deep]
+    for value in (
+        {"a": float("nan")},
+        [float("inf")],
+        {"a": Level.LOW},
+        [collections.OrderedDict(a=1)],
+        {"a": type("S", (str,), {"__repr__": lambda self: "S()"})("x")},
+        deep,
+    ):
+        assert not _repr_is_literal(value)
+    assert py_literal({"a": float("nan"), "b": (1,)}) == "{'a': float(\"nan\"), 'b': (1,)}"
+    assert py_literal([collections.OrderedDict(a=1)]) == "[{'a': 1}]"
+    from asyncgen.filters import _literal
+
+    assert py_literal([Level.LOW]) == _literal([Level.LOW])
+    assert py_literal(deep) == "[" * 60 + "'x'" + "]" * 60
+
+
 def test_py_literal_non_finite_floats() -> None:
     assert py_literal(float("inf")) == 'float("inf")'
     assert py_literal([float("-inf")]) == '[float("-inf")]'
@@ -88,6 +138,7 @@ def test_comment_neutralises_tool_pragmas(text: str) -> None:
 
 def test_comment_keeps_ordinary_text() -> None:
     assert comment("Light level\nin lumens\r\n") == "Light level in lumens"
+    assert comment("  a\x00b\u2028c  ") == "a\\x00b c"  # escapes only when needed; ends stripped
     assert comment("types: a, b") == "types: a, b"
 
 
