@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import math
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -230,7 +232,7 @@ def headers_example(message: Message, defs: Mapping[str, Any]) -> dict[str, str]
 # ----------------------------------------------------------------------------- the examples cache
 
 _CACHE: ContextVar[ExampleCache | None] = ContextVar("asyncgen_example_cache", default=None)
-EXAMPLES_CACHE_VERSION = 1
+EXAMPLES_CACHE_VERSION = 2  # 2: keys hash marshal's bytes of the schemas (was their JSON text)
 _DEFS_REF = "#/$defs/"
 #: keywords that move JSON Schema's reference resolution away from plain "#/$defs/<name>"
 _SCOPE_KEYWORDS = frozenset(
@@ -298,6 +300,26 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _keyed(value: Any, refs: set[str]) -> bytes:
+    """``value``'s bytes for a key, and the def names its ``$ref``s name into ``refs``.
+
+    marshal's bytes (version 2: no back-references, no interning flags) are a function of the
+    value that :func:`marshal.loads` inverts - key order and types included (``1``, ``1.0``,
+    ``True``, a list and a tuple all differ) - at a third of json's cost. A value without a
+    ``$`` byte has no ``$ref`` or scope keyword (a key's characters are in the bytes as UTF-8):
+    only the others are walked (:func:`_scan`, which also refuses what JSON cannot hold there).
+    ValueError: what marshal cannot write (any other object)."""
+    data = marshal.dumps(value, 2)
+    if b"$" in data:
+        _scan(value, refs)
+    return data
+
+
+def _update(digest: Any, data: bytes) -> None:
+    digest.update(len(data).to_bytes(8, "big"))
+    digest.update(data)
+
+
 def _same(memo: Any, schema: Any) -> bool:
     """Whether ``schema`` is the mapping ``memo`` was computed from, or a shallow copy of it (the
     same key and value objects in the same order: callers pass ``dict(d.schema)`` copies of the
@@ -315,39 +337,41 @@ def _same(memo: Any, schema: Any) -> bool:
 class ExampleCache:
     """Examples of the last run by a hash of everything :func:`example_for` reads.
 
-    The key covers the engine (asyncgen and jsonschema versions), the payload schema, the
-    message's example payloads and every def the schema reaches through ``$ref`` (in
-    order: dict order is part of the synthesised example). Values that are not plain JSON,
-    and schemas whose references are not plain ``#/$defs/<name>``, are never cached. The
-    cache written holds exactly the entries this run looked up: a cold run writes the same.
+    The key covers the engine (asyncgen, jsonschema and Python versions), the payload schema,
+    the message's example payloads and every def the schema reaches through ``$ref`` (in
+    order: dict order is part of the synthesised example), each by its exact bytes
+    (:func:`_keyed`). Schemas whose references are not plain ``#/$defs/<name>`` (or that use
+    a scope keyword such as ``$id``), values marshal cannot write, and examples that do not
+    survive a JSON round trip are never cached. The cache written holds exactly the entries
+    this run looked up: a cold run writes the same.
     """
 
     def __init__(self, previous: Mapping[str, Any], engine: Mapping[str, str]) -> None:
         self.previous = previous
         self.engine = dict(engine)
-        self._engine_text = _text(self.engine)
+        self._engine_bytes = _text(self.engine).encode("utf-8")
         self.entries: dict[str, list[Any]] = {}
         self.hits = 0
-        #: def name -> (the def's mapping, (its JSON text, the defs it names) or None: opaque)
-        self._def_memo: dict[str, tuple[Any, tuple[str, frozenset[str]] | None]] = {}
+        #: def name -> (the def's mapping, (its bytes, the defs it names) or None: opaque)
+        self._def_memo: dict[str, tuple[Any, tuple[bytes, frozenset[str]] | None]] = {}
         #: id(message) -> (message, its key, the (name, mapping) of every def the key read): a
         #: run looks each message up twice (prefetch, then the context), with equal defs
         self._key_memo: dict[int, tuple[Message, str, tuple[tuple[str, Any], ...]]] = {}
         #: examples computed ahead (:meth:`prefetch`) by key: not entries until looked up
         self.ready: dict[str, tuple[Any, bool]] = {}
 
-    def _def(self, name: str, defs: Mapping[str, Any]) -> tuple[str, frozenset[str]] | None:
+    def _def(self, name: str, defs: Mapping[str, Any]) -> tuple[bytes, frozenset[str]] | None:
         schema = defs.get(name, _NOTHING)
         memo = self._def_memo.get(name)
         if memo is not None and _same(memo[0], schema):
             return memo[1]
         refs: set[str] = set()
-        found: tuple[str, frozenset[str]] | None
+        found: tuple[bytes, frozenset[str]] | None
         try:
             if schema is _NOTHING:
                 raise KeyError(name)
-            _scan(schema, refs)
-            found = (_text(schema), frozenset(refs))
+            data = _keyed(schema, refs)
+            found = (data, frozenset(refs))
         except (_Opaque, KeyError, TypeError, ValueError):
             found = None
         self._def_memo[name] = (schema, found)
@@ -366,9 +390,7 @@ class ExampleCache:
         payloads = [ex.payload for ex in message.examples if ex.has_payload]
         refs: set[str] = set()
         try:
-            _scan(schema, refs)
-            _scan(payloads, refs)
-            parts = [self._engine_text, _text(schema), _text(payloads)]
+            parts = [_keyed(schema, refs), _keyed(payloads, refs)]
         except (_Opaque, TypeError, ValueError):
             return None
         todo, reached = sorted(refs), set(refs)
@@ -379,9 +401,13 @@ class ExampleCache:
             for name in sorted(found[1] - reached):
                 reached.add(name)
                 todo.append(name)
+        digest = hashlib.sha256(self._engine_bytes)
+        for part in parts:
+            _update(digest, part)
         for name in sorted(reached):
-            parts.append(_text(name) + ":" + self._def(name, defs)[0])  # type: ignore[index]
-        key = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+            _update(digest, name.encode("utf-8", "surrogatepass"))
+            _update(digest, self._def(name, defs)[0])  # type: ignore[index]
+        key = digest.hexdigest()
         self._key_memo[id(message)] = (message, key, tuple((n, defs[n]) for n in sorted(reached)))
         return key
 
@@ -440,6 +466,7 @@ def examples_engine() -> dict[str, str]:
         "asyncgen": engine_id(),
         "jsonschema": version("jsonschema"),
         "cache": str(EXAMPLES_CACHE_VERSION),
+        "python": sys.version,  # the keys hash marshal's bytes, which are this interpreter's
     }
 
 

@@ -249,16 +249,33 @@ def test_example_keys_cover_what_the_example_reads() -> None:
     assert cache.key(message(reordered), defs) != cache.key(
         message({"type": "object", "properties": dict(reversed(list(reordered["properties"].items())))}), defs
     )
-    # references anything but "#/$defs/<name>" resolves, and values JSON cannot keep: never cached
+    # references anything but "#/$defs/<name>" resolves, and what marshal cannot write: never cached
     for opaque in (
         {"properties": {"a": {"$ref": "#/$defs/A/properties/x"}}},
         {"properties": {"a": {"$ref": "other.json#/A"}}},
         {"$id": "https://example.com/p", "properties": {"a": {"$ref": "#/$defs/A"}}},
-        {"enum": ("a", "b")},
-        {"maximum": float("inf")},
         {"properties": {"a": {"$ref": "#/$defs/Missing"}}},
+        {"$anchor": "x", "enum": ("a", "b")},
+        {"enum": [object()]},
     ):
         assert cache.key(message(opaque), defs) is None, opaque
+    # values JSON would write alike are other keys: a tuple and a list, 1/1.0/True, a key's type
+    alike = [
+        {"enum": ("a", "b")},
+        {"enum": ["a", "b"]},
+        {"const": 1},
+        {"const": 1.0},
+        {"const": True},
+        {"properties": {"1": {}}},
+        {"properties": {1: {}}},
+        {"maximum": float("inf")},
+        {"maximum": 1e309 / 1e309},
+    ]
+    keys = [cache.key(message(schema), defs) for schema in alike]
+    assert None not in keys and len(set(keys)) == len(keys)
+    # the same in a def reached through a $ref
+    via = [cache.key(message(linked), {**defs, "A": schema}) for schema in alike]
+    assert None not in via and len(set(via)) == len(via)
 
 
 def test_example_keys_are_computed_once_per_run_and_follow_the_defs_by_identity(
