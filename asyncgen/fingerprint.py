@@ -71,6 +71,9 @@ class Entries:
     #: section path -> the section's mapping (as composed; the same object in ``doc.root``)
     sections: dict[Path_, MapNode]
     refs: dict[int, tuple[MapNode, Any]] = field(repr=False, default_factory=dict)
+    #: the root file's text, and where each section's entries start (plus where the last one ends)
+    text: str = field(repr=False, default="")
+    starts: dict[Path_, list[int]] = field(repr=False, default_factory=dict)
 
     @property
     def keys(self) -> dict[str, tuple[Path_, str]]:
@@ -101,7 +104,11 @@ class Entries:
             return {p: frozenset() for p in found}
         nodes = list(map(_FIRST, self.refs.values()))
         if len(found) <= 64:  # a few entries: a prefix test in C first (linear in the prefixes)
-            prefixes = (*(p + "/" for p in found), *found)
+            # (text with no "$ref" has no ref: a key spelled otherwise needs a backslash escape)
+            prefixes = tuple(p for p in found if not self._ref_free(p))
+            if not prefixes:
+                return {p: frozenset() for p in found}
+            prefixes = (*(p + "/" for p in prefixes), *prefixes)
             pointers = map(_POINTER, map(_LOC, nodes))
             nodes = list(compress(nodes, map(str.startswith, pointers, repeat(prefixes))))
         for ref_node in nodes:
@@ -119,6 +126,16 @@ class Entries:
             else:
                 deps.add(target)
         return {p: (frozenset(d) if d is not None else None) for p, d in found.items()}
+
+    def _ref_free(self, pointer: str) -> bool:
+        """Whether an entry's text cannot hold a ``$ref`` (no "$ref", no backslash escape in it)."""
+        for path, names in self.by_section.items():
+            if pointer in names:
+                starts = self.starts[path]
+                index = list(names).index(pointer)
+                start, stop = starts[index], starts[index + 1]
+                return self.text.find("$ref", start, stop) < 0 and self.text.find("\\", start, stop) < 0
+        return False
 
     def _target_entry(self, ref: Any) -> str | None:
         if not isinstance(ref, str):
@@ -212,6 +229,7 @@ def _compute(source: Source) -> Entries | None:
     fingerprints: dict[str, str] = {}
     by_section: dict[Path_, dict[str, str]] = {}
     sections: dict[Path_, MapNode] = {}
+    section_starts: dict[Path_, list[int]] = {}
     # ASCII text (most specs): character indexes are byte offsets, so one encoding serves all
     whole = memoryview(text.encode("ascii")) if text.isascii() else None
 
@@ -221,7 +239,8 @@ def _compute(source: Source) -> Entries | None:
             return
         names, starts, column = block
         sections[path] = source.maps[path][0]
-        cuts = list(map(slice, starts, [*starts[1:], ends[path]]))
+        section_starts[path] = [*starts, ends[path]]
+        cuts = list(map(slice, starts, section_starts[path][1:]))
         spans: Iterable[Any]
         if whole is not None:
             spans = map(whole.__getitem__, cuts)
@@ -244,4 +263,4 @@ def _compute(source: Source) -> Entries | None:
                 add(("components", kind), f"/components/{escape_pointer_part(kind)}/")
         elif (name,) in source.maps:
             add((name,), f"/{escape_pointer_part(name)}/")
-    return Entries(source.file, fingerprints, by_section, sections, source.refs)
+    return Entries(source.file, fingerprints, by_section, sections, source.refs, text, section_starts)

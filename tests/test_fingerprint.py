@@ -168,3 +168,20 @@ def test_non_ascii_text_spans_by_characters(tmp_path: Path) -> None:
     assert {p for p in base if base[p] != edited[p]} == {"/channels/b"}
     ascii_only = entry_fingerprints(_load(tmp_path, SPEC))
     assert ascii_only is not None and ascii_only["/operations/send"] == base["/operations/send"]
+
+
+def test_dependencies_of_a_few_entries_see_refs_spelled_with_escapes(tmp_path: Path) -> None:
+    old = "    messages:\n      m: {$ref: '#/channels/a/messages/m'}"
+    text = SPEC.replace(old, '    x-m: {"\\u0024ref": "#/x/y"}') + "x:\n  y: {z: 1}\n"
+    found = entries(_load(tmp_path, text))
+    assert found is not None
+    # for a few entries only those with "$ref" or a backslash in their text are looked into
+    assert (
+        found.dependencies(["/channels/b"])
+        == {"/channels/b": {"/x/y"}}
+        == {"/channels/b": found.dependencies()["/channels/b"]}
+    )
+    assert found.dependencies(["/components/schemas/S", "/channels/a"]) == {
+        "/components/schemas/S": frozenset(),
+        "/channels/a": {"/components/parameters/id", "/components/messages/M"},
+    }
