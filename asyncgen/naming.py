@@ -33,6 +33,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Hashable, Iterable
+from functools import lru_cache
 from typing import Literal
 
 #: names a generated identifier must never be (keywords and soft keywords, incl. 3.12's ``type``)
@@ -51,6 +52,8 @@ _WORD = re.compile(
 
 def to_ascii(text: str) -> str:
     """Unicode -> ASCII: NFKD decomposition, combining marks and non-ASCII dropped."""
+    if text.isascii():  # (NFKD leaves ASCII as it is)
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return decomposed.encode("ascii", "ignore").decode("ascii")
 
@@ -76,6 +79,7 @@ def pascal(text: str) -> str:
     return "".join(_cap(w) for w in words(text))
 
 
+@lru_cache(maxsize=16384)  # pure; a spec asks for the same text under several namers
 def ident(text: str, fallback: str = "item") -> str:
     """A valid, non-keyword snake_case Python identifier for ``text``."""
     name = snake(text) or fallback
@@ -86,6 +90,7 @@ def ident(text: str, fallback: str = "item") -> str:
     return name
 
 
+@lru_cache(maxsize=16384)
 def class_name(text: str, fallback: str = "Item") -> str:
     """A valid PascalCase class name for ``text``."""
     name = pascal(text) or fallback

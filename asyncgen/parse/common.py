@@ -36,11 +36,12 @@ MAX_MERGE_DEPTH = 64
 
 def loc(node: Any, fallback: Location = NOWHERE) -> Location:
     found = getattr(node, "loc", None)
-    return found if isinstance(found, Location) else fallback
+    return found if type(found) is Location or isinstance(found, Location) else fallback
 
 
 def text(node: Any, key: str) -> str | None:
-    if isinstance(node, Mapping):
+    # (``type() is MapNode`` first: the ABC check of Mapping is slow, and this runs per field)
+    if type(node) is MapNode or isinstance(node, Mapping):
         value = node.get(key)
         if isinstance(value, str):
             return value
@@ -55,12 +56,12 @@ def scalar_str(value: Any) -> str:
 
 
 def mapping(node: Any, key: str) -> Mapping[str, Any]:
-    value = node.get(key) if isinstance(node, Mapping) else None
-    return value if isinstance(value, Mapping) else {}
+    value = node.get(key) if type(node) is MapNode or isinstance(node, Mapping) else None
+    return value if type(value) is MapNode or isinstance(value, Mapping) else {}
 
 
 def seq(node: Any, key: str) -> list[Any]:
-    value = node.get(key) if isinstance(node, Mapping) else None
+    value = node.get(key) if type(node) is MapNode or isinstance(node, Mapping) else None
     return list(value) if isinstance(value, list) else []
 
 
@@ -74,7 +75,7 @@ def tag_names(node: Any) -> tuple[str, ...]:
 
 
 def extensions(node: Any) -> dict[str, Any]:
-    if not isinstance(node, Mapping):
+    if type(node) is not MapNode and not isinstance(node, Mapping):
         return {}
     return {k: plain(v) for k, v in node.items() if isinstance(k, str) and k.startswith("x-")}
 
@@ -100,7 +101,7 @@ def merge_patch(target: Any, patch: Any, depth: int = 0) -> Any:
 
 def apply_traits(node: Any) -> Any:
     """``node`` with its ``traits`` merged in (traits in order, then the node's own fields)."""
-    if not isinstance(node, Mapping):
+    if type(node) is not MapNode and not isinstance(node, Mapping):
         return node
     traits = node.get("traits")
     if not isinstance(traits, list) or not traits:
@@ -121,7 +122,7 @@ def apply_traits(node: Any) -> Any:
 
 def split_multiformat(value: Any) -> tuple[Any, str | None]:
     """3.x Multi Format Schema ``{schemaFormat, schema}`` (3.1: ``schemaFormat`` optional) -> parts."""
-    if isinstance(value, Mapping) and "schema" in value:
+    if (type(value) is MapNode or isinstance(value, Mapping)) and "schema" in value:
         fmt = value.get("schemaFormat")
         if isinstance(fmt, str) or set(value) <= {"schema", "schemaFormat"} or not _looks_like_schema(value):
             return value.get("schema"), fmt if isinstance(fmt, str) else None
@@ -370,7 +371,7 @@ class Context:
 
     def inline_schema(self, node: Any, dialect: str | None = None) -> dict[str, Any]:
         """A fully inlined JSON Schema (parameters): no defs, cycles cut."""
-        converter = Converter(is_def=lambda n: False, def_name=lambda n: "", diagnostics=self.diagnostics)
+        converter = Converter(def_names={}, diagnostics=self.diagnostics)
         out = converter.inline(node, dialect or self.default_dialect)
         if isinstance(out, dict):
             return out

@@ -25,7 +25,7 @@ become ``{"$ref": "#/$defs/<Name>"}``):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from asyncgen.errors import Diagnostics, Location
@@ -61,35 +61,25 @@ TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", 
 DEF_PREFIX = "#/$defs/"
 
 
-class _Where:
-    """A location computed only when a warning needs it (JSON pointers are costly to build)."""
-
-    __slots__ = ("base", "parts")
-
-    def __init__(self, base: Location, parts: tuple[str | int, ...] = ()) -> None:
-        self.base = base
-        self.parts = parts
-
-    def child(self, *parts: str | int) -> _Where:
-        return _Where(self.base, self.parts + parts)
-
-    @property
-    def loc(self) -> Location:
-        return self.base.child(*self.parts)
+#: values ``plain`` returns as they are
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def plain(value: Any, _path: frozenset[int] = frozenset()) -> Any:
     """JSON-compatible deep copy (MapNode/SeqNode -> dict/list); a cycle becomes ``None``."""
+    if type(value) in _SCALARS:
+        return value
+    scalars = _SCALARS
     if isinstance(value, dict):
         if id(value) in _path:
             return None
         inner = _path | {id(value)}
-        return {str(k): plain(v, inner) for k, v in value.items()}
+        return {str(k): v if type(v) in scalars else plain(v, inner) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         if id(value) in _path:
             return None
         inner = _path | {id(value)}
-        return [plain(v, inner) for v in value]
+        return [v if type(v) in scalars else plain(v, inner) for v in value]
     return value
 
 
@@ -101,172 +91,240 @@ def _own_keys(node: dict[str, Any]) -> list[str]:
     return [k for k in node if k not in target or node[k] is not target[k]]
 
 
-def schema_children(node: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], Any]]:
-    """(path, child) for every subschema position of ``node``, in spec order."""
+_EMAP, _EONE, _EITEMS, _ELIST, _EDEPS = range(5)
+_EDGE: dict[str, int] = {
+    **{k: _EMAP for k in SCHEMA_MAPS},
+    **{k: _EONE for k in (*SCHEMA_ONE, "additionalItems")},
+    **{k: _ELIST for k in SCHEMA_LISTS},
+    "items": _EITEMS,
+    "dependencies": _EDEPS,
+}
+
+
+def schema_edges(node: dict[str, Any]) -> list[tuple[str, str | None, dict[str, Any]]]:
+    """``(key, sub, child)`` for every subschema position of ``node`` holding an object, in spec
+    order; the path of ``child`` is ``(key,)`` or ``(key, sub)`` (``("$ref",)``: a merged
+    ref+siblings node's target; draft-07 ``items: [..]`` -> ``prefixItems``; ``dependencies``
+    -> ``dependentSchemas``)."""
+    out: list[tuple[str, str | None, dict[str, Any]]] = []
     target = getattr(node, "ref_target", None)
+    items: Any
     if isinstance(target, dict):
-        yield ("$ref",), target
-    for key in _own_keys(node):
-        value = node[key]
-        if key in SCHEMA_MAPS and isinstance(value, dict):
-            for name, child in value.items():
-                yield (key, str(name)), child
-        elif key in SCHEMA_ONE or key == "additionalItems":
-            yield (key,), value
-        elif key == "items":
+        out.append(("$ref", None, target))
+        items = [(k, node[k]) for k in _own_keys(node)]
+    else:
+        items = node.items()
+    edge = _EDGE
+    for key, value in items:
+        kind = edge.get(key)
+        if kind is None:
+            continue
+        if kind == _EMAP:
+            if isinstance(value, dict):
+                out.extend((key, str(n), child) for n, child in value.items() if isinstance(child, dict))
+        elif kind == _EONE:
+            if isinstance(value, dict):
+                out.append((key, None, value))
+        elif kind == _EITEMS:
             if isinstance(value, list):
-                for index, child in enumerate(value):
-                    yield ("prefixItems", str(index)), child
-            else:
-                yield (key,), value
-        elif key in SCHEMA_LISTS and isinstance(value, list):
-            for index, child in enumerate(value):
-                yield (key, str(index)), child
-        elif key == "dependencies" and isinstance(value, dict):
-            for name, child in value.items():
-                if isinstance(child, dict):
-                    yield ("dependentSchemas", str(name)), child
+                out.extend(
+                    ("prefixItems", str(index), child)
+                    for index, child in enumerate(value)
+                    if isinstance(child, dict)
+                )
+            elif isinstance(value, dict):
+                out.append((key, None, value))
+        elif kind == _ELIST:
+            if isinstance(value, list):
+                out.extend((key, str(i), child) for i, child in enumerate(value) if isinstance(child, dict))
+        elif isinstance(value, dict):  # dependencies
+            out.extend(
+                ("dependentSchemas", str(n), child) for n, child in value.items() if isinstance(child, dict)
+            )
+    return out
+
+
+#: what ``_convert`` does with a keyword (a keyword not listed is dropped: ``x-*``, ``$id``,
+#: ``xml``, ``nullable`` - applied at the end -, ``additionalItems`` - with ``items`` -, unknown ones)
+_MAP, _ONE, _ITEMS, _LIST, _DEPS, _TYPE, _REQUIRED = range(7)
+_ENUM, _PLAIN, _EXAMPLES, _EXAMPLE, _DISC, _EXCL, _REF = range(7, 14)
+_KIND: dict[str, int] = {
+    **{k: _PLAIN for k in KEEP},
+    **{k: _MAP for k in SCHEMA_MAPS},
+    **{k: _ONE for k in SCHEMA_ONE},
+    **{k: _LIST for k in SCHEMA_LISTS},
+    "items": _ITEMS,
+    "dependencies": _DEPS,
+    "type": _TYPE,
+    "required": _REQUIRED,
+    "enum": _ENUM,
+    "const": _PLAIN,
+    "default": _PLAIN,
+    "examples": _EXAMPLES,
+    "example": _EXAMPLE,
+    "discriminator": _DISC,
+    "exclusiveMinimum": _EXCL,
+    "exclusiveMaximum": _EXCL,
+    "$ref": _REF,
+    "$dynamicRef": _REF,
+    "$recursiveRef": _REF,
+}
+_NO = object()  # "no second pointer part"
 
 
 class Converter:
-    """Converts schema nodes to 2020-12 dicts; ``is_def``/``def_name`` decide what is a ``$ref``."""
+    """Converts schema nodes to 2020-12 dicts; ``def_names`` (``id(node)`` -> def name) says
+    which nodes are defs of their own (referenced as ``{"$ref": "#/$defs/<name>"}``).
+
+    A def's body is converted once, per call of :meth:`convert_def`; locations are
+    built only for warnings.
+    """
 
     def __init__(
         self,
         *,
-        is_def: Callable[[Any], bool],
-        def_name: Callable[[Any], str],
+        def_names: Mapping[int, str],
         diagnostics: Diagnostics,
         mapping_target: Callable[[str], Any] | None = None,
     ) -> None:
-        self.is_def = is_def
+        self.def_names = def_names
         self.mapping_target: Callable[[str], Any] = mapping_target or (lambda ref: None)
-        self.def_name = def_name
         self.diagnostics = diagnostics
-        self._active: set[int] = set()
+        #: inline mode (no defs): the nodes being converted, to cut cycles
+        self._active: set[int] | None = None
 
     def convert_def(self, node: dict[str, Any], dialect: str) -> dict[str, Any]:
         """The body of a def: ``node`` itself converted, its def children as refs."""
-        return self._node(node, dialect)
+        return self._convert(node, dialect)
 
     def inline(self, node: Any, dialect: str) -> Any:
         """Fully inlined (for parameter schemas): defs are *not* referenced, cycles cut."""
-        saved = self.is_def
-        self.is_def = lambda n: False
+        saved, saved_active = self.def_names, self._active
+        self.def_names, self._active = {}, set()
         try:
-            return self._child(node, dialect, _Where(Location("<memory>")))
+            return self._child(node, dialect, None, _NO)
         finally:
-            self.is_def = saved
+            self.def_names, self._active = saved, saved_active
 
     # ------------------------------------------------------------------
-    def _child(self, child: Any, dialect: str, where: _Where) -> Any:
+    def _warn(self, node: Any, parts: tuple[Any, ...], message: str, hint: str | None = None) -> None:
+        base: Location = getattr(node, "loc", None) or Location("<memory>")
+        if hint is None:
+            self.diagnostics.warn(message, base.child(*parts))
+        else:
+            self.diagnostics.warn(message, base.child(*parts), hint=hint)
+
+    def _child(self, child: Any, dialect: str, node: Any, key: Any, sub: Any = _NO) -> Any:
+        """``child`` (found at ``node``/``key``[/``sub``]) as a def reference or converted inline."""
+        if isinstance(child, dict):
+            name = self.def_names.get(id(child))
+            if name is not None:
+                return {"$ref": DEF_PREFIX + name}
+            active = self._active
+            if active is None:  # def mode: an inline node has one parent and is on no cycle
+                return self._convert(child, dialect)
+            if id(child) in active:  # a cycle (inline mode): cut it
+                return {}
+            active.add(id(child))
+            try:
+                return self._convert(child, dialect)
+            finally:
+                active.discard(id(child))
         if isinstance(child, bool):
             return child
-        if not isinstance(child, dict):
-            self.diagnostics.warn(
-                f"a schema must be an object or boolean, got {type(child).__name__}", where.loc
-            )
-            return {}
-        if self.is_def(child):
-            return {"$ref": DEF_PREFIX + self.def_name(child)}
-        if id(child) in self._active:  # a cycle that is not a def (inline mode): cut it
-            return {}
-        return self._node(child, dialect)
-
-    def _node(self, node: dict[str, Any], dialect: str) -> dict[str, Any]:
-        self._active.add(id(node))
-        try:
-            return self._convert(node, dialect)
-        finally:
-            self._active.discard(id(node))
+        parts = () if key is _NO else (key,) if sub is _NO else (key, sub)
+        base: Location = (getattr(node, "loc", None) if node is not None else None) or Location("<memory>")
+        where = base.child(*parts)
+        self.diagnostics.warn(f"a schema must be an object or boolean, got {type(child).__name__}", where)
+        return {}
 
     def _convert(self, node: dict[str, Any], dialect: str) -> dict[str, Any]:
-        loc: Location = getattr(node, "loc", None) or Location("<memory>")
         out: dict[str, Any] = {}
         target = getattr(node, "ref_target", None)
         if isinstance(target, dict):
-            converted = self._child(target, dialect, _Where(loc))
+            converted = self._child(target, dialect, node, _NO)
             if isinstance(converted, dict) and set(converted) == {"$ref"}:
                 out["$ref"] = converted["$ref"]
             else:  # target inlined: nest it
                 out["allOf"] = [converted]
-        keys = _own_keys(node)
-        for key in keys:
-            value = node[key]
-            where = _Where(loc, (key,))
-            if key.startswith("x-") or key in (
-                "$id", "$schema", "$anchor", "$dynamicAnchor", "xml", "externalDocs", "definitions", "$defs",
-            ):  # fmt: skip
+            items: Any = [(k, node[k]) for k in _own_keys(node)]
+        else:
+            items = node.items()
+        kinds = _KIND
+        child = self._child
+        for key, value in items:
+            kind = kinds.get(key)
+            if kind is None:
                 continue
-            if key in ("$ref", "$dynamicRef", "$recursiveRef"):
-                self.diagnostics.warn(
-                    f"`{key}: {value!r}` could not be followed here; the reference is ignored",
-                    where.loc,
-                    hint="use a $ref that points into the spec or a file beside it",
-                )
-            elif key in SCHEMA_MAPS:
+            if kind == _PLAIN:
+                out[key] = value if type(value) in _SCALARS else plain(value)
+            elif kind == _TYPE:
+                if type(value) is str and value in TYPES:
+                    out["type"] = value
+                else:
+                    self._type(out, value, node, key)
+            elif kind == _MAP:
                 if isinstance(value, dict):
-                    out[key] = {
-                        str(n): self._child(c, dialect, where.child(str(n))) for n, c in value.items()
-                    }
-            elif key in SCHEMA_ONE:
-                out[key] = self._child(value, dialect, where)
-            elif key == "items":
+                    out[key] = {str(n): child(c, dialect, node, key, str(n)) for n, c in value.items()}
+            elif kind == _ITEMS:
                 if isinstance(value, list):
-                    out["prefixItems"] = [
-                        self._child(c, dialect, where.child(i)) for i, c in enumerate(value)
-                    ]
+                    out["prefixItems"] = [child(c, dialect, node, key, i) for i, c in enumerate(value)]
                     extra = node.get("additionalItems", True)
                     if extra is not True:
-                        out["items"] = self._child(extra, dialect, _Where(loc, ("additionalItems",)))
+                        out["items"] = child(extra, dialect, node, "additionalItems")
                 else:
-                    out["items"] = self._child(value, dialect, where)
-            elif key in SCHEMA_LISTS:
-                if isinstance(value, list):
-                    out[key] = [self._child(c, dialect, where.child(i)) for i, c in enumerate(value)]
-            elif key == "dependencies" and isinstance(value, dict):
-                for name, dep in value.items():
-                    if isinstance(dep, list):
-                        out.setdefault("dependentRequired", {})[str(name)] = [str(d) for d in dep]
-                    else:
-                        out.setdefault("dependentSchemas", {})[str(name)] = self._child(
-                            dep, dialect, where.child(str(name))
-                        )
-            elif key == "type":
-                self._type(out, value, where)
-            elif key == "required":
+                    out["items"] = child(value, dialect, node, key)
+            elif kind == _REQUIRED:
                 if isinstance(value, list) and all(isinstance(v, str) for v in value):
                     out["required"] = list(dict.fromkeys(value))
                 elif value is not False:
-                    self.diagnostics.warn("`required` must be a list of property names; ignored", where.loc)
-            elif key == "enum":
+                    self._warn(node, (key,), "`required` must be a list of property names; ignored")
+            elif kind == _ENUM:
                 if isinstance(value, list):
                     out["enum"] = plain(value)
                 else:
-                    self.diagnostics.warn("`enum` must be a list; ignored", where.loc)
-            elif key in ("const", "default"):
-                out[key] = plain(value)
-            elif key == "examples":
+                    self._warn(node, (key,), "`enum` must be a list; ignored")
+            elif kind == _ONE:
+                out[key] = child(value, dialect, node, key)
+            elif kind == _LIST:
+                if isinstance(value, list):
+                    out[key] = [child(c, dialect, node, key, i) for i, c in enumerate(value)]
+            elif kind == _EXAMPLES:
                 examples = plain(value)
                 out["examples"] = examples if isinstance(examples, list) else _map_values(examples)
-            elif key == "example":
+            elif kind == _EXAMPLE:
                 if "examples" not in node:
                     out["examples"] = [plain(value)]
-            elif key == "discriminator":
-                self._discriminator(out, value, where)
-            elif key in ("exclusiveMinimum", "exclusiveMaximum"):
+            elif kind == _EXCL:
                 if not isinstance(value, bool):
                     out[key] = value
-            elif key in KEEP:
-                out[key] = plain(value)
-            # everything else (additionalItems handled with items, nullable below, unknown) is dropped
-        _exclusive(node, out, "exclusiveMinimum", "minimum")
-        _exclusive(node, out, "exclusiveMaximum", "maximum")
+            elif kind == _DEPS:
+                if isinstance(value, dict):
+                    for name, dep in value.items():
+                        if isinstance(dep, list):
+                            out.setdefault("dependentRequired", {})[str(name)] = [str(d) for d in dep]
+                        else:
+                            out.setdefault("dependentSchemas", {})[str(name)] = child(
+                                dep, dialect, node, key, str(name)
+                            )
+            elif kind == _DISC:
+                self._discriminator(out, value, node, key)
+            else:  # _REF
+                self._warn(
+                    node,
+                    (key,),
+                    f"`{key}: {value!r}` could not be followed here; the reference is ignored",
+                    hint="use a $ref that points into the spec or a file beside it",
+                )
+        if node.get("exclusiveMinimum") is True and "minimum" in out:
+            out["exclusiveMinimum"] = out.pop("minimum")
+        if node.get("exclusiveMaximum") is True and "maximum" in out:
+            out["exclusiveMaximum"] = out.pop("maximum")
         if dialect == "openapi30" and node.get("nullable") is True:
             out = _nullable(out)
         return out
 
-    def _discriminator(self, out: dict[str, Any], value: Any, where: _Where) -> None:
+    def _discriminator(self, out: dict[str, Any], value: Any, node: Any, key: str) -> None:
         prop = value.get("propertyName") if isinstance(value, dict) else value
         if not isinstance(prop, str):
             return
@@ -278,24 +336,26 @@ class Converter:
         lost = []
         for tag, ref in mapped.items():
             target = self.mapping_target(ref) if isinstance(ref, str) else None
-            if target is not None and self.is_def(target):
-                translated[str(tag)] = DEF_PREFIX + self.def_name(target)
+            name = self.def_names.get(id(target)) if target is not None else None
+            if name is not None:
+                translated[str(tag)] = DEF_PREFIX + name
             else:
                 lost.append(str(tag))
         if translated:
             out["discriminator"]["mapping"] = translated
         if lost:
-            self.diagnostics.warn(
+            self._warn(
+                node,
+                (key, "mapping"),
                 f"discriminator mapping entries {lost} do not point at one of this spec's models; dropped",
-                where.child("mapping").loc,
             )
 
-    def _type(self, out: dict[str, Any], value: Any, where: _Where) -> None:
+    def _type(self, out: dict[str, Any], value: Any, node: Any, key: str) -> None:
         names = value if isinstance(value, list) else [value]
         good = [n for n in names if isinstance(n, str) and n in TYPES]
         if len(good) != len(names):
             bad = [n for n in names if n not in good]
-            self.diagnostics.warn(f"unknown JSON Schema type {bad!r} ignored", where.loc)
+            self._warn(node, (key,), f"unknown JSON Schema type {bad!r} ignored")
         if not good:
             return
         out["type"] = good if isinstance(value, list) else good[0]
@@ -305,12 +365,6 @@ def _map_values(value: Any) -> list[Any]:
     if isinstance(value, dict):
         return [v.get("value", v) if isinstance(v, dict) else v for v in value.values()]
     return [value]
-
-
-def _exclusive(node: dict[str, Any], out: dict[str, Any], key: str, bound: str) -> None:
-    flag = node.get(key)
-    if flag is True and bound in out:
-        out[key] = out.pop(bound)
 
 
 def _nullable(out: dict[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from asyncgen.document import MapNode
 from asyncgen.errors import Diagnostics, Location, SpecError
 from asyncgen.model import NOWHERE, SchemaDef
 from asyncgen.naming import Namer, pascal
-from asyncgen.parse.dialect import ANNOTATIONS, Converter, plain, schema_children
+from asyncgen.parse.dialect import ANNOTATIONS, Converter, plain, schema_edges
 
 #: beyond this many nested inline levels a node becomes its own def (bounded recursion)
 MAX_INLINE_DEPTH = 60
@@ -52,20 +52,32 @@ class _Root:
     location: Location
 
 
-@dataclass
 class _Info:
     """What finalize learnt about one schema node."""
 
-    node: MapNode
-    order: int
-    parents: int = 0
-    recursive: bool = False
-    deep: bool = False
-    root_hint: str | None = None
-    #: (parent node id, path parts) of the first edge that reached it
-    first_edge: tuple[int, tuple[str, ...]] | None = None
-    dialect: str = "jsonschema"
-    name: str | None = None
+    __slots__ = (
+        *("deep", "dialect", "first_edge", "name", "node"),
+        *("order", "parents", "recursive", "root_hint"),
+    )
+
+    def __init__(
+        self,
+        node: MapNode,
+        order: int,
+        dialect: str,
+        root_hint: str | None = None,
+        first_edge: tuple[int, str, str | None] | None = None,
+    ) -> None:
+        self.node = node
+        self.order = order
+        self.parents = 0
+        self.recursive = False
+        self.deep = False
+        self.root_hint = root_hint
+        #: (parent node id, key, sub) of the first edge that reached it (path ``(key[, sub])``)
+        self.first_edge = first_edge
+        self.dialect = dialect
+        self.name: str | None = None
 
 
 @dataclass
@@ -158,8 +170,7 @@ class SchemaGraph:
         infos = self._scan()
         self._name(infos)
         converter = Converter(
-            is_def=lambda n: id(n) in infos and infos[id(n)].name is not None,
-            def_name=lambda n: infos[id(n)].name or "",
+            def_names={ident: info.name for ident, info in infos.items() if info.name is not None},
             diagnostics=self.diagnostics,
             mapping_target=self._mapping_target,
         )
@@ -217,7 +228,10 @@ class SchemaGraph:
         return self._component_node.get(ref) if "/" not in ref and "#" not in ref else None
 
     def _scan(self) -> dict[int, _Info]:
-        """One DFS over everything reachable from the JSON-like roots."""
+        """One DFS over everything reachable from the JSON-like roots.
+
+        ``infos`` is filled in discovery order (``order`` ascending).
+        """
         infos: dict[int, _Info] = {}
         counter = 0
         for root in self._roots:
@@ -232,38 +246,42 @@ class SchemaGraph:
                 if first.root_hint is None:
                     first.root_hint = root.hint
                 continue
-            infos[id(start)] = _Info(_as_map(start), counter, dialect=root.dialect, root_hint=root.hint)
+            dialect = root.dialect
+            infos[id(start)] = _Info(_as_map(start), counter, dialect, root_hint=root.hint)
             counter += 1
-            # iterative DFS: (node, children iterator, inline depth)
+            # iterative DFS: (node id, children iterator, inline depth)
             on_path: set[int] = {id(start)}
-            stack: list[tuple[Any, Iterator[tuple[tuple[str, ...], Any]], int]] = [
-                (start, iter(schema_children(start)), 0)
+            stack: list[tuple[int, Iterator[tuple[str, str | None, dict[str, Any]]], int]] = [
+                (id(start), iter(schema_edges(start)), 0)
             ]
             while stack:
-                node, children, depth = stack[-1]
-                step = next(children, None)
-                if step is None:
+                node_id, children, depth = stack[-1]
+                for key, sub, child in children:
+                    child_id = id(child)
+                    info = infos.get(child_id)
+                    if info is not None:
+                        info.parents += 1
+                        if child_id in on_path:
+                            info.recursive = True
+                        continue
+                    info = _Info(
+                        child if type(child) is MapNode else _as_map(child),
+                        counter,
+                        dialect,
+                        first_edge=(node_id, key, sub),
+                    )
+                    counter += 1
+                    infos[child_id] = info
+                    child_depth = depth + 1
+                    if child_depth > MAX_INLINE_DEPTH:
+                        info.deep = True
+                        child_depth = 0
+                    on_path.add(child_id)
+                    stack.append((child_id, iter(schema_edges(child)), child_depth))
+                    break
+                else:
                     stack.pop()
-                    on_path.discard(id(node))
-                    continue
-                path, child = step
-                if not isinstance(child, dict):
-                    continue
-                info = infos.get(id(child))
-                if info is not None:
-                    info.parents += 1
-                    if id(child) in on_path:
-                        info.recursive = True
-                    continue
-                info = _Info(_as_map(child), counter, dialect=root.dialect, first_edge=(id(node), path))
-                counter += 1
-                infos[id(child)] = info
-                child_depth = depth + 1
-                if child_depth > MAX_INLINE_DEPTH:
-                    info.deep = True
-                    child_depth = 0
-                on_path.add(id(child))
-                stack.append((child, iter(schema_children(child)), child_depth))
+                    on_path.discard(node_id)
         return infos
 
     def _name(self, infos: dict[int, _Info]) -> None:
@@ -289,8 +307,8 @@ class SchemaGraph:
         parts: list[str] = []
         current: _Info | None = info
         while current is not None and current.name is None and current.first_edge is not None:
-            parent_id, path = current.first_edge
-            parts[:0] = [_path_word(path)]
+            parent_id, key, sub = current.first_edge
+            parts[:0] = [_path_word(key, sub)]
             current = infos.get(parent_id)
         base = current.name if current is not None and current.name else ""
         # the last two steps are enough to tell siblings apart; the Namer resolves the rest
@@ -424,18 +442,20 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _path_word(path: tuple[str, ...]) -> str:
-    head = path[0]
+def _path_word(head: str, last: str | None) -> str:
+    """A word naming the path ``(head[, last])`` from a parent to a nested def."""
+    if last is None:
+        last = head
     if head in ("properties", "patternProperties", "dependentSchemas"):
-        return pascal(path[-1]) or "Property"
+        return pascal(last) or "Property"
     if head == "items":
         return "Item"
     if head == "prefixItems":
-        return f"Item{path[-1]}"
+        return f"Item{last}"
     if head in ("additionalProperties", "unevaluatedProperties"):
         return "Value"
     if head in ("allOf", "anyOf", "oneOf"):
-        return f"{pascal(head)}{path[-1]}"
+        return f"{pascal(head)}{last}"
     return pascal(head) or "Schema"
 
 
