@@ -276,9 +276,11 @@ class SchemaGraph:
                     if child_depth > MAX_INLINE_DEPTH:
                         info.deep = True
                         child_depth = 0
-                    on_path.add(child_id)
-                    stack.append((child_id, iter(schema_edges(child)), child_depth))
-                    break
+                    edges = schema_edges(child)
+                    if edges:  # (a leaf would be pushed and popped at once)
+                        on_path.add(child_id)
+                        stack.append((child_id, iter(edges), child_depth))
+                        break
                 else:
                     stack.pop()
                     on_path.discard(node_id)
