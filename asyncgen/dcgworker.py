@@ -19,6 +19,13 @@ the main process instead and :attr:`DcgWorker.note` (then ``GenerateResult.model
 says why; so they do when dcg already ran in this process (a long-lived caller, a test
 session): its start-up is paid, a fork would only cost. dcg's own errors are raised as
 in-process (same :class:`GenerationError` text).
+
+Beside a small dcg request (an incremental run's changed groups), the main process's
+``meanwhile`` may also hand the worker the few message examples it must make
+(:meth:`DcgWorker.examples`): the worker imports jsonschema after its warm-up, so a one-channel
+change never imports it in the main process (~40 ms). Only answers that come back exactly (a
+JSON round trip gives them unchanged) are taken; the rest, and all of them when the worker
+fails, are made in the main process where they are used.
 """
 
 from __future__ import annotations
@@ -40,6 +47,11 @@ if TYPE_CHECKING:
 
 #: seconds to wait for the worker's answer before giving up on it (then: in-process)
 ANSWER_TIMEOUT = 600.0
+#: :meth:`DcgWorker.examples` takes jobs only beside a dcg request over at most this many defs
+#: (an incremental run's groups: the worker is soon free; beside a full run it is busy for
+#: seconds, and the main process, idle anyway, makes the examples itself) and this many jobs
+EXAMPLES_BESIDE_DEFS = 50
+EXAMPLES_AT_MOST = 20
 _WARM_UP: dict[str, Any] = {"$defs": {"Warm": {"type": "object", "properties": {"a": {"type": "string"}}}}}
 
 
@@ -54,6 +66,7 @@ def _serve(conn: Any) -> None:  # pragma: no cover - runs in the forked child
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             run_document(dict(_WARM_UP))  # imports dcg and builds its config models
+            import jsonschema  # type: ignore[import-untyped,unused-ignore]  # noqa: F401 - examples requests
     except Exception:  # the real call reports whatever is wrong
         pass
     while True:
@@ -61,6 +74,9 @@ def _serve(conn: Any) -> None:  # pragma: no cover - runs in the forked child
             request = json.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
+        if isinstance(request, dict):  # {"examples": [[schema, payloads, defs], ...]}
+            conn.send_bytes(_examples(request["examples"]))
+            continue
         answers: list[dict[str, Any]] = []
         for document in request:
             try:
@@ -77,6 +93,23 @@ def _serve(conn: Any) -> None:  # pragma: no cover - runs in the forked child
                 }
             )
         conn.send_bytes(json.dumps(answers, ensure_ascii=False).encode("utf-8"))
+
+
+def _examples(jobs: list[Any]) -> bytes:  # pragma: no cover - runs in the forked child
+    """The answer to an examples request: [example, found] per job, or null where the example
+    cannot be made here or would not come back exactly (the main process makes it then)."""
+    from asyncgen.examples import example_of
+
+    answers: list[Any] = []
+    for schema, payloads, defs in jobs:
+        try:
+            answer = list(example_of(schema, payloads, defs))
+            text = json.dumps(answer, ensure_ascii=False)
+            text.encode("utf-8")  # a lone surrogate fails
+            answers.append(answer if json.loads(text) == answer else None)
+        except Exception:
+            answers.append(None)
+    return json.dumps(answers, ensure_ascii=False).encode("utf-8")
 
 
 def _busy() -> str | None:
@@ -117,6 +150,10 @@ class DcgWorker:
         #: "worker" once a request was answered by it; else why the calls ran in-process
         self.note: str | None = None
         self.used = False
+        #: defs in the dcg request being answered, while the main process works meanwhile
+        self._beside: int | None = None
+        #: callbacks of the examples requests sent meanwhile, in order (:meth:`examples`)
+        self._pending: list[Callable[[list[Any]], None]] = []
         refused = _refusal()
         if refused is not None:
             self.note = f"in-process: {refused}"
@@ -178,11 +215,13 @@ class DcgWorker:
             self._give_up(f"the worker failed ({type(err).__name__}: {err})")
             return None
         if meanwhile is not None:
-            meanwhile()  # its errors are its own, not the worker's
+            self._beside = sum(len(d.get("$defs") or ()) for d in documents)
+            try:
+                meanwhile()  # its errors are its own, not the worker's
+            finally:
+                self._beside = None
         try:
-            if not self.conn.poll(ANSWER_TIMEOUT):
-                raise TimeoutError(f"no answer in {ANSWER_TIMEOUT:.0f} s")
-            answers: Any = json.loads(self.conn.recv_bytes())
+            answers: Any = self._answer()
             ok = isinstance(answers, list) and all(
                 isinstance(a, dict)
                 and (
@@ -199,10 +238,52 @@ class DcgWorker:
             if not ok or (len(answers) != len(documents) and not failed):
                 raise ValueError("an answer that does not fit the request")
         except (OSError, EOFError, ValueError, TimeoutError) as err:
+            self._pending.clear()
             self._give_up(f"the worker failed ({type(err).__name__}: {err})")
             return None
         self.note = "worker"
+        self._take_examples()
         return list(answers)
+
+    def _answer(self) -> Any:
+        if self.conn is None or not self.conn.poll(ANSWER_TIMEOUT):
+            raise TimeoutError(f"no answer in {ANSWER_TIMEOUT:.0f} s")
+        return json.loads(self.conn.recv_bytes())
+
+    def examples(self, jobs: list[list[Any]], take: Callable[[list[Any]], None]) -> bool:
+        """Send ``jobs`` ([schema, example payloads, the defs it reaches] each) to the worker, to
+        make their examples (:func:`asyncgen.examples.example_of`) - only from the main process's
+        ``meanwhile`` beside a small dcg request (else False: make them yourself). ``take`` gets
+        the answers (per job [example, found], or None) once the dcg answer is in, before
+        :meth:`run` returns; never, when the worker fails (then the examples are made at use)."""
+        if self._beside is None or self._beside > EXAMPLES_BESIDE_DEFS or len(jobs) > EXAMPLES_AT_MOST:
+            return False
+        if self.conn is None:
+            return False
+        try:
+            text = json.dumps({"examples": jobs}, ensure_ascii=False)
+            if json.loads(text) != {"examples": jobs}:
+                return False  # not plain JSON: the worker would make another example
+            self.conn.send_bytes(text.encode("utf-8"))
+        except (TypeError, ValueError, OSError):
+            return False  # nothing sent (a failed send: the dcg answer reports the worker)
+        self._pending.append(take)
+        return True
+
+    def _take_examples(self) -> None:
+        """Read the answers to the examples requests sent meanwhile (after the dcg answer)."""
+        pending, self._pending = self._pending, []
+        for take in pending:
+            try:
+                answers = self._answer()
+                if not isinstance(answers, list):
+                    raise ValueError("an answer that does not fit the request")
+                take(answers)
+            except (OSError, EOFError, ValueError, TimeoutError) as err:
+                # the models are in: only the examples' head start is lost
+                self.close(wait=False)
+                self.note = f"worker (examples in-process: {type(err).__name__}: {err})"
+                return
 
     def _give_up(self, why: str) -> None:
         self.note = f"in-process: {why}"

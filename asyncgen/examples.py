@@ -61,10 +61,18 @@ def example_for(message: Message, defs: Mapping[str, Any]) -> tuple[Any, bool]:
 
 def _example_for(message: Message, defs: Mapping[str, Any]) -> tuple[Any, bool]:
     assert message.payload is not None
-    schema = dict(message.payload.schema)
-    for ex in message.examples:
-        if ex.has_payload and valid(ex.payload, schema, defs):
-            return ex.payload, True
+    return example_of(dict(message.payload.schema), _payloads(message), defs)
+
+
+def _payloads(message: Message) -> list[Any]:
+    return [ex.payload for ex in message.examples if ex.has_payload]
+
+
+def example_of(schema: Mapping[str, Any], payloads: list[Any], defs: Mapping[str, Any]) -> tuple[Any, bool]:
+    """(example, found) of a payload schema with the spec's example payloads: :func:`example_for`."""
+    for payload in payloads:
+        if valid(payload, schema, defs):
+            return payload, True
     value = synthesise(schema, defs)
     if value is not _NOTHING and valid(value, schema, defs):
         return value, True
@@ -387,7 +395,7 @@ class ExampleCache:
         ):
             return memo[1]
         schema = dict(message.payload.schema)
-        payloads = [ex.payload for ex in message.examples if ex.has_payload]
+        payloads = _payloads(message)
         refs: set[str] = set()
         try:
             parts = [_keyed(schema, refs), _keyed(payloads, refs)]
@@ -431,21 +439,52 @@ class ExampleCache:
             self.entries[key] = [kept, found]
         return value, found
 
-    def prefetch(self, messages: Iterable[Message], defs: Mapping[str, Any]) -> None:
+    def prefetch(self, messages: Iterable[Message], defs: Mapping[str, Any], worker: Any = None) -> None:
         """Compute the examples of ``messages`` ahead, for :meth:`example_for` to take (a cold
         run does it while dcg runs in its worker). Only what is looked up counts as used: the
         cache written stays the same. A message whose example cannot be made here (an error) is
-        left to its lookup, which reports the error where it matters."""
+        left to its lookup, which reports the error where it matters.
+
+        ``worker`` (:class:`asyncgen.dcgworker.DcgWorker`, while it runs a small dcg request): the
+        few examples to make go to it (:meth:`~asyncgen.dcgworker.DcgWorker.examples`), which has
+        jsonschema imported already (~40 ms of the main process's time on a one-channel change);
+        what it cannot answer exactly is made at the lookup, as without it."""
+        todo: list[tuple[str, Message]] = []
         for message in messages:
             if message.payload is None:
                 continue
             try:
                 key = self.key(message, defs)
-                if key is None or key in self.previous or key in self.ready:
-                    continue
+            except Exception:  # only a head start: the lookup computes it again, and reports it
+                continue
+            if key is not None and key not in self.previous and key not in self.ready:
+                todo.append((key, message))
+        if todo and worker is not None and self._ask_worker(worker, todo, defs):
+            return
+        for key, message in todo:
+            try:
                 self.ready[key] = _example_for(message, defs)
             except Exception:  # only a head start: the lookup computes it again, and reports it
                 continue
+
+    def _ask_worker(self, worker: Any, todo: list[tuple[str, Message]], defs: Mapping[str, Any]) -> bool:
+        jobs: list[list[Any]] = []
+        for key, message in todo:
+            assert message.payload is not None
+            memo = self._key_memo.get(id(message))
+            if memo is None or memo[1] != key:
+                return False
+            reached = {name: defs[name] for name, _ in memo[2]}  # all the example can read
+            jobs.append([dict(message.payload.schema), _payloads(message), reached])
+
+        def take(answers: list[Any]) -> None:
+            if len(answers) != len(todo):
+                return
+            for (key, _), answer in zip(todo, answers, strict=True):
+                if isinstance(answer, list) and len(answer) == 2 and isinstance(answer[1], bool):
+                    self.ready[key] = (answer[0], answer[1])
+
+        return bool(worker.examples(jobs, take))
 
     def to_bytes(self) -> bytes:
         data = {

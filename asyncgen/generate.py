@@ -482,7 +482,7 @@ def generate_from_api(
         except TemplateSetError:
             uses_context = False  # build_template_context reports it
         if uses_context:
-            examples.prefetch(api.messages, {d.name: dict(d.schema) for d in api.schemas})
+            examples.prefetch(api.messages, {d.name: dict(d.schema) for d in api.schemas}, dcg_worker)
         preload(tset, env)
 
     # --check reuses the models cache too (ours, not the repository's): an incremental run

@@ -193,3 +193,103 @@ def test_generate_reports_where_dcg_ran(tmp_path: Path, monkeypatch: pytest.Monk
     # nothing to do: no dcg run, and the worker is not kept alive
     assert generate(spec, tmp_path / "out", formatter="ruff", check=True).models_worker is None
     assert json.loads((project_cache(tmp_path / "out") / "models-cache.json").read_text())["defs"]
+
+
+def _messages() -> tuple[list[Any], dict[str, Any]]:
+    from asyncgen.model import Message, MessageExample
+
+    defs: dict[str, Any] = {"Id": {"type": "string", "format": "uuid"}}
+    schema = {"type": "object", "required": ["id"], "properties": {"id": {"$ref": "#/$defs/Id"}}}
+
+    def message(key: str, payload: dict[str, Any], *examples: Any) -> Message:
+        shown = tuple(MessageExample(payload=e, has_payload=True) for e in examples)
+        return Message(key=key, ident=key, class_name=key, payload=SchemaDef(key, payload), examples=shown)
+
+    return [
+        message("a", schema),  # synthesised, through a $ref
+        message("b", schema, {"id": 5}, {"id": "given"}),  # the first valid example
+        message("c", {"type": "integer", "minimum": 3}, "nope"),
+        message("e", {"type": "object", "required": ["x"], "properties": {"x": {"not": {}}}}),  # none
+    ], defs
+
+
+def test_examples_made_beside_a_small_dcg_request_come_from_the_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from asyncgen import examples
+    from asyncgen.examples import ExampleCache, _example_for, example_for, examples_engine, use_example_cache
+
+    messages, defs = _messages()
+    cold = [_example_for(m, defs) for m in messages]
+    made: list[Any] = []
+    monkeypatch.setattr(examples, "_example_for", lambda m, d: made.append(m.key) or _example_for(m, d))
+    api = _api({"A": {"type": "object", "properties": {"x": {"type": "integer"}}}})
+
+    def lookups(cache: ExampleCache) -> list[Any]:
+        with use_example_cache(cache):
+            return [example_for(m, defs) for m in messages]
+
+    cache = ExampleCache({}, examples_engine())
+    with _start() as worker:
+        _same(
+            build_models(api, None, worker, lambda: cache.prefetch(messages, defs, worker)),
+            build_models(api, None),
+        )
+        assert worker.note == "worker"
+    assert made == [] and len(cache.ready) == 4  # every example from the worker
+    assert [found for _, found in cold] == [True, True, True, False]
+    assert lookups(cache) == cold and made == []
+    assert cache.to_bytes() == _cold_cache(messages, defs)
+
+    # beside a dcg request over more defs: the worker is busy, the examples are made here
+    monkeypatch.setattr(dcgworker, "EXAMPLES_BESIDE_DEFS", 0)
+    made.clear()
+    cache = ExampleCache({}, examples_engine())
+    with _start() as worker:
+        build_models(api, None, worker, lambda: cache.prefetch(messages, defs, worker))
+    assert made == ["a", "b", "c", "e"] and lookups(cache) == cold
+    monkeypatch.undo()
+
+
+def test_examples_the_worker_cannot_answer_exactly_are_made_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    from asyncgen import examples
+    from asyncgen.examples import ExampleCache, _example_for, example_for, examples_engine, use_example_cache
+
+    messages, defs = _messages()
+    made: list[Any] = []
+    monkeypatch.setattr(examples, "_example_for", lambda m, d: made.append(m.key) or _example_for(m, d))
+    api = _api({"A": {"type": "object", "properties": {"x": {"type": "integer"}}}})
+    # a schema with NaN: no JSON round trip, so none of the jobs is sent
+    odd = replace(messages[2], key="d", payload=SchemaDef("d", {"type": "number", "maximum": float("nan")}))
+    cache = ExampleCache({}, examples_engine())
+    with _start() as worker:
+        _same(build_models(api, None, worker, lambda: cache.prefetch([*messages, odd], defs, worker)),
+              build_models(api, None))  # fmt: skip
+        assert worker.note == "worker"
+    assert made == ["a", "b", "c", "e", "d"]
+
+    # the worker dies after the request: the models are made in-process, the examples at use
+    made.clear()
+    cache = ExampleCache({}, examples_engine())
+
+    def dies(worker: dcgworker.DcgWorker) -> None:
+        cache.prefetch(messages, defs, worker)
+        worker.process.kill()
+        worker.process.join(5)
+
+    with _start() as worker:
+        _same(build_models(api, None, worker, lambda: dies(worker)), build_models(api, None))
+        assert (worker.note or "").startswith("in-process: the worker failed"), worker.note
+    assert made == [] and not cache.ready
+    with use_example_cache(cache):
+        assert [example_for(m, defs) for m in messages] == [_example_for(m, defs) for m in messages]
+    assert made == ["a", "b", "c", "e"]  # at the lookups
+
+
+def _cold_cache(messages: list[Any], defs: dict[str, Any]) -> bytes:
+    from asyncgen.examples import example_cache, example_for, examples_engine
+
+    with example_cache({}, examples_engine()) as cache:
+        for m in messages:
+            example_for(m, defs)
+    return cache.to_bytes()
