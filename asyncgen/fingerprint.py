@@ -61,19 +61,66 @@ class Source:
 
 @dataclass
 class Entries:
-    """The entries of one document (see the module docstring)."""
+    """The entries of one document (see the module docstring).
+
+    Fingerprints are computed per section on first use (:meth:`section_fingerprints`); each
+    section also has a digest of its whole text (:attr:`section_digests`): the same digest, the
+    same entries with the same fingerprints.
+    """
 
     file: str
-    #: pointer -> fingerprint, in document order
-    fingerprints: dict[str, str]
-    #: section path -> {pointer: key} of its entries
+    #: section path -> {pointer: key} of its entries, in document order
     by_section: dict[Path_, dict[str, str]]
     #: section path -> the section's mapping (as composed; the same object in ``doc.root``)
     sections: dict[Path_, MapNode]
+    #: section path -> fingerprint of the section's whole text (its entries, their keys, column)
+    section_digests: dict[Path_, str]
+    #: pointer -> its section's path, for every entry in document order
+    index: dict[str, Path_]
     refs: dict[int, tuple[MapNode, Any]] = field(repr=False, default_factory=dict)
     #: the root file's text, and where each section's entries start (plus where the last one ends)
     text: str = field(repr=False, default="")
     starts: dict[Path_, list[int]] = field(repr=False, default_factory=dict)
+    columns: dict[Path_, int] = field(repr=False, default_factory=dict)
+    _ascii: Any = field(repr=False, default=None)
+    _by_section_fps: dict[Path_, dict[str, str]] = field(repr=False, default_factory=dict)
+
+    @property
+    def fingerprints(self) -> dict[str, str]:
+        """pointer -> fingerprint of every entry, in document order."""
+        out: dict[str, str] = {}
+        for path in self.by_section:
+            out.update(self.section_fingerprints(path))
+        return out
+
+    def section_fingerprints(self, path: Path_) -> dict[str, str]:
+        """pointer -> fingerprint of the entries of one section (computed once)."""
+        found = self._by_section_fps.get(path)
+        if found is None:
+            starts = self.starts[path]
+            cuts = list(map(slice, starts, starts[1:]))
+            spans: Iterable[Any]
+            if self._ascii is not None:
+                spans = map(self._ascii.__getitem__, cuts)
+            else:
+                spans = map(_ENCODE, map(self.text.__getitem__, cuts))
+            digests = map(str.__add__, map(_HEX, map(_HASH, spans)), repeat(f"@{self.columns[path]}"))
+            found = self._by_section_fps[path] = dict(zip(self.by_section[path], digests, strict=True))
+        return found
+
+    def fingerprint_of(self, pointer: str) -> str:
+        """One entry's fingerprint (its section's are not all computed for it)."""
+        path = self.index[pointer]
+        done = self._by_section_fps.get(path)
+        if done is not None:
+            return done[pointer]
+        start, stop = self._span(path, pointer)
+        return _fingerprint(self.text, self._ascii, start, stop, self.columns[path])
+
+    def _span(self, path: Path_, pointer: str) -> tuple[int, int]:
+        starts = self.starts[path]
+        at = list(self.by_section[path]).index(pointer)
+        return starts[at], starts[at + 1]
 
     @property
     def keys(self) -> dict[str, tuple[Path_, str]]:
@@ -91,15 +138,15 @@ class Entries:
             found = f"/components/{parts[2]}/{parts[3]}"
         else:
             found = f"/{parts[1]}/{parts[2]}"
-        return found if found in self.fingerprints else None
+        return found if found in self.index else None
 
     def dependencies(self, pointers: Iterable[str] | None = None) -> dict[str, frozenset[str] | None]:
         """Entry -> the entries its ``$ref`` s point into (None: one points elsewhere).
 
         Only for ``pointers`` (default: every entry); an entry without refs maps to an empty set.
         """
-        wanted = list(self.fingerprints if pointers is None else pointers)
-        found: dict[str, set[str] | None] = {p: set() for p in wanted if p in self.fingerprints}
+        wanted = list(self.index if pointers is None else pointers)
+        found: dict[str, set[str] | None] = {p: set() for p in wanted if p in self.index}
         if not found or not self.refs:
             return {p: frozenset() for p in found}
         nodes = list(map(_FIRST, self.refs.values()))
@@ -129,13 +176,8 @@ class Entries:
 
     def _ref_free(self, pointer: str) -> bool:
         """Whether an entry's text cannot hold a ``$ref`` (no "$ref", no backslash escape in it)."""
-        for path, names in self.by_section.items():
-            if pointer in names:
-                starts = self.starts[path]
-                index = list(names).index(pointer)
-                start, stop = starts[index], starts[index + 1]
-                return self.text.find("$ref", start, stop) < 0 and self.text.find("\\", start, stop) < 0
-        return False
+        start, stop = self._span(self.index[pointer], pointer)
+        return self.text.find("$ref", start, stop) < 0 and self.text.find("\\", start, stop) < 0
 
     def _target_entry(self, ref: Any) -> str | None:
         if not isinstance(ref, str):
@@ -213,6 +255,11 @@ _HEX = methodcaller("hexdigest")
 _ENCODE = partial(str.encode, encoding="utf-8", errors="surrogatepass")
 
 
+def _fingerprint(text: str, ascii_text: Any, start: int, stop: int, column: int) -> str:
+    span = ascii_text[start:stop] if ascii_text is not None else _ENCODE(text[start:stop])
+    return f"{_HASH(span).hexdigest()}@{column}"
+
+
 def _compute(source: Source) -> Entries | None:
     text = source.text
     root = _block((), source)
@@ -226,32 +273,24 @@ def _compute(source: Source) -> Entries | None:
         ends.update(zip(((*path, name) for name in names), [*starts[1:], parent_end], strict=True))
 
     end_of((), root, len(text))
-    fingerprints: dict[str, str] = {}
-    by_section: dict[Path_, dict[str, str]] = {}
-    sections: dict[Path_, MapNode] = {}
-    section_starts: dict[Path_, list[int]] = {}
     # ASCII text (most specs): character indexes are byte offsets, so one encoding serves all
     whole = memoryview(text.encode("ascii")) if text.isascii() else None
+    out = Entries(source.file, {}, {}, {}, {}, source.refs, text, {}, {}, whole)
 
     def add(path: Path_, prefix: str) -> None:
         block = _block(path, source)
         if block is None:
             return
         names, starts, column = block
-        sections[path] = source.maps[path][0]
-        section_starts[path] = [*starts, ends[path]]
-        cuts = list(map(slice, starts, section_starts[path][1:]))
-        spans: Iterable[Any]
-        if whole is not None:
-            spans = map(whole.__getitem__, cuts)
-        else:
-            spans = map(_ENCODE, map(text.__getitem__, cuts))
-        digests = map(str.__add__, map(_HEX, map(_HASH, spans)), repeat(f"@{column}"))
+        out.sections[path] = source.maps[path][0]
+        out.starts[path] = [*starts, ends[path]]
+        out.columns[path] = column
+        out.section_digests[path] = _fingerprint(text, whole, starts[0], ends[path], column)
         joined = "".join(names)
         escaped = names if "~" not in joined and "/" not in joined else map(escape_pointer_part, names)
         pointers = list(map(prefix.__add__, escaped))
-        fingerprints.update(zip(pointers, digests, strict=True))
-        by_section[path] = dict(zip(pointers, names, strict=True))
+        out.by_section[path] = dict(zip(pointers, names, strict=True))
+        out.index.update(zip(pointers, repeat(path)))
 
     for name in root[0]:
         if name == "components":
@@ -263,4 +302,4 @@ def _compute(source: Source) -> Entries | None:
                 add(("components", kind), f"/components/{escape_pointer_part(kind)}/")
         elif (name,) in source.maps:
             add((name,), f"/{escape_pointer_part(name)}/")
-    return Entries(source.file, fingerprints, by_section, sections, source.refs, text, section_starts)
+    return out

@@ -86,6 +86,17 @@ def test_moving_text_keeps_fingerprints_and_an_edit_changes_only_its_entry(tmp_p
     edited = entry_fingerprints(_load(tmp_path, SPEC.replace("type: object", "type: array")))
     assert edited is not None
     assert {p for p in base if base[p] != edited[p]} == {"/components/schemas/S"}
+    # a section's digest changes with any of its entries, and only then
+    before, after = (
+        entries(_load(tmp_path, SPEC)),
+        entries(_load(tmp_path, SPEC.replace("type: object", "type: array"))),
+    )
+    assert before is not None and after is not None
+    changed = {p for p in before.section_digests if before.section_digests[p] != after.section_digests[p]}
+    assert changed == {("components", "schemas")}
+    doc = _load(tmp_path, SPEC)
+    found = entries(doc)
+    assert found is not None and found.fingerprint_of("/channels/b") == found.fingerprints["/channels/b"]
     # the last entry of a section ends where the next section starts
     renamed = entry_fingerprints(_load(tmp_path, SPEC.replace("operations:", "# ops\noperations:")))
     assert renamed is not None
@@ -99,6 +110,12 @@ def test_same_text_at_another_indentation_is_another_fingerprint(tmp_path: Path)
     assert first is not None and second is not None
     assert first["/channels/a"] != second["/channels/a"]  # (the same text "a: {address: x}\n  ")
     assert first["/channels/a"].endswith("@2") and second["/channels/a"].endswith("@4")
+    digests = []
+    for indent in ("  ", "    "):
+        found = entries(_load(tmp_path, f"asyncapi: 3.0.0\nchannels:\n{indent}a: {{address: x}}\n"))
+        assert found is not None
+        digests.append(found.section_digests[("channels",)])
+    assert digests[0] != digests[1]  # (the same text from the first key on: "a: {address: x}\n")
 
 
 def test_no_fingerprints_when_the_span_logic_is_not_safe(tmp_path: Path) -> None:

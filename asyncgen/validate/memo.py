@@ -43,7 +43,7 @@ from asyncgen.errors import SpecError
 from asyncgen.fingerprint import Entries, entries
 from asyncgen.validate.walker import Kind, MapOf, Obj
 
-FORMAT = "asyncgen-validate-memo 3"
+FORMAT = "asyncgen-validate-memo 4"
 
 
 def file_name(doc: Document) -> str:
@@ -58,7 +58,9 @@ class Memo:
     The file (JSON), by entry index: ``key`` (format, engine, version); ``pointers``, every
     entry of that run; ``fingerprints``, each one's if it was recorded clean, else ``""``;
     ``deps``, the entries each one's refs point into (recorded ones only); ``users``, the
-    inverse of ``deps``.
+    inverse of ``deps``; ``sections``, [path, digest of its text, first entry, entries] of each
+    section (a section with the same text has the same entries and fingerprints: its entries'
+    are not hashed again).
     """
 
     def __init__(self, folder: Path, doc: Document) -> None:
@@ -70,6 +72,7 @@ class Memo:
         self.fingerprints: list[Any] = []
         self.deps: list[Any] = []
         self.users: list[Any] = []
+        self.sections: list[Any] = []
         self._same: dict[str, str] | None = None
         if self.entries is not None:
             self.read()
@@ -85,26 +88,52 @@ class Memo:
         if not isinstance(memo, dict) or memo.get("key") != self.key:
             return  # another engine, version or format
         parts: list[Any] = [memo.get(name) for name in ("pointers", "fingerprints", "deps", "users")]
-        if all(type(part) is list and len(part) == len(parts[0]) for part in parts):
-            self.pointers, self.fingerprints, self.deps, self.users = parts
+        sections = memo.get("sections")
+        if type(sections) is not list or any(type(part) is not list for part in parts):
+            return
+        pointers, fingerprints = parts[0], parts[1]
+        if any(len(part) != len(pointers) for part in parts):
+            return
+        if not all(map(isinstance, pointers, repeat(str))) or not all(
+            map(isinstance, fingerprints, repeat(str))
+        ):
+            return
+        self.pointers, self.fingerprints, self.deps, self.users = parts
+        self.sections = sections
 
     def forget(self) -> None:
-        self.pointers, self.fingerprints, self.deps, self.users = [], [], [], []
+        self.pointers, self.fingerprints, self.deps, self.users, self.sections = [], [], [], [], []
         self._same = None
 
     def same(self) -> dict[str, str]:
         """The entries recorded clean with today's fingerprint (``""``: not recorded): entry -> it."""
-        if self._same is None:
-            now = self.entries.fingerprints if self.entries is not None else {}
-            old = dict(zip(self.pointers, self.fingerprints, strict=True))
-            self._same = dict(now.items() & old.items())
-        return self._same
+        if self._same is not None:
+            return self._same
+        found = self.entries
+        same: dict[str, str] = {}
+        self._same = same
+        if found is None or not self.pointers:
+            return same
+        pointers, fingerprints = self.pointers, self.fingerprints
+        recorded = {tuple(path): (digest, first, size) for path, digest, first, size in self.sections}
+        old: dict[str, str] | None = None
+        for path, names in found.by_section.items():
+            digest, first, size = recorded.get(path, ("", 0, 0))
+            if digest == found.section_digests[path] and size == len(names):
+                if pointers[first : first + size] == list(names):  # (it must be: the same text)
+                    values = fingerprints[first : first + size]
+                    same.update(compress(zip(names, values, strict=True), values))
+                    continue
+            if old is None:
+                old = dict(zip(pointers, fingerprints, strict=True))
+            same.update(found.section_fingerprints(path).items() & old.items())
+        return same
 
     def skips(self, table: Mapping[str, Kind]) -> dict[int, tuple[Kind, set[str]]]:
         """The walker's ``Ctx.skip``: entries recorded clean that lead only to entries recorded clean."""
         try:
             return self._skips(table)
-        except (TypeError, AttributeError, IndexError):  # a foreign file that parsed as JSON
+        except (TypeError, AttributeError, IndexError, ValueError):  # a foreign file that parsed as JSON
             self.forget()  # (nothing of it is kept either)
             return {}
 
@@ -136,7 +165,7 @@ class Memo:
         problems = list(problems)
         try:
             self._update(problems)
-        except (TypeError, AttributeError, IndexError):  # a foreign file that parsed as JSON
+        except (TypeError, AttributeError, IndexError, ValueError):  # a foreign file that parsed as JSON
             self.forget()
             self._update(problems)
 
@@ -151,12 +180,12 @@ class Memo:
                 owner = found.entry_of(loc.pointer)
                 if owner is not None:
                     dirty.add(owner)
-        now = found.fingerprints
         old_pointers, old_fingerprints, old_deps = self.pointers, self.fingerprints, self.deps
+        kept = dict(self.same())
+        now = found.index
         pointers = list(now)
         index = dict(zip(pointers, count()))
         # the same text, so the same refs: their deps are kept (as indexes of today's entries)
-        kept = dict(self.same())
         for pointer in dirty:
             kept.pop(pointer, None)
         renumbered = pointers != old_pointers
@@ -173,21 +202,32 @@ class Memo:
                 deps[index[pointer]] = []
         recorded = kept
         todo = now.keys() - kept.keys() - dirty
+        fingerprint_of = found.fingerprints.__getitem__ if len(todo) > 64 else found.fingerprint_of
         for pointer, targets in found.dependencies(todo).items() if todo else ():
             if targets is not None:  # (None: a ref leaves the entries; never recorded)
-                recorded[pointer] = now[pointer]
+                recorded[pointer] = fingerprint_of(pointer)
                 deps[index[pointer]] = sorted(map(index.__getitem__, targets))
         fingerprints = list(map(recorded.get, pointers, repeat("")))
-        if not renumbered and fingerprints == old_fingerprints and deps == old_deps:
+        sections = []
+        for path, names in found.by_section.items():
+            sections.append([list(path), found.section_digests[path], index[next(iter(names))], len(names)])
+        if (
+            not renumbered
+            and fingerprints == old_fingerprints
+            and deps == old_deps
+            and sections == self.sections
+        ):
             return
         users = self.users if not renumbered and deps == old_deps else _inverse(deps)
         self.pointers, self.fingerprints, self.deps, self.users = pointers, fingerprints, deps, users
+        self.sections = sections
         memo = {
             "key": self.key,
             "pointers": pointers,
             "fingerprints": fingerprints,
             "deps": deps,
             "users": users,
+            "sections": sections,
         }
         cachedir.write_bytes(self.folder, self.name, json.dumps(memo, separators=(",", ":")).encode("utf-8"))
 
