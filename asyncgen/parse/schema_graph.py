@@ -289,10 +289,14 @@ class SchemaGraph:
     def _name(self, infos: dict[int, _Info]) -> None:
         ordered = sorted(infos.values(), key=lambda i: i.order)
         # 1. natural names (components, refs) in discovery order
+        components = self._component_key
         for info in ordered:
-            natural = self.natural_name(info.node)
+            node = info.node  # (a MapNode: natural_name() inlined for the common no-name case)
+            if node.ref is None and id(node) not in components:
+                continue
+            natural = self.natural_name(node)
             if natural is not None:
-                info.name = self.names.name(natural, key=("schema", id(info.node)))
+                info.name = self.names.name(natural, key=("schema", id(node)))
         # 2. derived names: roots, shared, recursive, deep
         for info in ordered:
             if info.name is not None:
