@@ -15,6 +15,9 @@ first:
 * +raw     - ``load()`` and reading ``Document.raw`` (made on first read since loadfast);
 * validate / parse - ``validate()`` and ``parse()`` of that document;
 * l+v+p    - the three together: what every (re)generation pays;
+* vmemo    - ``validate(doc, memo_dir)`` after a one-channel change (a schema property added
+  or removed, alternating), with the memo of the previous round (``asyncgen.validate.memo``);
+  a checkout without the memo validates cold;
 * corpus   - ``load`` + ``validate`` (+ ``parse`` when valid) of each corpus spec.
 
 The collector is paused during each timing (as ``generate()`` does) and run between
@@ -26,8 +29,11 @@ from __future__ import annotations
 
 import argparse
 import ast
+import atexit
 import gc
+import inspect
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,7 +47,7 @@ from _common import REPO, best_median, load_note
 
 #: ../shared/corpus, like the tests (ASYNCGEN_SHARED_DIR overrides ../shared)
 DEFAULT_CORPUS = Path(os.environ.get("ASYNCGEN_SHARED_DIR", REPO.parent / "shared")) / "corpus"
-KEYS = ("compose", "load", "+raw", "validate", "parse", "l+v+p", "corpus")
+KEYS = ("compose", "load", "+raw", "validate", "parse", "l+v+p", "vmemo", "corpus")
 
 
 def worker(spec: Path, corpus: list[str]) -> None:
@@ -53,6 +59,16 @@ def worker(spec: Path, corpus: list[str]) -> None:
 
     text = spec.read_text(encoding="utf-8")
     keep: list[Any] = []
+    # the one-channel change of bench/regenerate.py, as a second file; validation's memo folder
+    from regenerate import change_one_channel
+
+    changed = spec.with_name("changed-" + spec.name)
+    changed.write_text(text, encoding="utf-8")
+    change_one_channel(changed, 500, add=True)
+    memo_dir = Path(tempfile.mkdtemp(prefix="asyncgen-vmemo-"))
+    atexit.register(shutil.rmtree, memo_dir, ignore_errors=True)
+    with_memo = "memo_dir" in inspect.signature(validate).parameters
+    flips = [spec, changed]
 
     def paused(func: Callable[[], Any]) -> float:
         keep.clear()
@@ -97,10 +113,13 @@ def worker(spec: Path, corpus: list[str]) -> None:
 
         times["l+v+p"] = paused(pipeline)
         times.update(stages)
+        flips.reverse()
+        doc = load(flips[0])
+        times["vmemo"] = paused(lambda: validate(doc, memo_dir) if with_memo else validate(doc))
         times["corpus"] = paused(corpus_run)
         return times
 
-    one_round()  # warm: imports, caches
+    one_round()  # warm: imports, caches (and the memo)
     print("ready", Path(yaml12.__file__).parent.parent, flush=True)
     for _ in sys.stdin:
         print(repr(one_round()), flush=True)
