@@ -66,7 +66,8 @@ def _serve(conn: Any) -> None:  # pragma: no cover - runs in the forked child
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             run_document(dict(_WARM_UP))  # imports dcg and builds its config models
-            import jsonschema  # type: ignore[import-untyped,unused-ignore]  # noqa: F401 - examples requests
+            if not conn.poll(0):  # idle still: ready for examples requests too (asyncgen.examples.valid)
+                import jsonschema  # type: ignore[import-untyped,unused-ignore]  # noqa: F401
     except Exception:  # the real call reports whatever is wrong
         pass
     while True:
