@@ -486,9 +486,9 @@ def generate_from_api(
         preload(tset, env)
 
     # --check reuses the models cache too (ours, not the repository's): an incremental run
-    # proves itself equal to a full one
+    # proves itself equal to a full one (but prepares every schema itself: memo=False)
     models_path = cache_dir / MODELS_CACHE if previous and cache_dir else None
-    models_run = build_models(api, models_path, dcg_worker, meanwhile)
+    models_run = build_models(api, models_path, dcg_worker, meanwhile, memo=not check)
     if dcg_worker is not None:
         dcg_worker.close(wait=False)  # done, or unused when the models came from the cache
     models, models_cache = models_run.module, models_run.cache

@@ -314,11 +314,14 @@ def build_models(
     cache_path: Path | None,
     worker: DcgWorker | None = None,
     meanwhile: Callable[[], None] | None = None,
+    *,
+    memo: bool = True,
 ) -> ModelsRun:
     """The models of ``api``: from the cache, incrementally, or by one full dcg run.
 
     ``worker`` (:mod:`asyncgen.dcgworker`): where dcg runs; the bytes are the same either way.
     ``meanwhile``: work that does not need the models, done while the worker runs dcg (only then).
+    ``memo=False``: every schema is prepared again, none taken from the cache's memo (``--check``).
     """
     engine = _engine()
     if not api.schemas:
@@ -327,8 +330,8 @@ def build_models(
             ModelsModule(_EMPTY), cache_bytes(key, [], DcgRun(_EMPTY, {}, ()), engine, None), "full"
         )
     previous = read_cache(cache_path) if cache_path is not None else None
-    prepared = _prepare(api.schemas, previous, engine)
-    defs, notes, memo = prepared.defs, prepared.notes, prepared.memo
+    prepared = _prepare(api.schemas, previous if memo else None, engine)
+    defs, notes, records = prepared.defs, prepared.notes, prepared.memo
     key = _key(defs, engine)
     started = time.perf_counter()
     reason: str | None = None
@@ -336,7 +339,7 @@ def build_models(
         if previous.get("key") == key:
             run = DcgRun(previous["code"], previous["class_names"], tuple(previous["dcg_warnings"]))
             module = module_from(run.code, run.class_names, notes, run.dcg_warnings)
-            cache = cache_bytes(key, defs, run, engine, previous.get("segments"), memo=memo)
+            cache = cache_bytes(key, defs, run, engine, previous.get("segments"), memo=records)
             return ModelsRun(module, cache, "cached")
         try:
             run, group, segments = _incremental(previous, prepared, engine, worker, meanwhile=meanwhile)
@@ -350,7 +353,7 @@ def build_models(
             module = module_from(
                 run.code, run.class_names, notes, run.dcg_warnings, time.perf_counter() - started
             )
-            cache = cache_bytes(key, defs, run, engine, segments, memo=memo)
+            cache = cache_bytes(key, defs, run, engine, segments, memo=records)
             return ModelsRun(module, cache, "incremental", tuple(group))
     document = prepared.document
     if document is None:  # only some defs were prepared: the full run gets a document of its own
@@ -358,7 +361,7 @@ def build_models(
     [(run, segments)] = _run_dcg([document], worker, meanwhile)
     module = module_from(run.code, run.class_names, notes, run.dcg_warnings, time.perf_counter() - started)
     # segments None: not imports + classes (no parse again)
-    cache = cache_bytes(key, defs, run, engine, segments, memo=memo)
+    cache = cache_bytes(key, defs, run, engine, segments, memo=records)
     return ModelsRun(module, cache, "full", tuple(document["$defs"]), reason)
 
 

@@ -374,3 +374,23 @@ def test_a_damaged_memo_is_not_used(tmp_path: Path) -> None:
         assert run.module.code == cold.module.code, what
         assert run.module.warnings == cold.module.warnings, what
         assert run.cache == cold.cache, what
+
+
+def test_check_prepares_every_schema_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from asyncgen import models_cache
+
+    spec = tmp_path / "s.yaml"
+    doc = synth_spec(3)
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    generate(spec, tmp_path / "out", formatter="ruff")
+    doc["components"]["schemas"]["Entity1Payload"]["properties"]["note"] = {"type": "string"}
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    calls: list[bool] = []
+    real = models_cache._prepare
+    monkeypatch.setattr(
+        models_cache, "_prepare", lambda d, p, e: calls.append(p is not None) or real(d, p, e)
+    )
+    assert not generate(spec, tmp_path / "out", formatter="ruff", check=True).ok  # drift: not regenerated
+    assert calls == [False]  # --check: no previous run's memo
+    assert generate(spec, tmp_path / "out", formatter="ruff").models_mode == "incremental"
+    assert calls == [False, True]
