@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from parse_support import parse_data
 
-from asyncgen.errors import Diagnostics
+from asyncgen.errors import Diagnostics, SpecError
 
 
 def spec(**extra: Any) -> dict[str, Any]:
@@ -326,3 +327,39 @@ def test_two_fitting_reply_operations_give_no_reply_and_a_warning() -> None:
     api = parse_data(data, diagnostics)
     assert all(op.reply is None for op in api.operations)
     assert any("several reply-to operations" in w.message for w in diagnostics.warnings)
+
+
+def _doubling_layers(depth: int) -> dict[str, Any]:
+    """Layer i uses layer i+1 twice: inlined, the parameter schema has ~2**depth nodes."""
+    schemas: dict[str, Any] = {f"L{depth}": {"type": "string"}}
+    for i in range(depth):
+        nxt = {"$ref": f"#/components/schemas/L{i + 1}"}
+        schemas[f"L{i}"] = {"type": "object", "properties": {"a": nxt, "b": nxt}}
+    return spec(
+        channels={
+            "things/{id}": {
+                "parameters": {"id": {"schema": {"$ref": "#/components/schemas/L0"}}},
+                "subscribe": {"message": {"payload": {"type": "string"}}},
+            }
+        },
+        components={"schemas": schemas},
+    )
+
+
+def test_shared_sub_schemas_in_a_parameter_are_inlined_at_each_use() -> None:
+    (param,) = parse_data(_doubling_layers(4)).channels[0].parameters
+    leaf = param.schema
+    for _ in range(4):
+        assert leaf["properties"]["a"] == leaf["properties"]["b"]
+        leaf = leaf["properties"]["a"]
+    assert leaf == {"type": "string"}
+
+
+def test_a_parameter_schema_that_would_inline_to_billions_of_nodes_is_a_located_error() -> None:
+    """Before the budget, depth 40 asked for ~2**40 copies (the process grew to many GB)."""
+    with pytest.raises(SpecError) as caught:
+        parse_data(_doubling_layers(40))
+    message = str(caught.value)
+    assert "20,000 nodes when its $refs are inlined" in message
+    assert caught.value.location.pointer == "/components/schemas/L0"  # the parameter's schema
+    assert "reference each shared sub-schema from one place" in (caught.value.hint or "")

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from asyncgen.errors import Diagnostics, Location
+from asyncgen.errors import Diagnostics, Location, SpecError
 
 ANNOTATIONS = frozenset(
     {
@@ -58,6 +58,10 @@ SCHEMA_ONE = (
 )  # fmt: skip
 SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
+#: inline mode copies a shared sub-schema at every use: layers that each use the same one twice
+#: double the copy, so a small spec could ask for billions of nodes; real parameter schemas
+#: have a few dozen
+MAX_INLINED_NODES = 20_000
 DEF_PREFIX = "#/$defs/"
 
 
@@ -172,6 +176,10 @@ _KIND: dict[str, int] = {
 _NO = object()  # "no second pointer part"
 
 
+class _TooLarge(Exception):
+    """Inline mode ran out of MAX_INLINED_NODES (turned into a located SpecError by inline())."""
+
+
 class Converter:
     """Converts schema nodes to 2020-12 dicts; ``def_names`` (``id(node)`` -> def name) says
     which nodes are defs of their own (referenced as ``{"$ref": "#/$defs/<name>"}``).
@@ -192,6 +200,8 @@ class Converter:
         self.diagnostics = diagnostics
         #: inline mode (no defs): the nodes being converted, to cut cycles
         self._active: set[int] | None = None
+        #: inline mode: how many more schema nodes may be copied (see MAX_INLINED_NODES)
+        self._inline_left = 0
 
     def convert_def(self, node: dict[str, Any], dialect: str) -> dict[str, Any]:
         """The body of a def: ``node`` itself converted, its def children as refs."""
@@ -199,12 +209,21 @@ class Converter:
 
     def inline(self, node: Any, dialect: str) -> Any:
         """Fully inlined (for parameter schemas): defs are *not* referenced, cycles cut."""
-        saved, saved_active = self.def_names, self._active
-        self.def_names, self._active = {}, set()
+        saved, saved_active, saved_left = self.def_names, self._active, self._inline_left
+        self.def_names, self._active, self._inline_left = {}, set(), MAX_INLINED_NODES
         try:
             return self._child(node, dialect, None, _NO)
+        except _TooLarge:
+            where: Location = getattr(node, "loc", None) or Location("<memory>")
+            raise SpecError(
+                f"this schema grows past {MAX_INLINED_NODES:,} nodes when its $refs are inlined: "
+                "a sub-schema it reaches through several layers is copied again at every use",
+                where,
+                hint="parameter schemas are inlined into the generated code; keep them small, or "
+                "reference each shared sub-schema from one place",
+            ) from None
         finally:
-            self.def_names, self._active = saved, saved_active
+            self.def_names, self._active, self._inline_left = saved, saved_active, saved_left
 
     # ------------------------------------------------------------------
     def _warn(self, node: Any, parts: tuple[Any, ...], message: str, hint: str | None = None) -> None:
@@ -225,6 +244,9 @@ class Converter:
                 return self._convert(child, dialect)
             if id(child) in active:  # a cycle (inline mode): cut it
                 return {}
+            self._inline_left -= 1
+            if self._inline_left < 0:
+                raise _TooLarge
             active.add(id(child))
             try:
                 return self._convert(child, dialect)
