@@ -39,7 +39,7 @@ from operator import attrgetter, itemgetter, methodcaller
 from typing import Any
 
 from asyncgen.document import Document, MapNode
-from asyncgen.errors import escape_pointer_part
+from asyncgen.errors import escape_pointer_part, join_pointer
 
 __all__ = ["Entries", "entries", "entry_fingerprints", "snapshot"]
 
@@ -190,7 +190,7 @@ class Entries:
         tokens = split_pointer(fragment)
         if tokens is None:
             return None
-        return self.entry_of("".join("/" + escape_pointer_part(t) for t in tokens))
+        return self.entry_of(join_pointer("", *tokens))
 
 
 def snapshot(parsed_text: str | None, shared: bool, root: Any, refs: dict[int, Any]) -> Source | None:
