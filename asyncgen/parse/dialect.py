@@ -228,10 +228,7 @@ class Converter:
     # ------------------------------------------------------------------
     def _warn(self, node: Any, parts: tuple[Any, ...], message: str, hint: str | None = None) -> None:
         base: Location = getattr(node, "loc", None) or Location("<memory>")
-        if hint is None:
-            self.diagnostics.warn(message, base.child(*parts))
-        else:
-            self.diagnostics.warn(message, base.child(*parts), hint=hint)
+        self.diagnostics.warn(message, base.child(*parts), hint=hint)
 
     def _child(self, child: Any, dialect: str, node: Any, key: Any, sub: Any = _NO) -> Any:
         """``child`` (found at ``node``/``key``[/``sub``]) as a def reference or converted inline."""
@@ -255,9 +252,7 @@ class Converter:
         if isinstance(child, bool):
             return child
         parts = () if key is _NO else (key,) if sub is _NO else (key, sub)
-        base: Location = (getattr(node, "loc", None) if node is not None else None) or Location("<memory>")
-        where = base.child(*parts)
-        self.diagnostics.warn(f"a schema must be an object or boolean, got {type(child).__name__}", where)
+        self._warn(node, parts, f"a schema must be an object or boolean, got {type(child).__name__}")
         return {}
 
     def _convert(self, node: dict[str, Any], dialect: str) -> dict[str, Any]:
