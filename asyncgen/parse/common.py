@@ -36,7 +36,7 @@ MAX_MERGE_DEPTH = 64
 
 def loc(node: Any, fallback: Location = NOWHERE) -> Location:
     found = getattr(node, "loc", None)
-    return found if type(found) is Location or isinstance(found, Location) else fallback
+    return found if isinstance(found, Location) else fallback
 
 
 def text(node: Any, key: str) -> str | None:
