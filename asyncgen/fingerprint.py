@@ -52,8 +52,8 @@ class Source:
 
     text: str
     file: str
-    #: mapping path -> (the mapping, its own location's (line, column), key -> mark)
-    maps: dict[Path_, tuple[MapNode, tuple[int, int], dict[str, Any]]]
+    #: mapping path -> (the mapping, key -> mark)
+    maps: dict[Path_, tuple[MapNode, dict[str, Any]]]
     #: the loader's followed refs: id -> (the ``$ref`` mapping, its target) (all files)
     refs: dict[int, tuple[MapNode, Any]]
     computed: list[Entries | None] = field(default_factory=list)
@@ -197,12 +197,12 @@ def snapshot(parsed_text: str | None, shared: bool, root: Any, refs: dict[int, A
     """What fingerprints need of a composed root file, taken before refs are resolved."""
     if parsed_text is None or shared or type(root) is not MapNode or "%TAG" in parsed_text:
         return None
-    maps: dict[Path_, tuple[MapNode, tuple[int, int], dict[str, Any]]] = {}
+    maps: dict[Path_, tuple[MapNode, dict[str, Any]]] = {}
 
     def keep(path: Path_, node: Any) -> bool:
         if type(node) is not MapNode or not node or "$ref" in node:
             return False
-        maps[path] = (node, (node.loc.line, node.loc.column), node._keys.copy())
+        maps[path] = (node, node._keys.copy())
         return True
 
     keep((), root)
@@ -234,7 +234,8 @@ def _block(path: Path_, source: Source) -> tuple[list[str], list[int], int] | No
     item = source.maps.get(path)
     if item is None:
         return None
-    _, (line, column), marks = item
+    node, marks = item
+    line, column = node.loc.line, node.loc.column  # (a mapping's own location never changes)
     if not marks:
         return None
     values = list(marks.values())

@@ -260,7 +260,7 @@ def _entry_lines(text: str, path: Path) -> list[tuple[int, int]]:
     lines = text.split("\n")
     spans = []
     for section_path, key in found.keys.values():
-        mark = doc.source.maps[section_path][2][key]
+        mark = doc.source.maps[section_path][1][key]
         end = mark.line + 1
         while end < len(lines):
             line = lines[end]
