@@ -195,7 +195,7 @@ class Entries:
 
 def snapshot(parsed_text: str | None, shared: bool, root: Any, refs: dict[int, Any]) -> Source | None:
     """What fingerprints need of a composed root file, taken before refs are resolved."""
-    if parsed_text is None or shared or type(root) is not MapNode or "%TAG" in parsed_text:
+    if parsed_text is None or shared or type(root) is not MapNode:  # (shared: %TAG directives too)
         return None
     maps: dict[Path_, tuple[MapNode, dict[str, Any]]] = {}
 

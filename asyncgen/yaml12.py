@@ -141,8 +141,8 @@ class Parsed:
     #: the text parsed (YAML only: the marks kept for keys index into it), for
     #: :mod:`asyncgen.fingerprint`
     text: str | None = None
-    #: whether any anchor or ``<<`` merge key was used (a node's value then depends on text
-    #: elsewhere in the file)
+    #: whether any anchor, ``<<`` merge key or ``%TAG`` directive was used (a node's value then
+    #: depends on text elsewhere in the file)
     shared: bool = False
 
 
@@ -176,6 +176,7 @@ class _Composer:
         event = get()
         if isinstance(event, yaml.StreamEndEvent):
             return self.out
+        directives = event.tags  # (DocumentStart: its %TAG directives, None when there are none)
         root = self.document()
         get()  # DocumentEnd
         event = get()
@@ -186,7 +187,7 @@ class _Composer:
                 hint="a spec file holds exactly one document; remove the extra '---' section",
             )
         self.out.root = root
-        self.out.shared = bool(self.anchors or self.merge_keys)
+        self.out.shared = bool(self.anchors or self.merge_keys or directives)
         if self.errors:
             raise self.errors[0] if len(self.errors) == 1 else SpecErrors(self.errors)
         return self.out

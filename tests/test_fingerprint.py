@@ -125,6 +125,8 @@ def test_no_fingerprints_when_the_span_logic_is_not_safe(tmp_path: Path) -> None
     assert entry_fingerprints(_load(tmp_path, anchors)) is None
     assert entry_fingerprints(_load(tmp_path, merges)) is None
     assert entry_fingerprints(_load(tmp_path, tags)) is None
+    # (a directive, not the word: "%TAG" in a comment or a scalar changes nothing)
+    assert entry_fingerprints(_load(tmp_path, "# %TAG !e! x\n---\n" + SPEC)) is not None
     assert entry_fingerprints(load_data(json.loads(json.dumps({"asyncapi": "3.0.0"})))) is None
     # JSON that libyaml refuses (a key over 1024 characters) is read by the strict JSON parser
     long_key = json.dumps({"asyncapi": "3.0.0", "channels": {"k" * 1100: {"address": "x"}}})
