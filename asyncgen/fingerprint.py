@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from itertools import compress, repeat
 from operator import attrgetter, itemgetter, methodcaller
 from typing import Any
@@ -56,7 +56,11 @@ class Source:
     maps: dict[Path_, tuple[MapNode, dict[str, Any]]]
     #: the loader's followed refs: id -> (the ``$ref`` mapping, its target) (all files)
     refs: dict[int, tuple[MapNode, Any]]
-    computed: list[Entries | None] = field(default_factory=list)
+
+    @cached_property
+    def entries(self) -> Entries | None:
+        """The entries (computed on first use)."""
+        return _compute(self)
 
 
 @dataclass
@@ -216,11 +220,7 @@ def snapshot(parsed_text: str | None, shared: bool, root: Any, refs: dict[int, A
 def entries(doc: Document) -> Entries | None:
     """The entries of ``doc``'s root file with their fingerprints, or None (see the module docstring)."""
     source = doc.source
-    if not isinstance(source, Source):
-        return None
-    if not source.computed:
-        source.computed.append(_compute(source))
-    return source.computed[0]
+    return source.entries if isinstance(source, Source) else None
 
 
 def entry_fingerprints(doc: Document) -> dict[str, str] | None:
