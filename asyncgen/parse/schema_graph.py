@@ -176,7 +176,7 @@ class SchemaGraph:
         )
         placed: list[tuple[int, int, SchemaDef]] = []  # (discovery order, position, def)
         made: dict[int, SchemaDef] = {}
-        for info in sorted(infos.values(), key=lambda i: i.order):
+        for info in infos.values():  # (in discovery order: see _scan)
             if info.name is None:
                 continue
             schema = converter.convert_def(info.node, info.dialect)
@@ -287,7 +287,7 @@ class SchemaGraph:
         return infos
 
     def _name(self, infos: dict[int, _Info]) -> None:
-        ordered = sorted(infos.values(), key=lambda i: i.order)
+        ordered = infos.values()  # discovery order (_scan fills it so)
         # 1. natural names (components, refs) in discovery order
         components = self._component_key
         for info in ordered:
