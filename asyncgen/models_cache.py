@@ -230,7 +230,7 @@ def _prepare(
             found: list[str] = []
             lookup.at = i
             schema = def_fixer(lookup, found)(name, raw)
-            record = _def_record(sources[i], _plain(defs[i].schema), schema, found)
+            record = _def_record(sources[i], raw, schema, found)  # visit copies: raw is as written
             if record[1]:
                 return _prepare_all(defs, sources)  # inlinable now: the defs that refer to it change
             fixed[name] = schema
