@@ -159,56 +159,66 @@ def def_fixer(defs: Mapping[str, Any], notes: list[str]) -> Any:
     to ``notes``. A ``$ref`` is looked up in ``defs``: as fixed already for the defs before ``name``,
     as written (a plain copy) for ``name`` and the defs after it, as :func:`fix_defaults` does."""
 
-    def primitive_def(ref: Any) -> dict[str, Any] | None:
-        if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
-            return None
-        target = defs.get(ref.removeprefix("#/$defs/").replace("~1", "/").replace("~0", "~"))
-        return target if inlinable(target) else None
-
-    skip = ("default", "enum", "const", "examples", "example")
-
-    def visit(node: Any, pointer: Any, depth: int) -> Any:
-        # pointer: (parent pointer, key) pairs down from the def's name, joined only for a note
-        # (an f-string per node cost as much as the rest of the walk)
-        if depth > 200:
-            return node
-        if isinstance(node, list):
-            return [
-                v if v is None or type(v) in _LEAVES else visit(v, (pointer, i), depth + 1)
-                for i, v in enumerate(node)
-            ]
-        if not isinstance(node, dict):
-            return node
-        target = primitive_def(node.get("$ref"))
-        if target is not None and ("default" in node or "default" in target):
-            node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-        node = _merge_null_union(node)
-        types = node.get("type")
-        wanted = [types] if isinstance(types, str) else types if isinstance(types, list) else []
-        if "default" in node and wanted and all(t in _JSON_TYPES for t in wanted):
-            if not any(_JSON_TYPES[t](node["default"]) for t in wanted):
-                notes.append(
-                    f"default {node['default']!r} at {_pointer(pointer)} does not fit type "
-                    f"{'/'.join(wanted)}; ignored"
-                )
-                node = {k: v for k, v in node.items() if k != "default"}
-        return {
-            k: v if k in skip or v is None or type(v) in _LEAVES else visit(v, (pointer, k), depth + 1)
-            for k, v in node.items()
-        }
-
     def fix(name: str, schema: Any) -> Any:
-        return visit(schema, f"#/$defs/{name}", 0)
+        return _visit(schema, f"#/$defs/{name}", 0, defs, notes)
 
     return fix
 
 
-#: values ``visit`` returns as they are (exact types: subclasses take the general path)
+def _primitive_def(ref: Any, defs: Mapping[str, Any]) -> dict[str, Any] | None:
+    if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
+        return None
+    target = defs.get(ref.removeprefix("#/$defs/").replace("~1", "/").replace("~0", "~"))
+    return target if inlinable(target) else None
+
+
+def _visit(node: Any, pointer: Any, depth: int, defs: Mapping[str, Any], notes: list[str]) -> Any:
+    """:func:`def_fixer`'s walk of one node. A module function, not a closure: a closure that calls
+    itself is a reference cycle, which kept ``defs`` (the whole fixed document) alive until the cyclic
+    collector ran - never, in a run (:mod:`asyncgen.gcpause`)."""
+    # pointer: (parent pointer, key) pairs down from the def's name, joined only for a note
+    # (an f-string per node cost as much as the rest of the walk)
+    if depth > 200:
+        return node
+    if isinstance(node, list):
+        # loops, not comprehensions: a comprehension is a nested function here (3.11), which would
+        # make every argument it reads a cell
+        items: list[Any] = []
+        for i, v in enumerate(node):
+            items.append(
+                v if v is None or type(v) in _LEAVES else _visit(v, (pointer, i), depth + 1, defs, notes)
+            )
+        return items
+    if not isinstance(node, dict):
+        return node
+    target = _primitive_def(node.get("$ref"), defs)
+    if target is not None and ("default" in node or "default" in target):
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    node = _merge_null_union(node)
+    types = node.get("type")
+    wanted = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    if "default" in node and wanted and all(t in _JSON_TYPES for t in wanted):
+        if not any(_JSON_TYPES[t](node["default"]) for t in wanted):
+            notes.append(
+                f"default {node['default']!r} at {_pointer(pointer)} does not fit type "
+                f"{'/'.join(wanted)}; ignored"
+            )
+            node = {k: v for k, v in node.items() if k != "default"}
+    out: dict[Any, Any] = {}
+    for k, v in node.items():
+        if k in ("default", "enum", "const", "examples", "example") or v is None or type(v) in _LEAVES:
+            out[k] = v
+        else:
+            out[k] = _visit(v, (pointer, k), depth + 1, defs, notes)
+    return out
+
+
+#: values ``_visit`` returns as they are (exact types: subclasses take the general path)
 _LEAVES = frozenset({str, int, float, bool})
 
 
 def _pointer(chain: Any) -> str:
-    """``"#/$defs/Name/properties/x"`` from ``visit``'s (parent, key) chain."""
+    """``"#/$defs/Name/properties/x"`` from ``_visit``'s (parent, key) chain."""
     parts: list[str] = []
     while isinstance(chain, tuple):
         chain, key = chain
