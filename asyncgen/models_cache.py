@@ -147,6 +147,8 @@ class _Prepared:
     fixed: dict[str, Any]
     #: the whole document, when it was built
     document: dict[str, Any] | None
+    #: :func:`_key` of ``defs`` when known already: the previous run's, checked, when no def changed
+    key: str | None = None
 
     def schema(self, name: str, text: str) -> Any:
         """A def's fixed schema: as prepared here, else read back from its text (the same JSON)."""
@@ -241,7 +243,8 @@ def _prepare(
             return _prepare_all(defs, sources)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return _prepare_all(defs, sources)  # a cache that is not what this code writes
-    return _Prepared(texts, notes, records, fixed, None)
+    # no def changed: the texts are the previous run's, whose key was checked above
+    return _Prepared(texts, notes, records, fixed, None, None if dirty else previous["key"])
 
 
 def _key(defs: Sequence[Sequence[str]], engine: Mapping[str, str]) -> str:
@@ -332,7 +335,7 @@ def build_models(
     previous = read_cache(cache_path) if cache_path is not None else None
     prepared = _prepare(api.schemas, previous if memo else None, engine)
     defs, notes, records = prepared.defs, prepared.notes, prepared.memo
-    key = _key(defs, engine)
+    key = prepared.key or _key(defs, engine)
     started = time.perf_counter()
     reason: str | None = None
     if previous is not None:
