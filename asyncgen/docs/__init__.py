@@ -78,10 +78,11 @@ def build_docs_from_apis(
         raise SpecErrors(notes)
     context = {"site": site, "params": values, "asyncgen_version": __version__}
     extensions = run_extensions(None)  # installed asyncgen.filters entry points
+    fingerprint = tset.fingerprint()  # every template file's bytes: read and hashed once
     base_hash = hashlib.sha256(
         json.dumps(
             {
-                "templates": tset.fingerprint(),
+                "templates": fingerprint,
                 "params": values,
                 "inputs": sorted((str(f.path), f.input_hash) for f in copies),
                 "asyncgen": __version__,
@@ -106,7 +107,7 @@ def build_docs_from_apis(
     meta = {
         "asyncgen_version": __version__,
         "template_set": tset.name,
-        "templates_sha256": tset.fingerprint(),
+        "templates_sha256": fingerprint,
         "params": values,
         "inputs": {str(f.path): f.input_hash for f in copies},
     }
