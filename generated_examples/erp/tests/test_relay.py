@@ -733,7 +733,11 @@ async def test_attempts_are_counted_even_when_the_store_cannot_record_them(
         await h.publish({"n": 14})
         for recorded in ("retry_later", "dead_letter", "dead_letter"):
             count = calls[recorded]
-            await until(lambda r=recorded, c=count: calls[r] > c, f"a {recorded} call")  # type: ignore[misc]
+
+            def more(r: str = recorded, c: int = count) -> bool:
+                return calls[r] > c
+
+            await until(more, f"a {recorded} call")
             await until(lambda: not h.relay._inflight, "the attempt to end")
             if not await h.store.dead_letters(sub["id"]):
                 await h.store._write(
